@@ -1,0 +1,1 @@
+"""Fakes of outside services (Stripe) that tests and local runs talk to over loopback."""
