@@ -1,0 +1,250 @@
+"""Consumer raw-DNA parsing: bytes in, one normalised genotype table out.
+
+Pure functions with no Django or ORM imports, so they run the same in a Celery worker, the
+``parse_genome`` command, the benchmarks and the tests::
+
+    genome = parse_genome(Path("genome.zip"))
+    genome.format.label, genome.build, genome.snp_count, genome.genotypes_for(["rs4680"])
+
+Every failure is a ``GenomeFormatError`` whose ``message`` is written for the member.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import polars as pl
+
+from genotypes.parsers.containers import DEFAULT_MAX_BYTES, DEFAULT_MAX_RATIO, unpack
+from genotypes.parsers.detect import GenomeFormat, Layout, decode_text, detect_format, looks_like_genome
+from genotypes.parsers.errors import GenomeFormatError
+from genotypes.parsers.formats import (
+    CHROMOSOME_DTYPE,
+    CHROMOSOMES,
+    GENOTYPE_DTYPE,
+    GENOTYPES,
+    NO_CALL,
+    PARSERS,
+)
+from genotypes.parsers.markers import KNOWN_POSITIONS
+
+__all__ = [
+    "CHROMOSOMES",
+    "CHROMOSOME_DTYPE",
+    "GENOTYPES",
+    "GENOTYPE_DTYPE",
+    "GenomeFormat",
+    "GenomeFormatError",
+    "Layout",
+    "NO_CALL",
+    "ParsedGenome",
+    "detect_build",
+    "detect_format",
+    "parse_genome",
+    "parse_genome_bytes",
+]
+
+# Share of damaged lines tolerated (reported as warnings); more than this refuses the file.
+TOLERATED_BAD_LINE_SHARE = 0.001
+# A chip file has every autosome; this many SNPs on two or fewer means a cut-off file.
+PARTIAL_FILE_MIN_SNPS = 10_000
+
+
+@dataclass
+class ParsedGenome:
+    format: GenomeFormat
+    build: int | None
+    stated_build: int | None
+    frame: pl.DataFrame  # rsid, chromosome, position, genotype (see formats.py)
+    snp_count: int
+    no_call_count: int
+    invalid_count: int = 0
+    malformed_count: int = 0
+    duplicate_count: int = 0
+    conflicting_duplicate_count: int = 0
+    container: str = "plain"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def absent_means_reference(self) -> bool:
+        """A VCF may omit sites where the member carries the reference allele twice."""
+        return self.format == GenomeFormat.VCF
+
+    def genotypes_for(self, rsids: Iterable[str]) -> dict[str, str | None]:
+        """rsid -> normalised genotype ("AG", "A", "--"), None when the file lacks it."""
+        wanted = [r.strip().lower() for r in rsids]
+        found = dict(
+            self.frame.filter(pl.col("rsid").is_in(wanted))
+            .select("rsid", pl.col("genotype").cast(pl.String))
+            .iter_rows()
+        )
+        return {rsid: found.get(rsid) for rsid in wanted}
+
+    def summary(self) -> dict:
+        return {
+            "format": self.format.label,
+            "build": self.build,
+            "snp_count": self.snp_count,
+            "no_call_count": self.no_call_count,
+        }
+
+
+def detect_build(frame: pl.DataFrame) -> int | None:
+    """36, 37 or 38 from the positions of well-known rsids; None when none is present."""
+    markers = frame.filter(pl.col("rsid").is_in(list(KNOWN_POSITIONS))).select("rsid", "position")
+    votes = {36: 0, 37: 0, 38: 0}
+    for rsid, position in markers.iter_rows():
+        for build, known in KNOWN_POSITIONS[rsid][1].items():
+            if known == position:
+                votes[build] += 1
+    best = max(votes, key=lambda b: votes[b])
+    return best if votes[best] else None
+
+
+def _read_source(source: bytes | str | os.PathLike | BinaryIO, max_bytes: int) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as handle:
+                return _read_capped(handle, max_bytes)
+        except FileNotFoundError as exc:
+            raise GenomeFormatError("The file does not exist.", code="missing") from exc
+        except IsADirectoryError as exc:
+            raise GenomeFormatError("That is a folder, not a file.", code="missing") from exc
+    return _read_capped(source, max_bytes)
+
+
+def _read_capped(handle: BinaryIO, max_bytes: int) -> bytes:
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise GenomeFormatError(
+            f"The file is larger than {max_bytes // (1024 * 1024)} MB, far more than any raw "
+            "DNA file.", code="too_large")
+    return data
+
+
+def parse_genome(
+    source: bytes | str | os.PathLike | BinaryIO,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+) -> ParsedGenome:
+    """Parse a raw-DNA upload (path, bytes or binary stream) of any supported format."""
+    return parse_genome_bytes(_read_source(source, max_bytes), max_bytes=max_bytes,
+                              max_ratio=max_ratio)
+
+
+def parse_genome_bytes(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_ratio: int = DEFAULT_MAX_RATIO
+) -> ParsedGenome:
+    unpacked = unpack(data, max_bytes=max_bytes, max_ratio=max_ratio,
+                      looks_like_genome=looks_like_genome)
+    container = unpacked.container
+    text = decode_text(unpacked.data)
+    del unpacked
+    return _parse_text(text, container=container)
+
+
+def _parse_text(text: bytes, *, container: str) -> ParsedGenome:
+    layout = detect_format(text)
+    frame, counts = PARSERS[layout.format](text, layout)
+    del text
+    warnings = list(counts.notes)
+    bad = counts.malformed + counts.invalid_genotypes
+    tolerated = int(counts.lines * TOLERATED_BAD_LINE_SHARE)
+    if counts.invalid_genotypes and bad > tolerated:
+        raise GenomeFormatError(
+            f"{counts.invalid_genotypes:,} of {counts.lines:,} lines have genotype values that "
+            "are not DNA letters (A, C, G, T, or I/D for insertions and deletions), so the file "
+            "looks damaged or edited.", code="invalid_alleles")
+    if counts.malformed and bad > tolerated:
+        raise GenomeFormatError(
+            f"{counts.malformed:,} of {counts.lines:,} lines are incomplete or have missing or "
+            "non-numeric positions, so the file looks damaged, cut off or edited.",
+            code="malformed")
+    if counts.invalid_genotypes:
+        warnings.append(f"{counts.invalid_genotypes:,} lines with invalid genotype letters "
+                        "were skipped.")
+    if counts.malformed:
+        warnings.append(f"{counts.malformed:,} incomplete lines were skipped.")
+    if frame.height == 0:
+        raise GenomeFormatError(
+            f"The file has the header of a {layout.format.label} file but no genotype lines.",
+            code="no_data")
+
+    duplicate_count = conflicting = 0
+    ids = frame.select(
+        distinct=pl.col("rsid").drop_nulls().hash().n_unique(), total=pl.col("rsid").count()
+    ).row(0)
+    if ids[0] != ids[1]:
+        before = frame.height
+        frame = frame.unique(subset=["rsid", "genotype"], keep="first", maintain_order=True)
+        conflicted = frame.filter(pl.col("rsid").is_not_null() & pl.col("rsid").is_duplicated())
+        conflicting = conflicted["rsid"].n_unique() if conflicted.height else 0
+        if conflicting > max(tolerated, 0) and conflicting:
+            raise GenomeFormatError(
+                f"The file lists {conflicting:,} rsids more than once with different "
+                "genotypes, so we cannot tell which call is right.", code="conflicting_duplicates")
+        if conflicting:
+            conflicted_ids = conflicted["rsid"].unique()
+            frame = frame.with_columns(
+                genotype=pl.when(pl.col("rsid").is_in(conflicted_ids))
+                .then(pl.lit(NO_CALL, dtype=GENOTYPE_DTYPE)).otherwise(pl.col("genotype"))
+            ).unique(subset=["rsid"], keep="first", maintain_order=True)
+            warnings.append(f"{conflicting:,} rsids listed twice with different genotypes are "
+                            "treated as no-calls.")
+        duplicate_count = before - frame.height
+        if duplicate_count - conflicting > 0:
+            warnings.append(f"{duplicate_count - conflicting:,} repeated lines were ignored.")
+
+    stats = frame.select(
+        no_calls=(pl.col("genotype") == NO_CALL).sum(),
+        autosomes=pl.col("chromosome").filter(
+            ~pl.col("chromosome").is_in(["X", "Y", "XY", "MT"])).n_unique(),
+    ).row(0)
+    no_calls, autosomes = int(stats[0]), int(stats[1])
+    if no_calls == frame.height:
+        raise GenomeFormatError(
+            "Every genotype in the file is a no-call, so there are no results to show. The "
+            "DNA service may still be processing your sample.", code="only_no_calls")
+    if frame.height >= PARTIAL_FILE_MIN_SNPS and autosomes <= 2:
+        raise GenomeFormatError(
+            "The file seems incomplete: it only holds data for one or two chromosomes. "
+            "Please download the complete raw data file again.", code="partial")
+
+    detected = detect_build(frame)
+    stated = layout.stated_build
+    if detected and stated and detected != stated:
+        warnings.append(f"The header says build {stated}, but the positions match build "
+                        f"{detected}; positions were read as build {detected}.")
+    build = detected or stated
+    if layout.format == GenomeFormat.VCF:
+        has_ids = frame["rsid"].is_not_null().any()
+        if not has_ids and build not in (37, 38):
+            if build == 36:
+                raise GenomeFormatError(
+                    "This VCF file uses the old NCBI36 (hg18) reference and has no rsids, so "
+                    "its positions cannot be compared with ours (GRCh37 or GRCh38).",
+                    code="unsupported_build")
+            raise GenomeFormatError(
+                "This VCF file has no rsids and does not say which reference genome it was "
+                "aligned to, so its positions cannot be compared with ours.",
+                code="unknown_build")
+    return ParsedGenome(
+        format=layout.format,
+        build=build,
+        stated_build=stated,
+        frame=frame,
+        snp_count=frame.height,
+        no_call_count=no_calls,
+        invalid_count=counts.invalid_genotypes,
+        malformed_count=counts.malformed,
+        duplicate_count=duplicate_count,
+        conflicting_duplicate_count=conflicting,
+        container=container,
+        warnings=warnings,
+    )

@@ -1,0 +1,338 @@
+"""Text decoding and format detection for raw-DNA files.
+
+``decode_text`` turns whatever encoding and line ends the member's editor produced into UTF-8
+with ``\\n`` (or ``\\r\\n``, which the table reader handles natively). ``detect_format`` reads
+only the head of the text and returns a ``Layout``: which vendor wrote it, how its columns are
+separated and named, where the data starts, and which build the header claims.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from genotypes.parsers.errors import GenomeFormatError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+HEAD_BYTES = 256 * 1024
+
+
+class GenomeFormat(enum.StrEnum):
+    """Formats we read; ``label`` is the readable name shown to members and in ``--json``."""
+
+    TWENTYTHREEANDME = "23andme"
+    ANCESTRY = "ancestry"
+    FTDNA = "ftdna"
+    FAMFINDER = "famfinder"
+    MYHERITAGE = "myheritage"
+    LIVINGDNA = "livingdna"
+    VCF = "vcf"
+    TEXT_23ANDME_STYLE = "23andme-style"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    GenomeFormat.TWENTYTHREEANDME: "23andMe",
+    GenomeFormat.ANCESTRY: "AncestryDNA",
+    GenomeFormat.FTDNA: "FamilyTreeDNA",
+    GenomeFormat.FAMFINDER: "FamilyTreeDNA",
+    GenomeFormat.MYHERITAGE: "MyHeritage",
+    GenomeFormat.LIVINGDNA: "LivingDNA",
+    GenomeFormat.VCF: "VCF",
+    GenomeFormat.TEXT_23ANDME_STYLE: "23andMe-style text",
+}
+
+# Column roles a header can name, with the spellings vendors have used.
+_ROLE_ALIASES = {
+    "rsid": "rsid", "name": "rsid", "snp": "rsid", "snpid": "rsid", "snp_id": "rsid",
+    "snp name": "rsid", "marker": "rsid", "id": "rsid",
+    "chromosome": "chromosome", "chr": "chromosome", "chrom": "chromosome",
+    "position": "position", "pos": "position", "base pair position": "position",
+    "genotype": "genotype", "result": "genotype", "call": "genotype",
+    "allele1": "allele1", "allele 1": "allele1", "allele2": "allele2", "allele 2": "allele2",
+}
+_REQUIRED = {"rsid", "chromosome", "position"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    format: GenomeFormat
+    separator: str  # "\t", "," or " " (runs of spaces/tabs)
+    columns: tuple[str, ...]  # roles in file order
+    body_start: int  # byte offset of the first data line in the decoded text
+    stated_build: int | None
+    header_text: str  # the comment/header lines, for the build and for diagnostics
+    sample_count: int = 1  # VCF only
+
+
+def decode_text(data: bytes) -> bytes:
+    """UTF-8 bytes with ``\\n`` or ``\\r\\n`` line ends, whatever the input encoding."""
+    if data.startswith(UTF8_BOM):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data[:512]):
+        data = _decode_utf16(data)
+    if b"\r" in data:
+        # CRLF throughout is read natively; CR-only or mixed line ends are rewritten. Equal
+        # counts of CR and LF can only come from CRLF throughout (or an absurd coincidence).
+        if data.count(b"\r") != data.count(b"\n"):
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    if len(head) < 8:
+        return False
+    even_zeros = head[0::2].count(0)
+    odd_zeros = head[1::2].count(0)
+    half = len(head) // 2
+    return even_zeros > half * 0.8 or odd_zeros > half * 0.8
+
+
+def _decode_utf16(data: bytes) -> bytes:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-16-le" if data[1::2][:256].count(0) > data[0::2][:256].count(0) else "utf-16-be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise GenomeFormatError(
+            "The file looks like UTF-16 text but is damaged. Please download it again.",
+            code="bad_encoding") from exc
+    return text.lstrip("\ufeff").encode("utf-8")
+
+
+_BUILD_PATTERNS = [
+    (re.compile(r"grch38|hg38|build\s*38|b38\b|assembly build 38|reference=build38"), 38),
+    (re.compile(r"grch37|hg19|build\s*37|b37\b|reference=build37|hs37d5"), 37),
+    (re.compile(r"ncbi\s*36|ncbi36|hg18|build\s*36|b36\b"), 36),
+]
+_CONTIG_CHR1 = re.compile(r"##contig=<id=(?:chr)?1,\s*length=(\d+)")
+_CHR1_BUILD = {247_249_719: 36, 249_250_621: 37, 248_956_422: 38}
+
+
+def stated_build(header_text: str) -> int | None:
+    """The genome build a header claims, if it says."""
+    lower = header_text.lower()
+    contig = _CONTIG_CHR1.search(lower)
+    if contig and int(contig.group(1)) in _CHR1_BUILD:
+        return _CHR1_BUILD[int(contig.group(1))]
+    for pattern, build in _BUILD_PATTERNS:
+        if pattern.search(lower):
+            return build
+    return None
+
+
+_HTML_START = ("<!doctype", "<html", "<?xml", "<head", "<body", "<!--")
+_EMAIL_HEADERS = ("from:", "received:", "return-path:", "mime-version:", "delivered-to:",
+                  "subject:", "message-id:", "content-type:", "to:")
+
+
+def _split_fields(line: str, separator: str) -> list[str]:
+    if separator == " ":
+        return line.split()
+    return [field.strip().strip('"').strip() for field in line.split(separator)]
+
+
+def _guess_separator(line: str) -> str:
+    if "," in line:
+        return ","
+    if "\t" in line and not re.search(r"\t\t| ", line.strip()):
+        return "\t"
+    return " "
+
+
+def _roles_from_header(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """(separator, roles) when ``line`` names columns, else None."""
+    stripped = line.lstrip("#").strip().replace('"', "")
+    if not stripped:
+        return None
+    separator = _guess_separator(stripped)
+    names = [n.strip().lower() for n in _split_fields(stripped, separator) if n.strip()]
+    if len(names) < 3:
+        return None
+    known = [_ROLE_ALIASES.get(n) for n in names]
+    if sum(1 for k in known if k) < 3 or not {"rsid", "chromosome"} <= set(filter(None, known)):
+        return None
+    unknown = [n for n, k in zip(names, known) if k is None]
+    if unknown:
+        raise GenomeFormatError(
+            "The file has columns we do not know how to read ("
+            + ", ".join(unknown[:5])
+            + "). We expect rsid, chromosome, position and genotype (or allele1 and allele2).",
+            code="unknown_columns")
+    roles = tuple(k for k in known if k)
+    _check_roles(roles)
+    return separator, roles
+
+
+def _check_roles(roles: tuple[str, ...]) -> None:
+    has_genotype = "genotype" in roles or {"allele1", "allele2"} <= set(roles)
+    if not _REQUIRED <= set(roles) or not has_genotype or len(set(roles)) != len(roles):
+        raise GenomeFormatError(
+            "The file's column header does not name the columns a raw DNA file needs (rsid, "
+            "chromosome, position and genotype).", code="unknown_columns")
+
+
+_ID = re.compile(r"^(rs|i|vg|kgp)\d+$", re.IGNORECASE)
+
+
+def _roles_from_data(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """Infer the layout from a data line when the column header is missing."""
+    separator = _guess_separator(line)
+    fields = _split_fields(line, separator)
+    if len(fields) not in (4, 5) or not _ID.match(fields[0]) or not fields[2].isdigit():
+        return None
+    if len(fields) == 4:
+        return separator, ("rsid", "chromosome", "position", "genotype")
+    return separator, ("rsid", "chromosome", "position", "allele1", "allele2")
+
+
+def _vendor(first_line: str) -> GenomeFormat | None:
+    lower = first_line.lower()
+    if "myheritage" in lower:
+        return GenomeFormat.MYHERITAGE
+    if "ancestrydna" in lower or "ancestry.com" in lower:
+        return GenomeFormat.ANCESTRY
+    if "famfinder" in lower:
+        return GenomeFormat.FAMFINDER
+    if "living dna" in lower or "livingdna" in lower:
+        return GenomeFormat.LIVINGDNA
+    if "23andme" in lower:
+        return GenomeFormat.TWENTYTHREEANDME
+    return None
+
+
+def detect_format(text: bytes) -> Layout:
+    """Recognise the vendor and layout from the decoded text (only its head is read)."""
+    head_bytes = text[:HEAD_BYTES]
+    if b"\x00" in head_bytes:
+        raise GenomeFormatError(
+            "This file contains binary data, not the text of a raw DNA file.", code="binary")
+    head = head_bytes.decode("utf-8", errors="replace")
+    lines = head.split("\n")
+    if len(text) > HEAD_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the head may be cut
+    offset = 0
+    index = 0
+    # Skip blank lines before anything else.
+    while index < len(lines) and not lines[index].strip():
+        offset += len(lines[index]) + 1
+        index += 1
+    if index == len(lines):
+        raise GenomeFormatError("The file is empty.", code="empty")
+    first = lines[index].strip()
+    first_lower = first.lower()
+    if first_lower.startswith(_HTML_START) or "<html" in head.lower()[:2048]:
+        raise GenomeFormatError(
+            "This is a web page (HTML), not a raw DNA file. It is often what a browser saves "
+            "when a download link has expired; please download your raw data again.",
+            code="html")
+    if sum(1 for line in lines[index:index + 30] if line.lower().startswith(_EMAIL_HEADERS)) >= 2:
+        raise GenomeFormatError(
+            "This is an email message, not a raw DNA file. Please download the file the "
+            "email links to and upload that.", code="email")
+    if first_lower.startswith("##fileformat=vcf"):
+        return _detect_vcf(lines, index, offset)
+
+    vendor = _vendor(first)
+    comments: list[str] = []
+    while index < len(lines) and (lines[index].lstrip().startswith("#") or not lines[index].strip()):
+        comments.append(lines[index])
+        offset += len(lines[index]) + 1
+        index += 1
+    header_text = "\n".join(comments)
+    found = None
+    if comments:
+        last_comment = next((c for c in reversed(comments) if c.strip("#").strip()), "")
+        found = _roles_from_header(last_comment.rstrip("\r"))
+    if index < len(lines):
+        candidate = lines[index].rstrip("\r")
+        uncommented = _roles_from_header(candidate)
+        if uncommented:
+            found = uncommented
+            header_text += "\n" + candidate
+            offset += len(lines[index]) + 1
+            index += 1
+    data_lines = [line.rstrip("\r") for line in lines[index:index + 50] if line.strip()
+                  and not line.lstrip().startswith("#")]
+    if found is None and data_lines:
+        found = _roles_from_data(data_lines[0])
+    if found is None:
+        if not data_lines and vendor:
+            raise GenomeFormatError(
+                f"The file has the header of a {vendor.label} file but no genotype lines.",
+                code="no_data")
+        if not data_lines and comments:
+            raise GenomeFormatError("The file has only comment lines and no genotype data.",
+                                    code="no_data")
+        raise GenomeFormatError(
+            "We could not recognise this file as raw DNA data from 23andMe, AncestryDNA, "
+            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF.", code="unrecognised")
+    separator, roles = found
+    if data_lines:
+        separator = _guess_separator(data_lines[0]) if separator != "," else ","
+        fields = _split_fields(data_lines[0], separator)
+        if len(fields) > 3 * len(roles):
+            raise GenomeFormatError(
+                "The file's line breaks seem to have been replaced by tabs or spaces, so its "
+                "records run together. Please upload the file exactly as downloaded.",
+                code="no_line_breaks")
+        if len(fields) != len(roles) and not (len(fields) == len(roles) - 1 and "allele2" in roles):
+            raise GenomeFormatError(
+                f"The file's data lines have {len(fields)} columns but its header names "
+                f"{len(roles)}, so the columns cannot be told apart.", code="unknown_columns")
+    if vendor is None:
+        if separator == ",":
+            vendor = GenomeFormat.FAMFINDER if "allele1" in roles else GenomeFormat.FTDNA
+        else:
+            vendor = GenomeFormat.TEXT_23ANDME_STYLE
+    return Layout(vendor, separator, roles, offset, stated_build(header_text), header_text)
+
+
+_VCF_COLUMNS = ["#chrom", "pos", "id", "ref", "alt", "qual", "filter", "info", "format"]
+
+
+def _detect_vcf(lines: list[str], index: int, offset: int) -> Layout:
+    header: list[str] = []
+    while index < len(lines) and lines[index].startswith("##"):
+        header.append(lines[index])
+        offset += len(lines[index]) + 1
+        index += 1
+    if index >= len(lines) or not lines[index].upper().startswith("#CHROM"):
+        raise GenomeFormatError(
+            "This VCF file has no #CHROM column header line, so its columns cannot be read.",
+            code="vcf_no_header")
+    columns = lines[index].rstrip("\r").split("\t")
+    if [c.lower() for c in columns[:8]] != _VCF_COLUMNS[:8]:
+        raise GenomeFormatError(
+            "This VCF file's column header is not the standard one (#CHROM POS ID REF ALT "
+            "QUAL FILTER INFO ...).", code="vcf_bad_header")
+    if len(columns) < 10:
+        raise GenomeFormatError(
+            "This VCF file has no sample column, so it holds no genotypes (it lists variants "
+            "only). Please upload the VCF made from your own sequencing data.",
+            code="vcf_no_sample")
+    if columns[8].lower() != "format":
+        raise GenomeFormatError("This VCF file has no FORMAT column, so it holds no genotypes.",
+                                code="vcf_no_sample")
+    offset += len(lines[index]) + 1
+    header.append(lines[index])
+    header_text = "\n".join(header)
+    return Layout(GenomeFormat.VCF, "\t", ("chromosome", "position", "rsid", "ref", "alt"),
+                  offset, stated_build(header_text), header_text, sample_count=len(columns) - 9)
+
+
+def looks_like_genome(head: bytes) -> bool:
+    """True when ``head`` (the start of a file, possibly compressed) could be a genome file."""
+    if head.startswith(b"\x1f\x8b"):
+        return True
+    try:
+        detect_format(decode_text(head))
+    except GenomeFormatError as error:
+        return error.code in {"unknown_columns", "no_line_breaks", "vcf_no_sample", "no_data"}
+    return True

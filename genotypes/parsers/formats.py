@@ -1,0 +1,316 @@
+"""One parser per vendor layout, all normalising to the same four columns.
+
+Every parser takes the decoded text and its ``Layout`` and returns a polars frame with
+``rsid`` (String; null only for VCF records without an id), ``chromosome`` (Enum of 1-22, X,
+Y, XY, MT), ``position`` (UInt32) and ``genotype`` (Enum: alleles sorted, "A" for a haploid
+call, "--" for a no-call) plus the raw counts the caller turns into a report. The hot path is
+one ``polars.read_csv`` with a pinned all-string schema followed by dictionary look-ups; the
+Python-level work is proportional to the header, not to the number of lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import product
+
+import polars as pl
+
+from genotypes.parsers.detect import GenomeFormat, Layout
+from genotypes.parsers.errors import GenomeFormatError
+
+CHROMOSOMES = tuple([str(i) for i in range(1, 23)] + ["X", "Y", "XY", "MT"])
+CHROMOSOME_DTYPE = pl.Enum(CHROMOSOMES)
+
+NO_CALL = "--"
+_BASES = "ACGT"
+GENOTYPES = tuple(
+    [NO_CALL]
+    + list(_BASES)
+    + ["".join(p) for p in product(_BASES, repeat=2) if p[0] <= p[1]]
+    + ["I", "D", "DD", "DI", "II"]
+)
+GENOTYPE_DTYPE = pl.Enum(GENOTYPES)
+
+
+def _chromosome_map() -> dict[str, str | None]:
+    mapping: dict[str, str | None] = {}
+    aliases = {c: c for c in CHROMOSOMES}
+    aliases.update({"M": "MT", "23": "X", "24": "Y", "25": "XY", "26": "MT", "PAR": "XY"})
+    for raw, canonical in aliases.items():
+        for prefix in ("", "chr", "CHR", "Chr"):
+            for spelling in {raw, raw.lower()}:
+                mapping[prefix + spelling] = canonical
+    return mapping
+
+
+CHROMOSOME_MAP = _chromosome_map()
+_NO_CALL_SPELLINGS = ("--", "00", "0", "-", ".", "..", "//")
+
+
+def _genotype_map() -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for a, b in product(_BASES, repeat=2):
+        mapping[a + b] = "".join(sorted(a + b))
+    for a in _BASES + "ID":
+        mapping[a] = a
+    mapping.update({"II": "II", "DD": "DD", "DI": "DI", "ID": "DI"})
+    for spelling in list(mapping):
+        mapping[spelling.lower()] = mapping[spelling]
+    for spelling in _NO_CALL_SPELLINGS:
+        mapping[spelling] = NO_CALL
+    return mapping
+
+
+GENOTYPE_MAP = _genotype_map()
+
+
+@dataclass
+class TableCounts:
+    lines: int = 0
+    malformed: int = 0
+    invalid_genotypes: int = 0
+    repeated_headers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _friendly_polars_error(exc: Exception) -> GenomeFormatError:
+    return GenomeFormatError(
+        "The file's lines could not be split into columns consistently; it may be damaged "
+        "or edited.", code="malformed")
+
+
+_WS_RUN = re.compile(rb"[ \t]+")
+_EDGE_TABS = re.compile(rb"^\t|\t(?=\r?$)", re.MULTILINE)
+_COMMA_SPACES = re.compile(rb"[ \t]+")
+_SAMPLE = 64 * 1024
+
+
+def _sample(body: bytes, start: int = 0) -> bytes:
+    """The start and end of the data: enough to judge its whitespace without a full scan."""
+    if len(body) - start <= 2 * _SAMPLE:
+        return body[start:]
+    return body[start:start + _SAMPLE] + body[-_SAMPLE:]
+
+
+def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str]:
+    """Make the body readable by a single-byte-separator CSV reader (data begins at start)."""
+    sample = _sample(body, start)
+    if separator == ",":
+        if b'"' in sample:
+            body = body.replace(b'"', b"")  # plain and "extra-quoted" MyHeritage alike
+        if b" " in sample or b"\t" in sample:
+            body = _COMMA_SPACES.sub(b"", body)
+        return body, ","
+    if separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample:
+        body = _WS_RUN.sub(b"\t", body)
+        body = _EDGE_TABS.sub(b"", body)
+    return body, "\t"
+
+
+def _read_csv(body: bytes, separator: str, names: list[str]) -> pl.DataFrame:
+    options = dict(separator=separator, has_header=False,
+                   schema={name: pl.String for name in names}, comment_prefix="#",
+                   quote_char=None, truncate_ragged_lines=True, raise_if_empty=False)
+    try:
+        try:
+            return pl.read_csv(body, **options)
+        except pl.exceptions.ComputeError:
+            # Invalid UTF-8 somewhere (a comment re-saved in Latin-1, say): read leniently.
+            return pl.read_csv(body, encoding="utf8-lossy", **options)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise _friendly_polars_error(exc) from exc
+
+
+def _needs_lowercase(sample: bytes) -> bool:
+    return any(marker in sample for marker in (b"\nRS", b"\nRs", b"\nrS", b'"RS', b"\nI"))\
+        or sample[:2] in (b"RS", b"Rs", b"rS")
+
+
+def read_table(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """Read and normalise a rsid/chromosome/position/genotype table (every non-VCF format)."""
+    header = text[:layout.body_start]
+    only_comments = all(not line.strip() or line.lstrip().startswith(b"#")
+                        for line in header.split(b"\n"))
+    if only_comments:
+        body, start = text, layout.body_start
+    else:
+        body, start = text[layout.body_start:], 0
+    body, separator = _clean_body(body, layout.separator, start)
+    columns = layout.columns
+    raw = _read_csv(body, separator, list(columns))
+    lines = raw.height
+    if "genotype" in columns:
+        genotype_raw = pl.col("genotype")
+    else:
+        genotype_raw = pl.concat_str(
+            [pl.col("allele1").str.strip_chars(), pl.col("allele2").fill_null("").str.strip_chars()])
+    rsid = pl.col("rsid")
+    if _needs_lowercase(_sample(body, start)):
+        rsid = rsid.str.to_lowercase()
+    frame = raw.lazy().select(
+        rsid=rsid,
+        chromosome=pl.col("chromosome").replace_strict(
+            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE),
+        position=pl.col("position").cast(pl.UInt32, strict=False),
+        genotype=genotype_raw.replace_strict(GENOTYPE_MAP, default=None,
+                                             return_dtype=GENOTYPE_DTYPE),
+        raw_genotype_missing=genotype_raw.is_null(),
+    ).with_columns(
+        repeated_header=pl.col("rsid").is_in(["rsid", "name", "snp"]),
+    ).with_columns(
+        malformed=~pl.col("repeated_header") & (
+            pl.col("rsid").is_null() | (pl.col("rsid") == "") | pl.col("position").is_null()
+            | pl.col("raw_genotype_missing")),
+    ).with_columns(
+        invalid=pl.col("genotype").is_null() & ~pl.col("malformed") & ~pl.col("repeated_header"),
+    ).collect()
+    del raw
+    stats = frame.select(
+        pl.col("repeated_header").sum(), pl.col("malformed").sum(), pl.col("invalid").sum()
+    ).row(0)
+    counts = TableCounts(lines=lines - int(stats[0]), repeated_headers=int(stats[0]),
+                         malformed=int(stats[1]), invalid_genotypes=int(stats[2]))
+    if any(stats):
+        frame = frame.filter(~pl.col("repeated_header") & ~pl.col("malformed") & ~pl.col("invalid"))
+    return frame.select("rsid", "chromosome", "position", "genotype"), counts
+
+
+def parse_23andme(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """23andMe: TAB, ``# rsid chromosome position genotype`` (or split allele1/allele2)."""
+    return read_table(text, layout)
+
+
+def parse_ancestry(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """AncestryDNA: TAB, uncommented header, two allele columns, ``0 0`` no-call, 23-26."""
+    return read_table(text, layout)
+
+
+def parse_ftdna(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """FamilyTreeDNA: quoted CSV ``RSID,CHROMOSOME,POSITION,RESULT``; header may repeat."""
+    return read_table(text, layout)
+
+
+def parse_famfinder(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """FTDNA famfinder: comma-separated with two allele columns; chromosome 0 occurs."""
+    return read_table(text, layout)
+
+
+def parse_myheritage(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """MyHeritage: like FTDNA, including the "extra-quoted" variant (``"rs1"",""1""...``)."""
+    return read_table(text, layout)
+
+
+def parse_livingdna(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """LivingDNA: TAB, ``# rsid chromosome position genotype``, GRCh37 forward strand."""
+    return read_table(text, layout)
+
+
+def parse_text_23andme_style(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """23andMe-style text written by whole-genome tools; the header's build is not trusted."""
+    return read_table(text, layout)
+
+
+def parse_vcf(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+    """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
+    names = ["chromosome", "position", "rsid", "ref", "alt", "qual", "filter", "info", "format",
+             "sample"]
+    try:
+        raw = pl.read_csv(
+            text[layout.body_start:],
+            separator="\t",
+            has_header=False,
+            schema={name: pl.String for name in names},
+            comment_prefix="#",
+            quote_char=None,
+            truncate_ragged_lines=True,
+            encoding="utf8-lossy",
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise _friendly_polars_error(exc) from exc
+    counts = TableCounts(lines=raw.height)
+    if layout.sample_count > 1:
+        counts.notes.append(
+            f"The VCF holds {layout.sample_count} samples; only the first one was read.")
+    if raw.height and not raw["format"].str.starts_with("GT").any():
+        raise GenomeFormatError(
+            "This VCF file has no genotype (GT) field, so it holds no genotypes.",
+            code="vcf_no_genotype")
+    alleles = pl.concat_list([pl.col("ref"), pl.col("alt").str.split(",")])
+    indices = (
+        pl.when(pl.col("format").str.starts_with("GT"))
+        .then(pl.col("sample").str.split(":").list.first())
+        .otherwise(pl.lit("."))
+        .str.replace_all("|", "/", literal=True)
+        .str.split("/")
+    )
+    frame = raw.lazy().with_columns(
+        alleles=alleles,
+        idx=indices,
+        max_len=alleles.list.eval(
+            pl.when(pl.element().str.starts_with("<") | pl.element().is_in(["*", "."]))
+            .then(pl.lit(0, dtype=pl.UInt32))
+            .otherwise(pl.element().str.len_chars())
+        ).list.max(),
+    ).with_columns(
+        is_indel=pl.col("max_len") > 1,
+        a0=pl.col("alleles").list.get(
+            pl.col("idx").list.get(0, null_on_oob=True).cast(pl.Int64, strict=False),
+            null_on_oob=True),
+        a1=pl.col("alleles").list.get(
+            pl.col("idx").list.get(1, null_on_oob=True).cast(pl.Int64, strict=False),
+            null_on_oob=True),
+        ploidy=pl.col("idx").list.len(),
+        missing=pl.col("idx").list.eval(pl.element() == ".").list.any(),
+    )
+
+    def letter(column: str) -> pl.Expr:
+        allele = pl.col(column)
+        return (
+            pl.when(allele.str.starts_with("<") | (allele == "*")).then(pl.lit(None))
+            .when(pl.col("is_indel")).then(
+                pl.when(allele.str.len_chars() == pl.col("max_len")).then(pl.lit("I"))
+                .otherwise(pl.lit("D")))
+            .otherwise(allele.str.to_uppercase())
+        )
+
+    genotype_raw = (
+        pl.when(pl.col("missing")).then(pl.lit(NO_CALL))
+        .when(pl.col("ploidy") == 1).then(letter("a0"))
+        .otherwise(pl.concat_str([letter("a0"), letter("a1")]))
+    )
+    rsid = pl.col("rsid").str.split(";").list.first().str.to_lowercase()
+    frame = frame.select(
+        rsid=pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
+        chromosome=pl.col("chromosome").replace_strict(
+            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE),
+        position=pl.col("position").cast(pl.UInt32, strict=False),
+        genotype=genotype_raw.replace_strict(GENOTYPE_MAP, default=None,
+                                             return_dtype=GENOTYPE_DTYPE),
+        symbolic=genotype_raw.is_null(),
+    ).collect()
+    # Records on other contigs (decoys, alternates) or with symbolic alleles are skipped
+    # silently: they are normal in VCFs and carry nothing we can show.
+    skipped = pl.col("chromosome").is_null() | pl.col("symbolic")
+    malformed = pl.col("position").is_null()
+    invalid = pl.col("genotype").is_null()
+    stats = frame.select(
+        malformed=(malformed & ~skipped).sum(), invalid=(invalid & ~malformed & ~skipped).sum()
+    ).row(0)
+    counts.malformed, counts.invalid_genotypes = int(stats[0]), int(stats[1])
+    frame = frame.filter(~skipped & ~malformed & ~invalid).drop("symbolic")
+    counts.lines = raw.height
+    return frame, counts
+
+
+PARSERS = {
+    GenomeFormat.TWENTYTHREEANDME: parse_23andme,
+    GenomeFormat.ANCESTRY: parse_ancestry,
+    GenomeFormat.FTDNA: parse_ftdna,
+    GenomeFormat.FAMFINDER: parse_famfinder,
+    GenomeFormat.MYHERITAGE: parse_myheritage,
+    GenomeFormat.LIVINGDNA: parse_livingdna,
+    GenomeFormat.TEXT_23ANDME_STYLE: parse_text_23andme_style,
+    GenomeFormat.VCF: parse_vcf,
+}
