@@ -124,7 +124,8 @@ def generate_rows(
     used: set[str] = set()
     for rsid, (chromosome, positions) in BUILD_MARKERS.items():
         if chromosome in fixed and rsid not in include:
-            genotype, ref, alt = _random_genotype(rng, haploid=False)
+            haploid = chromosome == "MT" or (male and chromosome in ("X", "Y"))
+            genotype, ref, alt = _random_genotype(rng, haploid=haploid)
             fixed[chromosome].append(Row(rsid, chromosome, positions[build], genotype, ref, alt))
             used.add(rsid)
     for rsid, genotype in include.items():

@@ -18,8 +18,23 @@ from typing import BinaryIO
 
 import polars as pl
 
-from genotypes.parsers.containers import DEFAULT_MAX_BYTES, DEFAULT_MAX_RATIO, unpack
-from genotypes.parsers.detect import GenomeFormat, Layout, decode_text, detect_format, looks_like_genome
+from genotypes.parsers.containers import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_RATIO,
+    EMPTY_ZIP_MAGIC,
+    GZIP_MAGIC,
+    ZIP_MAGIC,
+    unpack,
+)
+from genotypes.parsers.detect import (
+    HEAD_BYTES,
+    UTF8_BOM,
+    GenomeFormat,
+    Layout,
+    decode_text,
+    detect_format,
+    looks_like_genome,
+)
 from genotypes.parsers.errors import GenomeFormatError
 from genotypes.parsers.formats import (
     CHROMOSOME_DTYPE,
@@ -28,6 +43,7 @@ from genotypes.parsers.formats import (
     GENOTYPES,
     NO_CALL,
     PARSERS,
+    TextSource,
 )
 from genotypes.parsers.markers import KNOWN_POSITIONS
 
@@ -109,6 +125,8 @@ def _read_source(source: bytes | str | os.PathLike | BinaryIO, max_bytes: int) -
         return bytes(source)
     if isinstance(source, str | os.PathLike):
         try:
+            if os.path.getsize(source) > max_bytes:
+                raise _file_too_big(max_bytes)
             with open(source, "rb") as handle:
                 return _read_capped(handle, max_bytes)
         except FileNotFoundError as exc:
@@ -118,12 +136,16 @@ def _read_source(source: bytes | str | os.PathLike | BinaryIO, max_bytes: int) -
     return _read_capped(source, max_bytes)
 
 
+def _file_too_big(max_bytes: int) -> GenomeFormatError:
+    return GenomeFormatError(
+        f"The file is larger than {max_bytes // (1024 * 1024)} MB, far more than any raw DNA "
+        "file.", code="too_large")
+
+
 def _read_capped(handle: BinaryIO, max_bytes: int) -> bytes:
     data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise GenomeFormatError(
-            f"The file is larger than {max_bytes // (1024 * 1024)} MB, far more than any raw "
-            "DNA file.", code="too_large")
+        raise _file_too_big(max_bytes)
     return data
 
 
@@ -134,8 +156,35 @@ def parse_genome(
     max_ratio: int = DEFAULT_MAX_RATIO,
 ) -> ParsedGenome:
     """Parse a raw-DNA upload (path, bytes or binary stream) of any supported format."""
+    if isinstance(source, str | os.PathLike):
+        mapped = _plain_file_source(os.fspath(source), max_bytes)
+        if mapped is not None:
+            return _parse_text(mapped, container="plain")
     return parse_genome_bytes(_read_source(source, max_bytes), max_bytes=max_bytes,
                               max_ratio=max_ratio)
+
+
+def _plain_file_source(path: str, max_bytes: int) -> TextSource | None:
+    """A head/tail/path source for a large plain UTF-8 file, so the reader can map it.
+
+    Anything that needs unpacking, re-encoding or line-end rewriting returns None and goes
+    through the in-memory route instead.
+    """
+    try:
+        size = os.path.getsize(path)
+        if size <= 2 * HEAD_BYTES or size > max_bytes:
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES + 1)
+            handle.seek(-64 * 1024, os.SEEK_END)
+            tail = handle.read()
+    except OSError:
+        return None
+    if head.startswith((GZIP_MAGIC, ZIP_MAGIC, EMPTY_ZIP_MAGIC, UTF8_BOM)) or b"\x00" in head:
+        return None
+    if decode_text(head) is not head or decode_text(tail) is not tail:
+        return None  # lone carriage returns to rewrite
+    return TextSource(head, path=path, tail=tail)
 
 
 def parse_genome_bytes(
@@ -146,13 +195,13 @@ def parse_genome_bytes(
     container = unpacked.container
     text = decode_text(unpacked.data)
     del unpacked
-    return _parse_text(text, container=container)
+    return _parse_text(TextSource(text), container=container)
 
 
-def _parse_text(text: bytes, *, container: str) -> ParsedGenome:
-    layout = detect_format(text)
-    frame, counts = PARSERS[layout.format](text, layout)
-    del text
+def _parse_text(source: TextSource, *, container: str) -> ParsedGenome:
+    layout = detect_format(source.head)
+    frame, counts = PARSERS[layout.format](source, layout)
+    del source
     warnings = list(counts.notes)
     bad = counts.malformed + counts.invalid_genotypes
     tolerated = int(counts.lines * TOLERATED_BAD_LINE_SHARE)

@@ -76,9 +76,8 @@ def decode_text(data: bytes) -> bytes:
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data[:512]):
         data = _decode_utf16(data)
     if b"\r" in data:
-        # CRLF throughout is read natively; CR-only or mixed line ends are rewritten. Equal
-        # counts of CR and LF can only come from CRLF throughout (or an absurd coincidence).
-        if data.count(b"\r") != data.count(b"\n"):
+        # CRLF throughout is read natively; CR-only or mixed line ends are rewritten.
+        if data.count(b"\r") != data.count(b"\r\n"):
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return data
 
@@ -185,6 +184,13 @@ def _roles_from_data(line: str) -> tuple[str, tuple[str, ...]] | None:
     """Infer the layout from a data line when the column header is missing."""
     separator = _guess_separator(line)
     fields = _split_fields(line, separator)
+    for width in (4, 5):
+        if len(fields) >= 2 * width and len(fields) % width == 0 and all(
+                _ID.match(fields[i]) for i in range(0, len(fields), width)):
+            raise GenomeFormatError(
+                "The file's line breaks seem to have been replaced by tabs or spaces, so its "
+                "records run together. Please upload the file exactly as downloaded.",
+                code="no_line_breaks")
     if len(fields) not in (4, 5) or not _ID.match(fields[0]) or not fields[2].isdigit():
         return None
     if len(fields) == 4:

@@ -16,7 +16,7 @@ from itertools import product
 
 import polars as pl
 
-from genotypes.parsers.detect import GenomeFormat, Layout
+from genotypes.parsers.detect import GenomeFormat, Layout, decode_text
 from genotypes.parsers.errors import GenomeFormatError
 
 CHROMOSOMES = tuple([str(i) for i in range(1, 23)] + ["X", "Y", "XY", "MT"])
@@ -108,10 +108,24 @@ def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str
     return body, "\t"
 
 
-def _read_csv(body: bytes, separator: str, names: list[str]) -> pl.DataFrame:
-    options = dict(separator=separator, has_header=False,
-                   schema={name: pl.String for name in names}, comment_prefix="#",
+_TYPED = {"position": pl.UInt32, "chromosome": pl.Categorical, "genotype": pl.Categorical,
+          "allele1": pl.Categorical, "allele2": pl.Categorical}
+
+
+def _read_csv(body: bytes | str, separator: str, names: list[str]) -> pl.DataFrame:
+    """Read with a pinned schema: typed first (fast, compact), all-string when that fails.
+
+    Positions are parsed as integers and the low-cardinality columns as categoricals in the
+    reader itself; a file with a non-numeric position anywhere (a repeated header, damage)
+    makes the typed read fail, and the all-string read then lets us count what is wrong.
+    """
+    options = dict(separator=separator, has_header=False, comment_prefix="#",
                    quote_char=None, truncate_ragged_lines=True, raise_if_empty=False)
+    try:
+        return pl.read_csv(body, schema={n: _TYPED.get(n, pl.String) for n in names}, **options)
+    except (pl.exceptions.PolarsError, ValueError):
+        pass
+    options["schema"] = {name: pl.String for name in names}
     try:
         try:
             return pl.read_csv(body, **options)
@@ -127,16 +141,50 @@ def _needs_lowercase(sample: bytes) -> bool:
         or sample[:2] in (b"RS", b"Rs", b"rS")
 
 
-def read_table(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+@dataclass
+class TextSource:
+    """Decoded genome text, or, for a large plain file on disk, its head, tail and path.
+
+    With a path, the reader maps the file itself instead of copying it into Python bytes;
+    ``full()`` loads and decodes the whole file when a layout needs rewriting first.
+    """
+
+    head: bytes
+    path: str | None = None
+    tail: bytes = b""
+
+    def full(self) -> bytes:
+        if self.path is None:
+            return self.head
+        with open(self.path, "rb") as handle:
+            return decode_text(handle.read())
+
+
+def _needs_cleaning(sample: bytes, separator: str) -> bool:
+    if separator == ",":
+        return b'"' in sample or b" " in sample or b"\t" in sample
+    return separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample
+
+
+def _only_comments(header: bytes) -> bool:
+    return all(not line.strip() or line.lstrip().startswith(b"#") for line in header.split(b"\n"))
+
+
+def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """Read and normalise a rsid/chromosome/position/genotype table (every non-VCF format)."""
-    header = text[:layout.body_start]
-    only_comments = all(not line.strip() or line.lstrip().startswith(b"#")
-                        for line in header.split(b"\n"))
-    if only_comments:
-        body, start = text, layout.body_start
+    only_comments = _only_comments(source.head[:layout.body_start])
+    sample = source.head[layout.body_start:layout.body_start + _SAMPLE] + source.tail
+    if source.path and only_comments and not _needs_cleaning(sample, layout.separator):
+        body, separator = source.path, layout.separator
     else:
-        body, start = text[layout.body_start:], 0
-    body, separator = _clean_body(body, layout.separator, start)
+        text = source.full()
+        if only_comments:
+            body, start = text, layout.body_start
+        else:
+            body, start = text[layout.body_start:], 0
+        del text
+        body, separator = _clean_body(body, layout.separator, start)
+        sample = _sample(body, start)
     columns = layout.columns
     raw = _read_csv(body, separator, list(columns))
     lines = raw.height
@@ -144,17 +192,18 @@ def read_table(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
         genotype_raw = pl.col("genotype")
     else:
         genotype_raw = pl.concat_str(
-            [pl.col("allele1").str.strip_chars(), pl.col("allele2").fill_null("").str.strip_chars()])
+            [pl.col("allele1").cast(pl.String).str.strip_chars(),
+             pl.col("allele2").cast(pl.String).fill_null("").str.strip_chars()])
     rsid = pl.col("rsid")
-    if _needs_lowercase(_sample(body, start)):
+    if _needs_lowercase(sample):
         rsid = rsid.str.to_lowercase()
     frame = raw.lazy().select(
         rsid=rsid,
-        chromosome=pl.col("chromosome").replace_strict(
+        chromosome=pl.col("chromosome").cast(pl.String).replace_strict(
             CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE),
         position=pl.col("position").cast(pl.UInt32, strict=False),
-        genotype=genotype_raw.replace_strict(GENOTYPE_MAP, default=None,
-                                             return_dtype=GENOTYPE_DTYPE),
+        genotype=genotype_raw.cast(pl.String).replace_strict(
+            GENOTYPE_MAP, default=None, return_dtype=GENOTYPE_DTYPE),
         raw_genotype_missing=genotype_raw.is_null(),
     ).with_columns(
         repeated_header=pl.col("rsid").is_in(["rsid", "name", "snp"]),
@@ -176,48 +225,52 @@ def read_table(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     return frame.select("rsid", "chromosome", "position", "genotype"), counts
 
 
-def parse_23andme(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_23andme(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """23andMe: TAB, ``# rsid chromosome position genotype`` (or split allele1/allele2)."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_ancestry(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_ancestry(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """AncestryDNA: TAB, uncommented header, two allele columns, ``0 0`` no-call, 23-26."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_ftdna(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_ftdna(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """FamilyTreeDNA: quoted CSV ``RSID,CHROMOSOME,POSITION,RESULT``; header may repeat."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_famfinder(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_famfinder(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """FTDNA famfinder: comma-separated with two allele columns; chromosome 0 occurs."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_myheritage(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_myheritage(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """MyHeritage: like FTDNA, including the "extra-quoted" variant (``"rs1"",""1""...``)."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_livingdna(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_livingdna(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """LivingDNA: TAB, ``# rsid chromosome position genotype``, GRCh37 forward strand."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_text_23andme_style(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_text_23andme_style(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """23andMe-style text written by whole-genome tools; the header's build is not trusted."""
-    return read_table(text, layout)
+    return read_table(source, layout)
 
 
-def parse_vcf(text: bytes, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
     names = ["chromosome", "position", "rsid", "ref", "alt", "qual", "filter", "info", "format",
              "sample"]
+    only_comments = _only_comments(source.head[:layout.body_start])
+    body = source.path if source.path and only_comments else source.full()
+    if not isinstance(body, str):
+        body = body if only_comments else body[layout.body_start:]
     try:
         raw = pl.read_csv(
-            text[layout.body_start:],
+            body,
             separator="\t",
             has_header=False,
             schema={name: pl.String for name in names},
