@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from .health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("members.urls")),
+    path("genetics/", include("genotypes.urls")),
+    path("", include("articles.urls")),
+]
+
+handler404 = "genlife.errors.page_not_found"
+handler500 = "genlife.errors.server_error"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GenotypesConfig(AppConfig):
+    name = "genotypes"
+    verbose_name = "Genotypes"

@@ -1,0 +1,121 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs against whatever the environment configures: PostgreSQL and Redis in CI
+(`DATABASE_URL`, `CELERY_BROKER_URL`), SQLite and the file-system broker on a laptop.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from genlife.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A private broker folder for this test session, so that a local development worker sharing
+# `.data/broker` never steals (and runs against the wrong database) a task a test enqueued.
+_TEST_BROKER_DIR: str | None = None
+if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    _TEST_BROKER_DIR = tempfile.mkdtemp(prefix="genlife-test-broker-")
+    celery_app.conf.broker_transport_options = {
+        "data_folder_in": _TEST_BROKER_DIR,
+        "data_folder_out": _TEST_BROKER_DIR,
+        "control_folder": os.path.join(_TEST_BROKER_DIR, "control"),
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    """Production settings, minus what only makes sense behind a real TLS front end."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
+        yield
+
+
+def _database_url_for(db_settings: dict) -> str:
+    engine = db_settings["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{db_settings['NAME']}"
+    user = db_settings.get("USER") or ""
+    password = db_settings.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = db_settings.get("HOST") or "127.0.0.1"
+    port = db_settings.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{db_settings['NAME']}"
+
+
+def worker_environment() -> dict[str, str]:
+    """Environment for a worker subprocess bound to this session's test database and broker."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = _database_url_for(settings.DATABASES["default"])
+    env.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)
+    env.setdefault("DJANGO_DEBUG", "false")
+    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+    if _TEST_BROKER_DIR:
+        env["GENLIFE_BROKER_DIR"] = _TEST_BROKER_DIR
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class WorkerProcess:
+    """A real `celery worker` process; `restart()` and `kill()` serve the fault tests."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "genlife", "worker", "--loglevel=INFO",
+             "--concurrency=2", "--without-mingle", "--without-gossip", "--pool=prefork"],
+            cwd=ROOT, env=worker_environment(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early; see {self.log_path}")
+            if b"ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"celery worker did not become ready; see {self.log_path}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker subprocess consuming from the configured broker."""
+    worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _TEST_BROKER_DIR:
+        shutil.rmtree(_TEST_BROKER_DIR, ignore_errors=True)

@@ -1,0 +1,77 @@
+"""Settings come from the environment: an embedded default with none, production with some."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/genlife_settings_check",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
+    "DJANGO_SECRET_KEY": "a-production-like-secret-key-" + "x" * 40,
+    "DJANGO_ALLOWED_HOSTS": "genlife.example",
+    "DJANGO_DEBUG": "false",
+}
+
+PRINT_SETTINGS = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
+    " 'debug': settings.DEBUG, 'broker': settings.CELERY_BROKER_URL,"
+    " 'email': settings.EMAIL_BACKEND, 'cache': settings.CACHES['default']['BACKEND'],"
+    " 'health': settings.DATABASES['default']['CONN_HEALTH_CHECKS'], 'tz': settings.USE_TZ,"
+    " 'user': settings.AUTH_USER_MODEL}))"
+)
+
+
+def _run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    keep = {"PATH", "HOME", "LANG", "PYTHONPATH", "SYSTEMROOT"}
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update({"DJANGO_SETTINGS_MODULE": "genlife.settings", "GENLIFE_DATA_DIR": str(tmp_path)})
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_no_environment_gives_the_embedded_local_default(tmp_path):
+    result = _run(["-c", PRINT_SETTINGS], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["debug"] is True
+    assert values["broker"] == "filesystem://"
+    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["cache"].endswith("LocMemCache")
+    assert values["health"] is True and values["tz"] is True
+    assert values["user"] == "members.User"
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_production_environment_gives_postgres_redis_and_no_debug(tmp_path):
+    result = _run(["-c", PRINT_SETTINGS], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["debug"] is False
+    assert values["broker"] == "redis://127.0.0.1:6379/9"
+    assert values["cache"].endswith("RedisCache")
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = _run(["-c", PRINT_SETTINGS], env, tmp_path)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

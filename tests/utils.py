@@ -1,0 +1,21 @@
+"""Helpers for tests (import from here, never from conftest)."""
+import time
+
+import pytest
+
+
+def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = "",
+               raise_on_timeout: bool = True):
+    """Poll `predicate` until it returns a truthy value and return that value.
+
+    After `timeout` seconds fail the test, or return the last (falsy) value when
+    `raise_on_timeout` is false so that the caller can build a message from fresh state.
+    """
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    if not value and raise_on_timeout:
+        pytest.fail(message or f"condition not met within {timeout} s")
+    return value
