@@ -1,0 +1,224 @@
+"""Articles: the editorial content model.
+
+Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`), written by
+`articles.services.article_render` once per save. Pages never render Markdown.
+"""
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+SLUG_REGEX = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=SLUG_REGEX), name="topic_slug_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:topic", kwargs={"slug": self.slug})
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    bio = models.TextField(blank=True)
+    photo = models.FileField(upload_to="authors/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=SLUG_REGEX), name="author_slug_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, *, now=None) -> "ArticleQuerySet":
+        """Published and due: a future `published_at` keeps an article hidden until then."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True,
+        help_text="The address: /articles/<slug>/. Made from the title when left empty.",
+    )
+    description = models.CharField(
+        "meta description", max_length=300,
+        help_text="One or two sentences for search results, social cards and article lists.",
+    )
+    key_takeaways = models.JSONField(default=list, blank=True, help_text="A list of short sentences.")
+    overview_image = models.FileField(upload_to="articles/", blank=True)
+    overview_image_alt = models.CharField(max_length=400, blank=True)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="articles")
+    topics = models.ManyToManyField(Topic, related_name="articles", blank=True)
+    related = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="A future time schedules the article: it appears on its own at that moment.",
+    )
+    featured = models.BooleanField(default=False, help_text="Featured articles lead the home page.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    # Written by services.article_render, read by pages; never edited by hand.
+    public_text = models.TextField(blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    render_problems = models.JSONField(default=list, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "published_at"], name="article_status_pub_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=SLUG_REGEX), name="article_slug_format"),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="article_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / 220))
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class Section(models.Model):
+    class Access(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        MEMBERS = "members", "Members only"
+
+    class Kind(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        GENOTYPE_REPORT = "genotype_report", "Genotype report"
+        LIFEHACKS = "lifehacks", "Lifehacks"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveIntegerField(default=0)
+    heading = models.CharField(max_length=200)
+    anchor = models.SlugField(
+        max_length=200, blank=True,
+        help_text="The #anchor of this section. Made from the heading when left empty.",
+    )
+    body = models.TextField("body (Markdown)", blank=True)
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.PUBLIC)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STANDARD)
+    teaser = models.CharField(
+        max_length=300, blank=True,
+        help_text="For members-only sections: the one line visitors read instead of the text.",
+    )
+    snps = models.ManyToManyField("genotypes.Snp", through="SectionSnp", related_name="sections", blank=True)
+
+    body_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(blank=True, editable=False)
+    subheadings = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "order"], name="section_unique_order"),
+            models.UniqueConstraint(
+                fields=["article", "anchor"], condition=~Q(anchor=""), name="section_unique_anchor"
+            ),
+            # Genotype reports and lifehacks are what membership pays for: never public.
+            models.CheckConstraint(
+                condition=Q(kind="standard") | Q(access="members"),
+                name="section_member_kinds_gated",
+            ),
+            models.CheckConstraint(condition=~Q(heading=""), name="section_heading_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def is_gated(self) -> bool:
+        return self.access == self.Access.MEMBERS
+
+
+class SectionSnp(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="section_snps")
+    snp = models.ForeignKey("genotypes.Snp", on_delete=models.PROTECT, related_name="section_links")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "SNP in section"
+        verbose_name_plural = "SNPs in section"
+        constraints = [
+            models.UniqueConstraint(fields=["section", "snp"], name="section_snp_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} · {self.snp}"
+
+
+class Reference(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="references")
+    number = models.PositiveIntegerField(help_text="Cite it in the text as [ref:number].")
+    authors = models.CharField(max_length=500)
+    title = models.CharField(max_length=500)
+    journal = models.CharField(max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField()
+    doi = models.CharField("DOI", max_length=200, blank=True, help_text="Like 10.1002/ana.22006")
+    pmid = models.CharField("PubMed id", max_length=12, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="reference_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="reference_number_positive"),
+            models.CheckConstraint(condition=Q(pmid="") | Q(pmid__regex=r"^[0-9]+$"), name="reference_pmid_digits"),
+            models.CheckConstraint(condition=Q(doi="") | Q(doi__regex=r"^10\.[0-9]{4,9}/"), name="reference_doi_format"),
+            models.CheckConstraint(condition=Q(year__gte=1600) & Q(year__lte=2200), name="reference_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.authors} ({self.year})"
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def pubmed_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""

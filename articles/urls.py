@@ -1,3 +1,4 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
@@ -6,4 +7,15 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("articles/", views.article_list, name="list"),
+    path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path("articles/<slug:slug>/overview-image", views.overview_image, name="overview_image"),
+    path("preview/<str:token>/", views.article_preview, name="preview"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+    path("authors/<slug:slug>/", views.author_detail, name="author"),
+    path("search/", views.search, name="search"),
+    path("why-members/", views.why_members, name="why_members"),
+    path("feed/", views.ArticleFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": views.SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -1,6 +1,275 @@
-from django.http import HttpRequest, HttpResponse
+"""Reading pages. Thin: selectors decide what is visible, templates print it."""
+import hashlib
+import mimetypes
+
+from django.contrib.messages import get_messages
+from django.contrib.sitemaps import Sitemap
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from genotypes.selectors import genotype_report_for
+
+from . import selectors
+from .selectors import AccessLevel
+from .services import article_page_cache_key
+
+PAGE_SIZE = 10
+PAGE_CACHE_SECONDS = 600
 
 
+def _join_url() -> str:
+    """The membership sign-up page when the members app provides one, else account sign-up."""
+    try:
+        return reverse("members:join")
+    except NoReverseMatch:
+        return reverse("account_signup")
+
+
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/home.html")
+    featured, latest = selectors.article_home_lists()
+    return render(request, "articles/home.html", {
+        "featured": featured, "latest": latest, "topics": selectors.topic_list_with_articles(),
+    })
+
+
+@require_safe
+def article_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.article_list_published(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "articles/article_list.html", {"page_obj": page, "articles": page.object_list})
+
+
+@require_safe
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = selectors.topic_get(slug=slug)
+    if topic is None:
+        raise Http404("No such topic")
+    page = Paginator(selectors.article_list_for_topic(topic=topic), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "articles/topic_detail.html", {"topic": topic, "page_obj": page, "articles": page.object_list})
+
+
+@require_safe
+def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    author = selectors.author_get(slug=slug)
+    if author is None:
+        raise Http404("No such author")
+    page = Paginator(selectors.article_list_for_author(author=author), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "articles/author_detail.html", {"author": author, "page_obj": page, "articles": page.object_list})
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = selectors.search_query_clean(request.GET.get("q"))
+    hits = selectors.article_search(query=query) if query else []
+    return render(request, "articles/search.html", {"query": query, "hits": hits})
+
+
+@require_safe
+def why_members(request: HttpRequest) -> HttpResponse:
+    return render(request, "articles/why_members.html", {"join_url": _join_url()})
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /account/",
+        "Disallow: /accounts/",
+        "Disallow: /genetics/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        f"Sitemap: {selectors.absolute_url(reverse('articles:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _article_context(request: HttpRequest, article, access: AccessLevel, *, preview: bool) -> dict:
+    sections = selectors.article_sections_visible_to(article=article, access=access)
+    reports = {}
+    for section in sections:
+        if section.is_genotype_report and not section.locked:
+            reports[section.anchor] = genotype_report_for(user=request.user, snps=list(section.snps))
+    blocks = [{"section": section, "report": reports.get(section.anchor)} for section in sections]
+    has_locked = any(section.locked for section in sections)
+    return {
+        "article": article,
+        "access": access,
+        "is_member_view": access == AccessLevel.MEMBERS,
+        "blocks": blocks,
+        "has_locked": has_locked,
+        "topics": list(article.topics.all()),
+        "references": selectors.reference_list_for(article=article),
+        "related": selectors.related_articles_for(article=article),
+        "json_ld": selectors.article_json_ld(article=article, sections=sections),
+        "canonical_url": selectors.absolute_url(article.get_absolute_url()),
+        "overview_image_url": selectors.article_overview_image_url(article=article),
+        "meta_description": selectors.meta_text(article.description),
+        "preview": preview,
+        "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
+        "join_url": _join_url(),
+    }
+
+
+def _with_validators(request: HttpRequest, html: str, etag: str, last_modified: float, *, shared: bool) -> HttpResponse:
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+    if not_modified is not None:
+        response = not_modified
+    else:
+        response = HttpResponse(html)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "no-cache" if shared else "private, no-cache"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+@require_safe
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    anonymous = not request.user.is_authenticated
+    cacheable = anonymous and len(get_messages(request)) == 0
+    cache_key = article_page_cache_key(slug=slug, access=AccessLevel.PUBLIC) if cacheable else None
+    if cache_key:
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return _with_validators(request, cached["html"], cached["etag"], cached["last_modified"], shared=True)
+
+    article = selectors.article_get_published(slug=slug)
+    if article is None:
+        raise Http404("No such article")
+    access = AccessLevel.PUBLIC if anonymous else selectors.article_access_for(user=request.user)
+    html = render_to_string(
+        "articles/article_detail.html", _article_context(request, article, access, preview=False), request
+    )
+    etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
+    last_modified = article.updated.timestamp()
+    if cache_key:
+        cache.set(cache_key, {"html": html, "etag": etag, "last_modified": last_modified}, PAGE_CACHE_SECONDS)
+    return _with_validators(request, html, etag, last_modified, shared=anonymous)
+
+
+@require_safe
+def article_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """A signed preview of any article (drafts included). 'As member' needs a member or staff."""
+    resolved = selectors.article_preview_resolve(token=token)
+    if resolved is None:
+        raise Http404("This preview link is invalid or has expired")
+    article_pk, requested = resolved
+    article = selectors.article_get_for_preview(pk=article_pk)
+    if article is None:
+        raise Http404("No such article")
+    reader = selectors.article_access_for(user=request.user)
+    access = AccessLevel.MEMBERS if requested == AccessLevel.MEMBERS and reader == AccessLevel.MEMBERS else AccessLevel.PUBLIC
+    context = _article_context(request, article, access, preview=True)
+    context["requested_access"] = requested
+    response = render(request, "articles/article_detail.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def overview_image(request: HttpRequest, slug: str) -> HttpResponse:
+    article = selectors.article_get_image(slug=slug, include_drafts=request.user.is_staff)
+    if article is None or not article.overview_image:
+        raise Http404("No image")
+    try:
+        handle = article.overview_image.open("rb")
+    except OSError:
+        raise Http404("No image") from None
+    content_type = mimetypes.guess_type(article.overview_image.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+class ArticleFeed(Feed):
+    """RSS of published articles: title and meta description only, never section text."""
+
+    feed_type = Rss201rev2Feed
+    title = "genlife articles"
+    description = "New evidence-based articles on genetics and health."
+
+    def link(self):
+        return reverse("articles:home")
+
+    def feed_url(self):
+        return reverse("articles:feed")
+
+    def items(self):
+        return selectors.feed_articles()
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.description
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated
+
+    def item_author_name(self, item):
+        return item.author.name
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
+
+    def item_guid(self, item):
+        return selectors.absolute_url(item.get_absolute_url())
+
+    item_guid_is_permalink = True
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.8
+
+    def items(self):
+        return selectors.sitemap_articles()
+
+    def lastmod(self, item):
+        return item.updated
+
+    def location(self, item):
+        return item.get_absolute_url()
+
+
+class PageSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.5
+
+    def items(self):
+        return ["articles:home", "articles:list", "articles:why_members"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class TopicSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        return selectors.topic_list_with_articles()
+
+    def location(self, item):
+        return item.get_absolute_url()
+
+
+SITEMAPS = {"articles": ArticleSitemap, "pages": PageSitemap, "topics": TopicSitemap}

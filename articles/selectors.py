@@ -1,0 +1,355 @@
+"""Reads of articles, and the one gate that decides what each reader may see.
+
+`article_sections_visible_to` is the only function that turns stored sections into something a
+channel can print. The article page, previews, the cached page, search snippets, the feed, the
+sitemap, Open Graph / meta tags and JSON-LD all read through it (directly, or through
+`Article.public_text`, which `services.article_render` builds with it at access level PUBLIC).
+"""
+import enum
+import html
+import json
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from members.selectors import is_member
+
+from .models import Article, Author, Reference, Section, SectionSnp, Topic
+
+PREVIEW_SALT = "articles.preview"
+PREVIEW_MAX_AGE = 14 * 24 * 3600
+SEARCH_MAX_QUERY = 200
+SEARCH_MAX_TERMS = 12
+SEARCH_LIMIT = 30
+SNIPPET_CHARS = 220
+
+
+class AccessLevel(enum.StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
+DEFAULT_TEASERS = {
+    Section.Kind.GENOTYPE_REPORT: "Members see their own genotype for each variant listed here, with what the studies found.",
+    Section.Kind.LIFEHACKS: "Members get practical, evidence-tagged suggestions to discuss with their doctor.",
+    Section.Kind.STANDARD: "This section is for members.",
+}
+
+
+@dataclass(frozen=True)
+class VisibleSection:
+    """A section as one reader may see it. A locked section carries no text at all."""
+
+    anchor: str
+    heading: str
+    kind: str
+    gated: bool
+    locked: bool
+    html: SafeString
+    text: str
+    teaser: str
+    genes: tuple[str, ...]
+    snps: tuple
+    subheadings: tuple[dict, ...]
+
+    @property
+    def is_genotype_report(self) -> bool:
+        return self.kind == Section.Kind.GENOTYPE_REPORT
+
+
+def article_access_for(*, user) -> AccessLevel:
+    """The access level of a reader; membership itself is decided by members.is_member."""
+    return AccessLevel.MEMBERS if is_member(user) else AccessLevel.PUBLIC
+
+
+def article_sections_visible_to(*, article: Article, access: AccessLevel) -> list[VisibleSection]:
+    """The single gate: every section of `article` as a reader with `access` may see it."""
+    visible = []
+    for section in article.sections.all():
+        locked = section.access == Section.Access.MEMBERS and access != AccessLevel.MEMBERS
+        snps = tuple(link.snp for link in section.section_snps.all())
+        genes = tuple(dict.fromkeys(snp.gene or snp.rsid for snp in snps))
+        visible.append(VisibleSection(
+            anchor=section.anchor,
+            heading=section.heading,
+            kind=section.kind,
+            gated=section.access == Section.Access.MEMBERS,
+            locked=locked,
+            html=mark_safe("" if locked else section.body_html),  # noqa: S308 (sanitised by nh3 at save)
+            text="" if locked else section.body_text,
+            teaser=section.teaser or DEFAULT_TEASERS.get(section.kind, DEFAULT_TEASERS[Section.Kind.STANDARD]),
+            genes=genes,
+            snps=() if locked else snps,
+            subheadings=() if locked else tuple(section.subheadings or ()),
+        ))
+    return visible
+
+
+def article_public_text(*, article: Article) -> str:
+    """Everything a visitor can read in the sections: what search and feeds may index."""
+    return "\n".join(
+        f"{section.heading}. {section.text}".strip()
+        for section in article_sections_visible_to(article=article, access=AccessLevel.PUBLIC)
+        if not section.locked
+    )
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+def _card_queryset() -> QuerySet[Article]:
+    return Article.objects.published().select_related("author").defer("public_text", "render_problems")
+
+
+def article_list_published() -> QuerySet[Article]:
+    return _card_queryset().order_by("-published_at", "-pk")
+
+
+def article_home_lists(*, latest: int = 6) -> tuple[Article | None, list[Article]]:
+    """(featured article, latest others) for the home page; two queries."""
+    featured = article_list_published().filter(featured=True).first()
+    latest_qs = article_list_published()
+    if featured is not None:
+        latest_qs = latest_qs.exclude(pk=featured.pk)
+    return featured, list(latest_qs[:latest])
+
+
+def article_list_for_topic(*, topic: Topic) -> QuerySet[Article]:
+    return article_list_published().filter(topics=topic)
+
+
+def article_list_for_author(*, author: Author) -> QuerySet[Article]:
+    return article_list_published().filter(author=author)
+
+
+def topic_list_with_articles() -> QuerySet[Topic]:
+    return Topic.objects.filter(articles__in=Article.objects.published()).distinct().order_by("name")
+
+
+# --- One article ------------------------------------------------------------------------------
+
+def _detail_queryset(base: QuerySet[Article]) -> QuerySet[Article]:
+    sections = Section.objects.defer("body").prefetch_related(
+        Prefetch("section_snps", queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"))
+    )
+    related = Article.objects.published().defer("public_text", "render_problems").order_by("-published_at")
+    return base.select_related("author").prefetch_related(
+        "topics",
+        Prefetch("sections", queryset=sections),
+        Prefetch("references", queryset=Reference.objects.order_by("number")),
+        Prefetch("related", queryset=related),
+    )
+
+
+def article_get_published(*, slug: str) -> Article | None:
+    """A published, due article with everything its page prints, in six queries."""
+    return _detail_queryset(Article.objects.published()).filter(slug=slug).first()
+
+
+def article_get_for_preview(*, pk: int) -> Article | None:
+    """Any article, whatever its status, for a signed preview link."""
+    return _detail_queryset(Article.objects.all()).filter(pk=pk).first()
+
+
+def article_preview_token(*, article: Article, access: AccessLevel) -> str:
+    return signing.dumps({"a": article.pk, "l": str(access)}, salt=PREVIEW_SALT, compress=True)
+
+
+def article_preview_url(*, article: Article, access: AccessLevel) -> str:
+    token = article_preview_token(article=article, access=access)
+    return reverse("articles:preview", kwargs={"token": token})
+
+
+def article_preview_resolve(*, token: str) -> tuple[int, AccessLevel] | None:
+    """(article id, requested access) from a preview token, or None when forged or expired."""
+    try:
+        data = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+        return int(data["a"]), AccessLevel(data["l"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+# --- Search -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchHit:
+    article: Article
+    snippet: SafeString
+
+
+_MARK_START, _MARK_STOP = "\x02", "\x03"
+
+
+def _highlighted(raw: str) -> SafeString:
+    """Escape a snippet, then turn our private markers into <mark> tags."""
+    escaped = escape(raw)
+    return mark_safe(escaped.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>"))  # noqa: S308
+
+
+def search_query_clean(raw: str | None) -> str:
+    text = (raw or "")[: SEARCH_MAX_QUERY * 4]
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())[:SEARCH_MAX_QUERY]
+    return text
+
+
+def _terms(query: str) -> list[str]:
+    words = re.findall(r"\w[\w\-]*", query)
+    return list(dict.fromkeys(word.lower() for word in words if len(word) > 1))[:SEARCH_MAX_TERMS]
+
+
+def _python_snippet(text: str, terms: list[str]) -> SafeString:
+    if not text:
+        return mark_safe("")
+    lower = text.lower()
+    positions = [lower.find(term) for term in terms if lower.find(term) >= 0]
+    start = max(0, min(positions) - 60) if positions else 0
+    window = text[start:start + SNIPPET_CHARS]
+    if start > 0:
+        window = "…" + window
+    if start + SNIPPET_CHARS < len(text):
+        window += "…"
+    if terms:
+        pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+        window = pattern.sub(lambda m: f"{_MARK_START}{m.group(0)}{_MARK_STOP}", window)
+    return _highlighted(window)
+
+
+def article_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+    """Published articles matching `query`, best first, with snippets from public text only."""
+    query = search_query_clean(query)
+    terms = _terms(query)
+    if not terms:
+        return []
+    if connection.vendor == "postgresql":
+        return _search_postgres(query=" ".join(terms), limit=limit)
+    return _search_fallback(terms=terms, limit=limit)
+
+
+def _search_postgres(*, query: str, limit: int) -> list[SearchHit]:
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english")
+        + SearchVector("public_text", weight="C", config="english")
+    )
+    search_query = SearchQuery(query, search_type="websearch", config="english")
+    rows = (
+        article_list_published()
+        .annotate(rank=SearchRank(vector, search_query))
+        .filter(rank__gt=0)
+        .annotate(snippet=SearchHeadline(
+            "public_text", search_query, config="english", start_sel=_MARK_START, stop_sel=_MARK_STOP,
+            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ",
+        ))
+        .order_by("-rank", "-published_at")[:limit]
+    )
+    return [SearchHit(article=row, snippet=_highlighted(row.snippet or row.description)) for row in rows]
+
+
+def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
+    condition = Q()
+    for term in terms:
+        condition &= Q(title__icontains=term) | Q(description__icontains=term) | Q(public_text__icontains=term)
+    rows = list(Article.objects.published().select_related("author").filter(condition)[: limit * 3])
+
+    def score(article: Article) -> int:
+        title, description = article.title.lower(), article.description.lower()
+        return sum(3 * (term in title) + 2 * (term in description) + 1 for term in terms)
+
+    rows.sort(key=lambda article: (-score(article), -(article.published_at.timestamp())))
+    hits = []
+    for article in rows[:limit]:
+        source = article.public_text if any(t in article.public_text.lower() for t in terms) else article.description
+        hits.append(SearchHit(article=article, snippet=_python_snippet(source, terms)))
+    return hits
+
+
+# --- SEO: meta, Open Graph, JSON-LD ----------------------------------------------------------
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def article_overview_image_url(*, article: Article) -> str:
+    if not article.overview_image:
+        return ""
+    return reverse("articles:overview_image", kwargs={"slug": article.slug})
+
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def article_json_ld(*, article: Article, sections: list[VisibleSection]) -> SafeString:
+    """schema.org Article; gated sections are declared with isAccessibleForFree/hasPart."""
+    url = absolute_url(article.get_absolute_url())
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.description,
+        "mainEntityOfPage": url,
+        "url": url,
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.updated.isoformat() if article.updated else None,
+        "author": {"@type": "Organization" if "team" in article.author.name.lower() else "Person",
+                   "name": article.author.name,
+                   "url": absolute_url(article.author.get_absolute_url())},
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
+        "wordCount": article.word_count,
+    }
+    image = article_overview_image_url(article=article)
+    if image:
+        data["image"] = absolute_url(image)
+    gated = [section for section in sections if section.gated]
+    data["isAccessibleForFree"] = not gated
+    if gated:
+        data["hasPart"] = [
+            {"@type": "WebPageElement", "isAccessibleForFree": False,
+             "cssSelector": f"#section-{section.anchor}"}
+            for section in gated
+        ]
+    payload = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
+    return mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 (escaped for <script>)
+
+
+def meta_text(value: str, *, limit: int = 300) -> str:
+    text = " ".join(html.unescape(value or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def reference_list_for(*, article: Article) -> list[Reference]:
+    return list(article.references.all())
+
+
+def related_articles_for(*, article: Article, limit: int = 6) -> list[Article]:
+    return [related for related in article.related.all() if related.pk != article.pk][:limit]
+
+
+def sitemap_articles() -> QuerySet[Article]:
+    return Article.objects.published().only("slug", "updated", "published_at").order_by("-published_at")
+
+
+def feed_articles(*, limit: int = 30) -> QuerySet[Article]:
+    return article_list_published().prefetch_related("topics")[:limit]
+
+
+def author_get(*, slug: str) -> Author | None:
+    return Author.objects.filter(slug=slug).first()
+
+
+def topic_get(*, slug: str) -> Topic | None:
+    return Topic.objects.filter(slug=slug).first()
+
+
+
+def article_get_image(*, slug: str, include_drafts: bool = False) -> Article | None:
+    articles = Article.objects.all() if include_drafts else Article.objects.published()
+    return articles.only("slug", "overview_image").filter(slug=slug).first()

@@ -1,0 +1,39 @@
+import pytest
+from django.core.cache import cache
+
+from articles import services
+
+from .factories import ArticleFactory, ReferenceFactory, SectionFactory, ldn_catalogue
+
+GATED_TEXT = "Carriers of this allele responded twice as well in the secret trial."
+LIFEHACK_TEXT = "Keep a private diary of sleep quality for six weeks."
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def gated_article(db):
+    """A published article with public, genotype report and lifehacks sections, rendered."""
+    snps = ldn_catalogue()
+    article = ArticleFactory(title="Gated example", slug="gated-example")
+    ReferenceFactory(article=article, number=1)
+    SectionFactory(article=article, order=1, heading="What it is", body="Public words about the drug [ref:1].")
+    report = SectionFactory(
+        article=article, order=2, heading="Your genotype report", kind="genotype_report",
+        access="members", body=GATED_TEXT, teaser="Members see their genotypes here.",
+    )
+    services.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
+    SectionFactory(article=article, order=3, heading="Lifehacks", kind="lifehacks", access="members",
+                   body=LIFEHACK_TEXT)
+    return services.article_render(article=article)
+
+
+@pytest.fixture
+def demo_articles(db):
+    ldn_catalogue()
+    return services.demo_articles_load()

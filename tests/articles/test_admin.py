@@ -1,0 +1,150 @@
+"""The editorial admin: inlines, SNP attachment, previews, validation, history."""
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import StaffFactory
+
+from .factories import ArticleFactory, AuthorFactory, SnpFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(client):
+    user = StaffFactory(is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def form_data(author, **overrides):
+    data = {
+        "title": "Ça marche: gènes et santé",
+        "slug": "",
+        "description": "A test article made in the admin.",
+        "author": author.pk,
+        "key_takeaways": '["One.", "Two."]',
+        "status": "published",
+        "published_at_0": "",
+        "published_at_1": "",
+        "overview_image_alt": "",
+        "sections-TOTAL_FORMS": "2", "sections-INITIAL_FORMS": "0",
+        "sections-MIN_NUM_FORMS": "0", "sections-MAX_NUM_FORMS": "1000",
+        "sections-0-order": "1", "sections-0-heading": "Public part", "sections-0-anchor": "",
+        "sections-0-access": "public", "sections-0-kind": "standard", "sections-0-teaser": "",
+        "sections-0-body": "Hello <script>alert(1)</script> [ref:1] and [ref:5].", "sections-0-snp_rsids": "",
+        "sections-1-order": "2", "sections-1-heading": "Your genotype report", "sections-1-anchor": "",
+        "sections-1-access": "members", "sections-1-kind": "genotype_report", "sections-1-teaser": "",
+        "sections-1-body": "Members only.", "sections-1-snp_rsids": "rs4680 rs1799971",
+        "references-TOTAL_FORMS": "1", "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0", "references-MAX_NUM_FORMS": "1000",
+        "references-0-number": "1", "references-0-authors": "Doe J", "references-0-title": "Paper",
+        "references-0-journal": "J", "references-0-year": "2020", "references-0-doi": "10.1000/1",
+        "references-0-pmid": "", "references-0-url": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor):
+    SnpFactory(rsid="rs4680", gene="COMT")
+    SnpFactory(rsid="rs1799971", gene="OPRM1")
+    author = AuthorFactory()
+    response = editor.post(reverse("admin:articles_article_add"), form_data(author), follow=True)
+    assert response.status_code == 200
+    article = Article.objects.get()
+    assert article.slug == "ca-marche-genes-et-sante"
+    assert article.published_at is not None
+    public, report = article.sections.all()
+    assert "<script" not in public.body_html and 'href="#ref-1"' in public.body_html
+    assert [link.snp.rsid for link in report.section_snps.select_related("snp")] == ["rs4680", "rs1799971"]
+    assert article.render_problems and "5" in article.render_problems[0]["message"]
+    assert "missing references" in response.content.decode()
+
+
+def test_duplicate_slug_is_a_validation_error(editor):
+    ArticleFactory(slug="taken")
+    author = AuthorFactory()
+    response = editor.post(reverse("admin:articles_article_add"), form_data(author, slug="taken"))
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Article.objects.count() == 1
+
+
+def test_unknown_rsid_and_public_genotype_report_are_rejected(editor):
+    author = AuthorFactory()
+    data = form_data(author, **{"sections-1-snp_rsids": "rs999", "sections-1-access": "public"})
+    response = editor.post(reverse("admin:articles_article_add"), data)
+    content = response.content.decode()
+    assert "Not in the SNP catalogue yet: rs999" in content
+    assert "always members-only" in content
+    assert Article.objects.count() == 0
+
+
+def test_change_page_offers_preview_links_problems_and_history(editor, gated_article):
+    change = editor.get(reverse("admin:articles_article_change", args=[gated_article.pk])).content.decode()
+    assert "Preview as visitor" in change and "Preview as member" in change
+    assert "articles/admin-preview.js" in change
+    history = editor.get(reverse("admin:articles_article_history", args=[gated_article.pk]))
+    assert history.status_code == 200
+
+
+def test_scheduled_articles_show_as_scheduled_in_the_list(editor):
+    ArticleFactory(title="Later", published_at=timezone.now() + dt.timedelta(days=2))
+    content = editor.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "Scheduled" in content
+
+
+def test_markdown_preview_is_sanitised_and_flags_missing_references(editor):
+    url = reverse("admin:articles_markdown_preview")
+    response = editor.post(url, {"body": "**Hi** <img src=x onerror=alert(1)> [ref:2]", "references": "1"})
+    payload = response.json()
+    assert "<strong>Hi</strong>" in payload["html"]
+    assert "onerror" not in payload["html"]
+    assert payload["missing"] == [2]
+
+
+def test_markdown_preview_requires_staff(client):
+    response = client.post(reverse("admin:articles_markdown_preview"), {"body": "x"})
+    assert response.status_code == 302
+
+
+def test_swapping_section_order_in_admin_does_not_trip_the_unique_constraint(editor, gated_article):
+    sections = list(gated_article.sections.all())
+    url = reverse("admin:articles_article_change", args=[gated_article.pk])
+    page = editor.get(url)
+    data = {}
+    form = page.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if name == "key_takeaways":
+            value = "[]"
+        if name in ("topics", "related"):
+            value = []
+        if name == "published_at":
+            data["published_at_0"] = gated_article.published_at.strftime("%Y-%m-%d")
+            data["published_at_1"] = gated_article.published_at.strftime("%H:%M:%S")
+            continue
+        if name == "overview_image":
+            continue
+        if value is not None:
+            data[name] = value
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            data[f"{formset.formset.prefix}-{name}"] = management[name].value()
+        for index, inline_form in enumerate(formset.formset.forms):
+            for name, field in inline_form.fields.items():
+                value = inline_form.initial.get(name, field.initial)
+                if name == "snp_rsids":
+                    value = inline_form.fields["snp_rsids"].initial or ""
+                if value is not None:
+                    data[f"{inline_form.prefix}-{name}"] = value.pk if hasattr(value, "pk") else value
+    data["sections-0-order"], data["sections-1-order"] = "2", "1"
+    response = editor.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    reordered = list(gated_article.sections.all())
+    assert reordered[0].pk == sections[1].pk

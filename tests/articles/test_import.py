@@ -1,0 +1,141 @@
+"""import_article and load_demo_articles through call_command."""
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles.models import Article, Author, Reference, Section, Topic
+
+from .factories import AuthorFactory, ldn_catalogue
+
+pytestmark = pytest.mark.django_db
+
+GOOD = """---
+title: "Ünïcode genes"
+description: A test article.
+author: test-author
+topics: [genes]
+status: published
+published_at: 2020-01-01T00:00:00Z
+references:
+  - number: 1
+    authors: Doe J
+    title: A paper
+    journal: J Test
+    year: 2020
+    doi: 10.1000/xyz
+    pmid: "123"
+---
+## First part
+Text [ref:1].
+
+## Member part {access=members teaser="Members read more."}
+Secret member text.
+"""
+
+AUTHORS = "test-author:\n  name: Test Author\n  bio: Writes tests.\n"
+TOPICS = "genes:\n  name: Genes\n"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "authors.yaml").write_text(AUTHORS)
+    (tmp_path / "topics.yaml").write_text(TOPICS)
+    path = tmp_path / "article.md"
+    path.write_text(text)
+    return path
+
+
+def test_import_creates_the_article_with_sections_and_references(tmp_path):
+    out = StringIO()
+    call_command("import_article", str(write(tmp_path, GOOD)), stdout=out)
+    article = Article.objects.get(slug="unicode-genes")
+    assert "Created" in out.getvalue()
+    assert article.author.name == "Test Author"
+    assert list(article.topics.values_list("slug", flat=True)) == ["genes"]
+    assert [s.access for s in article.sections.all()] == ["public", "members"]
+    assert article.references.get().pmid == "123"
+    assert 'href="#ref-1"' in article.sections.first().body_html
+    assert "Secret member text" not in article.public_text
+
+
+def test_reimport_updates_in_place_by_slug(tmp_path):
+    path = write(tmp_path, GOOD)
+    call_command("import_article", str(path), stdout=StringIO())
+    first_pk = Article.objects.get().pk
+    path.write_text(GOOD.replace("Text [ref:1].", "Changed text [ref:1]."))
+    out = StringIO()
+    call_command("import_article", str(path), stdout=out)
+    assert "Updated" in out.getvalue()
+    assert Article.objects.get().pk == first_pk
+    assert Section.objects.count() == 2 and Reference.objects.count() == 1
+    assert "Changed text" in Article.objects.get().public_text
+
+
+def test_invalid_file_reports_errors_by_line_and_writes_nothing(tmp_path):
+    bad = GOOD.replace("Text [ref:1].", "Text [ref:2].").replace("year: 2020", "year: soon")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_article", str(write(tmp_path, bad)), stdout=StringIO(), stderr=err)
+    output = err.getvalue()
+    assert "article.md:13: reference 1 needs a four-digit 'year'" in output
+    assert "article.md:18: citation [ref:2]" in output
+    assert Article.objects.count() == 0
+
+
+def test_unknown_author_is_reported_on_its_line(tmp_path):
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_article", str(write(tmp_path, GOOD.replace("author: test-author", "author: ghost"))),
+                     stdout=StringIO(), stderr=err)
+    assert "article.md:4: author 'ghost' is neither in authors.yaml nor on the site" in err.getvalue()
+    assert Article.objects.count() == 0
+
+
+def test_check_mode_validates_without_writing(tmp_path):
+    out = StringIO()
+    call_command("import_article", "--check", str(write(tmp_path, GOOD)), stdout=out)
+    assert "valid" in out.getvalue()
+    assert Article.objects.count() == 0
+
+
+def test_unknown_snp_is_an_import_error(tmp_path):
+    text = GOOD.replace("## Member part {access=members", "## Member part {kind=genotype_report snps=rs999999 access=members")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_article", str(write(tmp_path, text)), stdout=StringIO(), stderr=err)
+    assert "rs999999 is not in the SNP catalogue" in err.getvalue()
+
+
+def test_existing_author_on_site_may_be_used_without_authors_yaml(tmp_path):
+    AuthorFactory(slug="test-author", name="Already here")
+    path = tmp_path / "solo.md"
+    path.write_text(GOOD.replace("topics: [genes]\n", ""))
+    call_command("import_article", str(path), stdout=StringIO())
+    assert Article.objects.get().author.name == "Already here"
+
+
+def test_load_demo_articles_is_idempotent():
+    ldn_catalogue()
+    call_command("load_demo_articles", stdout=StringIO())
+    counts = (Article.objects.count(), Section.objects.count(), Reference.objects.count(),
+              Topic.objects.count(), Author.objects.count())
+    call_command("load_demo_articles", stdout=StringIO())
+    assert counts == (Article.objects.count(), Section.objects.count(), Reference.objects.count(),
+                      Topic.objects.count(), Author.objects.count())
+    ldn = Article.objects.get(slug="ldn-naltrexone-genetics")
+    assert ldn.related.count() == 3
+    report = ldn.sections.get(kind="genotype_report")
+    assert [link.snp.rsid for link in report.section_snps.select_related("snp")][:2] == ["rs1799971", "rs4680"]
+    assert ldn.render_problems == []
+    assert ldn.overview_image
+
+
+def test_demo_loads_before_the_snp_catalogue_and_attaches_snps_later():
+    out = StringIO()
+    call_command("load_demo_articles", stdout=out)
+    assert "not in the SNP catalogue yet" in out.getvalue()
+    ldn_catalogue()
+    call_command("load_demo_articles", stdout=StringIO())
+    report = Article.objects.get(slug="ldn-naltrexone-genetics").sections.get(kind="genotype_report")
+    assert report.section_snps.count() == 8
