@@ -164,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.sessions_clear_expired",
         "schedule": 24 * 60 * 60,
     },
+    "genome-uploads-requeue-stuck": {
+        "task": "genotypes.tasks.genome_uploads_requeue_stuck",
+        "schedule": 60,
+    },
 }
 
 # --- Auth and accounts ----------------------------------------------------------------------
@@ -261,3 +265,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Genetic data (genotypes app) -----------------------------------------------------------
+# Largest upload accepted, and largest genome text after unpacking a .zip/.gz.
+GENOME_UPLOAD_MAX_BYTES = env.int("GENOME_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
+GENOME_MAX_UNPACKED_BYTES = env.int("GENOME_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
+# Fernet keys for stored genomes, comma-separated: the first encrypts, all decrypt (rotation).
+# Required outside local mode; local mode derives one from SECRET_KEY (genotypes/genome_store.py).
+GENOME_ENCRYPTION_KEYS = env.list("GENOME_ENCRYPTION_KEYS", default=[])
+# The sweeper re-queues uploads queued or parsing for longer than these.
+GENOME_STUCK_QUEUED_SECONDS = env.int("GENOME_STUCK_QUEUED_SECONDS", default=120)
+GENOME_STUCK_PARSING_SECONDS = env.int("GENOME_STUCK_PARSING_SECONDS", default=600)

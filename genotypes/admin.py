@@ -1,16 +1,62 @@
+"""Admin: the SNP catalogue for editors; uploads and the audit log read-only for support.
+
+No member genotype appears in any list or form here: results are not registered at all, and
+uploads show only their status, format and counts.
+"""
+
 from django.contrib import admin
 
-from .models import Snp, SnpInterpretation
+from . import services
+from .models import GeneticDataAuditLog, GenomeUpload, Snp, SnpInterpretation
 
 
 class SnpInterpretationInline(admin.TabularInline):
     model = SnpInterpretation
     extra = 1
+    fields = ["genotype", "label", "text", "frequency"]
 
 
 @admin.register(Snp)
 class SnpAdmin(admin.ModelAdmin):
-    list_display = ["rsid", "gene", "chromosome", "position_grch37", "verified"]
+    list_display = ["rsid", "gene", "chromosome", "position_grch37", "position_grch38", "ref",
+                    "alt", "verified"]
     list_filter = ["verified", "chromosome"]
     search_fields = ["rsid", "gene"]
     inlines = [SnpInterpretationInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Members who uploaded earlier get their genotype for this SNP without re-uploading.
+        services.snp_catalogue_changed(snp=form.instance)
+
+
+@admin.register(GenomeUpload)
+class GenomeUploadAdmin(admin.ModelAdmin):
+    list_display = ["pk", "user", "status", "format", "build", "snp_count", "created"]
+    list_filter = ["status", "format", "build"]
+    fields = ["user", "status", "progress", "failure_code", "failure_reason", "format", "build",
+              "snp_count", "no_call_count", "attempts", "is_current", "keep_raw", "created",
+              "finished_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GeneticDataAuditLog)
+class GeneticDataAuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created", "action", "subject_user_id", "actor", "upload_id"]
+    list_filter = ["action"]
+    readonly_fields = ["created", "action", "subject_user_id", "actor", "upload_id", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,9 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Snp(models.Model):
@@ -16,6 +21,9 @@ class Snp(models.Model):
         default=True, help_text="Untick when the position or alleles are not yet confirmed."
     )
     notes = models.TextField(blank=True)
+    frequency_note = models.CharField(
+        max_length=255, blank=True,
+        help_text="Where the genotype frequencies come from, shown under the chart.")
 
     class Meta:
         ordering = ["gene", "rsid"]
@@ -40,12 +48,145 @@ class SnpInterpretation(models.Model):
     genotype = models.CharField(max_length=20, help_text="Alleles in alphabetical order, e.g. AG.")
     label = models.CharField(max_length=20, choices=Label.choices, default=Label.TYPICAL)
     text = models.TextField()
+    frequency = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Share of people with this genotype (0-1), for the per-SNP chart.")
 
     class Meta:
         ordering = ["snp", "genotype"]
         constraints = [
             models.UniqueConstraint(fields=["snp", "genotype"], name="interpretation_unique_genotype"),
+            models.CheckConstraint(
+                condition=models.Q(frequency__isnull=True)
+                | models.Q(frequency__gte=0, frequency__lte=1),
+                name="interpretation_frequency_share"),
         ]
 
     def __str__(self) -> str:
         return f"{self.snp.rsid} {self.genotype}"
+
+
+def _raw_upload_path(instance: "GenomeUpload", filename: str) -> str:
+    # The member's file name never reaches storage: it can carry a name or a kit number.
+    return f"genomes/raw/{instance.user_id}/{instance.pk}.upload"
+
+
+def _blob_path(instance: "GenomeUpload", filename: str) -> str:
+    return f"genomes/blobs/{instance.user_id}/{instance.pk}.parquet.fernet"
+
+
+class GenomeUpload(models.Model):
+    """One raw-DNA file a member uploaded, its processing state and its stored genome."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PARSING = "parsing", "Reading your file"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="genome_uploads")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, while parsing.")
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True, help_text="Shown to the member.")
+    original_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    raw_file = models.FileField(upload_to=_raw_upload_path, blank=True, max_length=255)
+    keep_raw = models.BooleanField(
+        default=False, help_text="The member asked us to keep the original file.")
+    consented_at = models.DateTimeField()
+    genome_file = models.FileField(upload_to=_blob_path, blank=True, max_length=255,
+                                   help_text="Encrypted Parquet of the parsed genome.")
+    is_current = models.BooleanField(
+        default=False, help_text="The upload whose results the member currently sees.")
+    format = models.CharField(max_length=40, blank=True)
+    build = models.PositiveSmallIntegerField(null=True, blank=True)
+    snp_count = models.PositiveIntegerField(default=0)
+    no_call_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True,
+                               help_text="The Celery task currently parsing this upload.")
+    created = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        permissions = [
+            ("view_genetic_data", "Can view members' genetic data (support only)"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100),
+                                   name="genome_upload_progress_percent"),
+            models.CheckConstraint(
+                condition=models.Q(build__isnull=True) | models.Q(build__in=[36, 37, 38]),
+                name="genome_upload_build_known"),
+            models.UniqueConstraint(fields=["user"], condition=models.Q(is_current=True),
+                                    name="genome_upload_one_current_per_user"),
+            models.CheckConstraint(
+                condition=~models.Q(is_current=True) | models.Q(status="done"),
+                name="genome_upload_current_is_done"),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Upload {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class GenotypeResult(models.Model):
+    """A member's genotype for one catalogue SNP, materialised from their current upload.
+
+    ``genotype`` is normalised as the parser writes it ("AG", "A" for a haploid call, "--"
+    for a no-call) and empty when the file does not contain the SNP.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="genotype_results")
+    upload = models.ForeignKey(GenomeUpload, on_delete=models.CASCADE, related_name="results")
+    snp = models.ForeignKey(Snp, on_delete=models.CASCADE, related_name="results")
+    genotype = models.CharField(max_length=4, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "snp"], name="genotype_result_one_per_snp"),
+        ]
+
+    def __str__(self) -> str:
+        # Deliberately without the genotype: str() ends up in logs and admin pages.
+        return f"Result for {self.snp.rsid}"
+
+
+class GeneticDataAuditLog(models.Model):
+    """Who touched whose genetic data, when. Rows outlive the data they describe."""
+
+    class Action(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded a file"
+        VIEWED_STATUS = "viewed_status", "Viewed an upload's status"
+        VIEWED_RESULTS = "viewed_results", "Viewed results"
+        EXPORTED = "exported", "Exported data"
+        DELETED = "deleted", "Deleted all genetic data"
+        PROCESSED = "processed", "File processed"
+        FAILED = "failed", "File could not be processed"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    subject_user_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    upload_id = models.UUIDField(null=True, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.created:%Y-%m-%d %H:%M})"

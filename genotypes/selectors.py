@@ -1,9 +1,29 @@
-"""Reads of genotype data. Every function here answers only for the given user."""
+"""Reads of genotype data. Every function here answers only for the given user.
+
+Owner-only: a selector that takes an id returns the object only to its owner (or to a
+holder of the explicit ``genotypes.view_genetic_data`` permission) and raises ``Http404``
+otherwise, so another member, or staff without that permission, cannot tell it exists.
+"""
+
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
+from django.http import Http404
 from django.urls import reverse
 
-from .models import Snp
+from genotypes.matching import Match, Status, match_genotype
+from genotypes.models import GenomeUpload, GenotypeResult, Snp, SnpInterpretation
+
+GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
+
+_NOTES = {
+    Status.NOT_ON_CHIP: "Not on your chip",
+    Status.NO_CALL: "No call",
+    Status.AMBIGUOUS_STRAND: (
+        "This is an A/T or C/G variant: the letters read the same on both DNA strands, so we "
+        "cannot confirm which strand your file used and do not interpret it."),
+}
 
 
 @dataclass(frozen=True)
@@ -13,6 +33,7 @@ class GenotypeRow:
     genotype: str = ""
     label: str = ""
     interpretation: str = ""
+    note: str = ""
 
     @property
     def gene(self) -> str:
@@ -22,19 +43,163 @@ class GenotypeRow:
     def rsid(self) -> str:
         return self.snp.rsid
 
+    @property
+    def genotype_display(self) -> str:
+        if self.status in (Status.MATCH, Status.AMBIGUOUS_STRAND):
+            return self.genotype
+        return _NOTES.get(self.status, "")
+
+    @property
+    def label_display(self) -> str:
+        return SnpInterpretation.Label(self.label).label if self.label else ""
+
 
 @dataclass(frozen=True)
 class GenotypeReport:
     state: str  # "no_upload" | "processing" | "ready"
     rows: list[GenotypeRow] = field(default_factory=list)
     upload_url: str = ""
+    status_url: str = ""
+    absent_may_be_reference: bool = False
+
+
+def can_view_genetic_data_of(*, viewer, owner_id: int) -> bool:
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    return viewer.pk == owner_id or viewer.has_perm(GENETIC_DATA_PERMISSION)
+
+
+def genome_upload_get_for(*, user, upload_id) -> GenomeUpload:
+    """The upload, if ``user`` may see it; Http404 otherwise (whether or not it exists)."""
+    upload = GenomeUpload.objects.filter(pk=upload_id).first()
+    if upload is None or not can_view_genetic_data_of(viewer=user, owner_id=upload.user_id):
+        raise Http404("No such upload.")
+    return upload
+
+
+def genome_uploads_of(*, user) -> list[GenomeUpload]:
+    if not user.is_authenticated:
+        return []
+    return list(GenomeUpload.objects.filter(user=user).order_by("-created"))
+
+
+def _row(snp: Snp, result: GenotypeResult | None,
+         interpretations: dict[tuple[int, str], SnpInterpretation]) -> GenotypeRow:
+    match: Match = match_genotype(genotype=result.genotype if result else "", ref=snp.ref,
+                                  alt=snp.alt)
+    interpretation = interpretations.get((snp.pk, match.key)) if match.key else None
+    note = _NOTES.get(match.status, "") if match.status != Status.MATCH else ""
+    if match.flipped:
+        note = "Your file reported this variant on the opposite DNA strand; we flipped it."
+    elif match.status == Status.MATCH and interpretation is None:
+        note = "We have no interpretation for this genotype yet."
+    return GenotypeRow(
+        snp=snp, status=match.status, genotype=match.genotype,
+        label=interpretation.label if interpretation else "",
+        interpretation=interpretation.text if interpretation else "", note=note)
 
 
 def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
-    """The member's genotype for each of `snps`, in order. No upload yet: a prompt to upload."""
-    rows = [GenotypeRow(snp=snp, status="no_upload") for snp in snps]
-    return GenotypeReport(state="no_upload", rows=rows, upload_url=reverse("genotypes:index"))
+    """The member's genotype for each of ``snps``, in order, in at most three queries.
+
+    ``state`` is "ready" when the member has a processed upload (rows then say match /
+    not_on_chip / no_call / ambiguous_strand), "processing" while their first upload is
+    being read, and "no_upload" otherwise (rows then carry status "no_upload").
+    """
+    upload_url = reverse("genotypes:upload")
+    uploads = list(GenomeUpload.objects.filter(user=user).exclude(status=GenomeUpload.Status.FAILED)
+                   .only("pk", "status", "is_current", "format").order_by("-created")[:5]) \
+        if user.is_authenticated else []
+    current = next((u for u in uploads if u.is_current), None)
+    if current is None:
+        pending = next((u for u in uploads if not u.is_finished), None)
+        state = "processing" if pending else "no_upload"
+        status_url = reverse("genotypes:upload_status", args=[pending.pk]) if pending else ""
+        return GenotypeReport(state=state, upload_url=upload_url, status_url=status_url,
+                              rows=[GenotypeRow(snp=s, status="no_upload") for s in snps])
+    snp_ids = [s.pk for s in snps]
+    results = {r.snp_id: r for r in GenotypeResult.objects.filter(user=user, snp_id__in=snp_ids)}
+    interpretations = {(i.snp_id, i.genotype): i
+                       for i in SnpInterpretation.objects.filter(snp_id__in=snp_ids)}
+    rows = [_row(snp, results.get(snp.pk), interpretations) for snp in snps]
+    return GenotypeReport(state="ready", rows=rows, upload_url=upload_url,
+                          absent_may_be_reference=current.format == "VCF")
 
 
 def snp_catalogue() -> list[Snp]:
     return list(Snp.objects.order_by("gene", "rsid"))
+
+
+@dataclass(frozen=True)
+class GeneticsOverview:
+    uploads: list[GenomeUpload]
+    current: GenomeUpload | None
+    catalogue_size: int
+    found: int
+    no_calls: int
+    rows: list[GenotypeRow]
+    articles: list[dict]
+
+
+def genetics_overview_for(*, user) -> GeneticsOverview:
+    """Everything the "My genetics" page shows: uploads, coverage, results, articles."""
+    uploads = genome_uploads_of(user=user)
+    current = next((u for u in uploads if u.is_current), None)
+    snps = snp_catalogue()
+    rows: list[GenotypeRow] = []
+    if current is not None:
+        report = genotype_report_for(user=user, snps=snps)
+        rows = report.rows
+    found = sum(1 for r in rows if r.status in (Status.MATCH, Status.AMBIGUOUS_STRAND))
+    no_calls = sum(1 for r in rows if r.status == Status.NO_CALL)
+    articles = articles_with_results(rows=rows) if rows else []
+    return GeneticsOverview(uploads=uploads, current=current, catalogue_size=len(snps),
+                            found=found, no_calls=no_calls, rows=rows, articles=articles)
+
+
+def articles_with_results(*, rows: list[GenotypeRow]) -> list[dict]:
+    """Articles whose genotype sections cover SNPs the member has results for.
+
+    Each entry: ``article``, ``notable`` (count of notable genotypes) and ``rows``. Notable
+    first, then by title.
+    """
+    from genotypes.article_links import articles_for_snps
+
+    by_snp = {r.snp.pk: r for r in rows if r.status in (Status.MATCH, Status.AMBIGUOUS_STRAND)}
+    entries = []
+    for article, snp_ids in articles_for_snps(snp_ids=list(by_snp)):
+        article_rows = [by_snp[i] for i in snp_ids if i in by_snp]
+        notable = sum(1 for r in article_rows if r.label == SnpInterpretation.Label.NOTABLE)
+        entries.append({"article": article, "notable": notable, "rows": article_rows})
+    entries.sort(key=lambda e: (-e["notable"], str(e["article"])))
+    return entries
+
+
+@dataclass(frozen=True)
+class FrequencyBar:
+    genotype: str
+    frequency: float
+    label: str
+    is_yours: bool
+    x: float
+    width: float
+    y: float
+
+
+def snp_detail_for(*, user, rsid: str) -> tuple[Snp, GenotypeRow | None, list[FrequencyBar]]:
+    snp = Snp.objects.filter(rsid=rsid).first()
+    if snp is None:
+        raise Http404("No such SNP.")
+    report = genotype_report_for(user=user, snps=[snp])
+    row = report.rows[0] if report.state == "ready" else None
+    yours = row.genotype if row and row.status == Status.MATCH else ""
+    interpretations = [i for i in snp.interpretations.order_by("genotype")
+                       if i.frequency is not None]
+    bars = []
+    for index, interpretation in enumerate(interpretations):
+        width = round(interpretation.frequency * 100 * 2.4, 1)  # 240 px for 100%
+        bars.append(FrequencyBar(
+            genotype=interpretation.genotype, frequency=interpretation.frequency,
+            label=interpretation.get_label_display(), is_yours=interpretation.genotype == yours,
+            x=60, width=max(width, 1.0), y=10 + index * 34))
+    return snp, row, bars

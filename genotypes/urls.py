@@ -6,4 +6,12 @@ app_name = "genotypes"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("upload/", views.upload, name="upload"),
+    path("uploads/<uuid:upload_id>/", views.upload_status, name="upload_status"),
+    path("uploads/<uuid:upload_id>/status.json", views.upload_status_json,
+         name="upload_status_json"),
+    path("me/", views.mine, name="mine"),
+    path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
+    path("export/", views.export, name="export"),
+    path("delete/", views.delete, name="delete"),
 ]

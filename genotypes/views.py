@@ -1,9 +1,215 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Genetics pages: upload, status, "My genetics", per-SNP detail, export and deletion.
 
-from .selectors import snp_catalogue
+Views are thin: they check who is asking, call a selector or a service and render. Every
+URL that names an upload answers 404 to anyone but its owner (see ``selectors``).
+"""
+
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from genotypes import selectors, services
+from genotypes.forms import GenomeUploadForm
+from genotypes.models import GeneticDataAuditLog
+from members.selectors import is_member
+
+Action = GeneticDataAuditLog.Action
+# Multipart framing around the file: boundaries, headers, the consent and CSRF fields.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 def index(request: HttpRequest) -> HttpResponse:
     """What genlife reads from a raw DNA file, and which variants the articles cover."""
-    return render(request, "genotypes/index.html", {"snps": snp_catalogue()})
+    return render(request, "genotypes/index.html", {
+        "snps": selectors.snp_catalogue(),
+        "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
+    })
+
+
+def _join_url() -> str:
+    for name in ("members:join", "members:account"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/"
+
+
+def _members_only(request: HttpRequest) -> HttpResponse:
+    return render(request, "genotypes/members_only.html", {"join_url": _join_url()}, status=403)
+
+
+class UploadSizeLimitHandler(FileUploadHandler):
+    """Stops reading an upload as soon as it passes the size limit (chunked uploads too)."""
+
+    def __init__(self, request=None, limit: int = 0):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.exceeded = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _too_large_message() -> str:
+    limit_mb = settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024)
+    return (f"The file is larger than {limit_mb} MB. Raw DNA files are much smaller (a 23andMe "
+            "or AncestryDNA file is about 5-25 MB), so please check you picked the right one.")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+@csrf_exempt
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """The upload form. The body is refused unread when it is larger than the limit."""
+    if not is_member(request.user):
+        return _members_only(request)
+    if request.method == "POST":
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.GENOME_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
+            return _upload_refused(request, _too_large_message(), status=413)
+        handler = UploadSizeLimitHandler(request, settings.GENOME_UPLOAD_MAX_BYTES)
+        request.upload_handlers.insert(0, handler)
+        return _upload_checked(request, handler)
+    return _upload_checked(request, None)
+
+
+def _upload_refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"errors": {"file": [message]}}, status=status)
+    form = GenomeUploadForm()
+    return render(request, "genotypes/upload.html", _upload_context(form, error=message),
+                  status=status)
+
+
+def _upload_context(form, error: str = "") -> dict:
+    return {"form": form, "error": error,
+            "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
+            "max_bytes": settings.GENOME_UPLOAD_MAX_BYTES}
+
+
+@csrf_protect
+def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "genotypes/upload.html", _upload_context(GenomeUploadForm()))
+    form = GenomeUploadForm(request.POST, request.FILES)
+    if handler is not None and handler.exceeded:
+        return _upload_refused(request, _too_large_message(), status=413)
+    if form.is_valid():
+        try:
+            created = services.genome_upload_create(
+                user=request.user, file=form.cleaned_data["file"],
+                consent=form.cleaned_data["consent"], keep_raw=form.cleaned_data["keep_raw"])
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            status_url = reverse("genotypes:upload_status", args=[created.pk])
+            if _wants_json(request):
+                return JsonResponse({"status_url": status_url}, status=201)
+            return redirect(status_url)
+    if _wants_json(request):
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    return render(request, "genotypes/upload.html", _upload_context(form), status=400)
+
+
+@never_cache
+@login_required
+@require_GET
+def upload_status(request: HttpRequest, upload_id) -> HttpResponse:
+    upload_obj = selectors.genome_upload_get_for(user=request.user, upload_id=upload_id)
+    if request.user.pk != upload_obj.user_id:
+        services.genetic_data_audit(actor=request.user, subject_user_id=upload_obj.user_id,
+                                    action=Action.VIEWED_STATUS, upload_id=upload_obj.pk)
+    return render(request, "genotypes/upload_status.html", {"upload": upload_obj})
+
+
+@never_cache
+@login_required
+@require_GET
+def upload_status_json(request: HttpRequest, upload_id) -> JsonResponse:
+    upload_obj = selectors.genome_upload_get_for(user=request.user, upload_id=upload_id)
+    return JsonResponse({
+        "status": upload_obj.status,
+        "status_display": upload_obj.get_status_display(),
+        "progress": upload_obj.progress,
+        "reason": upload_obj.failure_reason,
+        "finished": upload_obj.is_finished,
+        "snp_count": upload_obj.snp_count,
+        "format": upload_obj.format,
+        "build": upload_obj.build,
+    })
+
+
+@never_cache
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    """My genetics: uploads, status, build, coverage and articles with results."""
+    overview = selectors.genetics_overview_for(user=request.user)
+    return render(request, "genotypes/mine.html", {
+        "overview": overview, "is_member": is_member(request.user)})
+
+
+@never_cache
+@login_required
+@require_GET
+def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
+    if not is_member(request.user):
+        return _members_only(request)
+    snp, row, bars = selectors.snp_detail_for(user=request.user, rsid=rsid)
+    return render(request, "genotypes/snp_detail.html", {
+        "snp": snp, "row": row, "bars": bars,
+        "chart_height": 20 + 34 * len(bars)})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def export(request: HttpRequest) -> HttpResponse:
+    """GET: what the export holds. POST (after re-authentication): the zip download."""
+    if request.method == "GET":
+        return render(request, "genotypes/export.html", {})
+    data = services.genome_data_export(user=request.user)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="genlife-genetic-data.zip"'
+    return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def delete(request: HttpRequest) -> HttpResponse:
+    """GET: confirm. POST (after re-authentication): delete every file, blob and row."""
+    if request.method == "GET":
+        return render(request, "genotypes/delete.html", {
+            "uploads": selectors.genome_uploads_of(user=request.user)})
+    count = services.genome_data_delete_all(user=request.user)
+    messages.success(request, "Your genetic data has been deleted: "
+                              f"{count} upload{'s' if count != 1 else ''} and every result.")
+    return redirect("genotypes:mine")

@@ -1,0 +1,71 @@
+"""Match a member's genotype to a catalogue SNP's alleles and interpretations.
+
+Pure functions (no ORM). Consumer files report the plus strand, and so does our catalogue;
+papers often use the gene's coding strand, and some files (older chips, hand conversions)
+report the opposite strand. So:
+
+* a genotype whose alleles belong to the SNP's plus-strand alleles matches directly;
+* one whose *complement* does (a file on the opposite strand) matches after flipping, for a
+  SNP that is not palindromic;
+* an A/T or C/G SNP (palindromic) cannot be oriented from the letters alone: it is flagged,
+  never guessed;
+* a haploid call (male X/Y, MT) "A" is read as "AA" for matching;
+* a no-call and "not in your file" are kept distinct from any genotype.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COMPLEMENT = str.maketrans("ACGT", "TGCA")
+NO_CALL = "--"
+
+
+class Status:
+    MATCH = "match"
+    NOT_ON_CHIP = "not_on_chip"
+    NO_CALL = "no_call"
+    AMBIGUOUS_STRAND = "ambiguous_strand"
+
+
+@dataclass(frozen=True)
+class Match:
+    status: str
+    genotype: str  # as shown to the member ("" when there is none)
+    key: str = ""  # the interpretation genotype it matched, when it did
+    flipped: bool = False
+
+
+def snp_alleles(ref: str, alt: str) -> set[str]:
+    alleles = {ref.strip().upper()} | {a.strip().upper() for a in alt.split(",")}
+    return {a for a in alleles if len(a) == 1 and a in "ACGT"}
+
+
+def is_palindromic(alleles: set[str]) -> bool:
+    return alleles in ({"A", "T"}, {"C", "G"})
+
+
+def normalise(genotype: str) -> str:
+    return "".join(sorted(genotype.upper()))
+
+
+def match_genotype(*, genotype: str | None, ref: str, alt: str) -> Match:
+    """Classify the member's ``genotype`` (None/"" when absent from the file) for one SNP."""
+    if not genotype:
+        return Match(Status.NOT_ON_CHIP, "")
+    if genotype == NO_CALL:
+        return Match(Status.NO_CALL, "")
+    called = genotype * 2 if len(genotype) == 1 and genotype in "ACGT" else genotype
+    called = normalise(called)
+    alleles = snp_alleles(ref, alt)
+    if not alleles or not set(called) <= set("ACGT"):
+        # Unknown catalogue alleles (unverified SNP) or an indel: compare letters as they are.
+        return Match(Status.MATCH, called, key=called)
+    if is_palindromic(alleles):
+        return Match(Status.AMBIGUOUS_STRAND, called)
+    if set(called) <= alleles:
+        return Match(Status.MATCH, called, key=called)
+    flipped = normalise(called.translate(COMPLEMENT))
+    if set(flipped) <= alleles:
+        return Match(Status.MATCH, flipped, key=flipped, flipped=True)
+    return Match(Status.MATCH, called, key="")
