@@ -13,6 +13,7 @@ urlpatterns = [
     path("preview/<str:token>/", views.article_preview, name="preview"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
+    path("authors/<slug:slug>/photo", views.author_photo, name="author_photo"),
     path("search/", views.search, name="search"),
     path("why-members/", views.why_members, name="why_members"),
     path("feed/", views.ArticleFeed(), name="feed"),

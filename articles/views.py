@@ -1,4 +1,5 @@
 """Reading pages. Thin: selectors decide what is visible, templates print it."""
+import dataclasses
 import hashlib
 import mimetypes
 
@@ -92,12 +93,29 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
+def _genotype_reports(request: HttpRequest, sections: list[selectors.VisibleSection]) -> dict:
+    """One genotype report per unlocked report section, from a single genotype_report_for call.
+
+    Asking once for every SNP on the page keeps the member's query count constant however many
+    genotype report sections an article has.
+    """
+    report_sections = [s for s in sections if s.is_genotype_report and not s.locked]
+    if not report_sections:
+        return {}
+    all_snps = list({snp.pk: snp for section in report_sections for snp in section.snps}.values())
+    combined = genotype_report_for(user=request.user, snps=all_snps)
+    rows_by_snp = {row.snp.pk: row for row in combined.rows}
+    return {
+        section.anchor: dataclasses.replace(
+            combined, rows=[rows_by_snp[snp.pk] for snp in section.snps if snp.pk in rows_by_snp]
+        )
+        for section in report_sections
+    }
+
+
 def _article_context(request: HttpRequest, article, access: AccessLevel, *, preview: bool) -> dict:
     sections = selectors.article_sections_visible_to(article=article, access=access)
-    reports = {}
-    for section in sections:
-        if section.is_genotype_report and not section.locked:
-            reports[section.anchor] = genotype_report_for(user=request.user, snps=list(section.snps))
+    reports = _genotype_reports(request, sections)
     blocks = [{"section": section, "report": reports.get(section.anchor)} for section in sections]
     has_locked = any(section.locked for section in sections)
     return {
@@ -176,21 +194,34 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-@require_safe
-def overview_image(request: HttpRequest, slug: str) -> HttpResponse:
-    article = selectors.article_get_image(slug=slug, include_drafts=request.user.is_staff)
-    if article is None or not article.overview_image:
-        raise Http404("No image")
+def _stored_file_response(field_file) -> HttpResponse:
+    """Serve an editor-uploaded image from storage, sandboxed so an SVG can never run script."""
     try:
-        handle = article.overview_image.open("rb")
-    except OSError:
+        handle = field_file.open("rb")
+    except (OSError, ValueError):
         raise Http404("No image") from None
-    content_type = mimetypes.guess_type(article.overview_image.name)[0] or "application/octet-stream"
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+@require_safe
+def overview_image(request: HttpRequest, slug: str) -> HttpResponse:
+    article = selectors.article_get_image(slug=slug, include_drafts=request.user.is_staff)
+    if article is None or not article.overview_image:
+        raise Http404("No image")
+    return _stored_file_response(article.overview_image)
+
+
+@require_safe
+def author_photo(request: HttpRequest, slug: str) -> HttpResponse:
+    author = selectors.author_get(slug=slug)
+    if author is None or not author.photo:
+        raise Http404("No photo")
+    return _stored_file_response(author.photo)
 
 
 class ArticleFeed(Feed):

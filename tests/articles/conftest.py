@@ -10,6 +10,12 @@ LIFEHACK_TEXT = "Keep a private diary of sleep quality for six weeks."
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded images (overview, author photo) go to a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

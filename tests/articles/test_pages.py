@@ -147,3 +147,10 @@ def test_very_long_article_renders_completely(client):
     assert 'id="chapter-120"' in content
     assert article.reading_minutes > 1000
     assert f"{article.reading_minutes} min read" in content
+
+
+def test_author_photo_is_served_from_storage(client, demo_articles):
+    response = client.get(reverse("articles:author_photo", kwargs={"slug": "genlife-editors"}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert client.get(reverse("articles:author_photo", kwargs={"slug": "nobody"})).status_code == 404

@@ -98,3 +98,22 @@ def test_search_stays_fast_for_a_huge_query(client):
     response = client.get(reverse("articles:search"), {"q": "gene " * 20_000})
     assert response.status_code == 200
     assert time.monotonic() - started < 2
+
+
+def test_member_query_count_does_not_grow_with_genotype_report_sections(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MemberFactory
+
+    client.force_login(MemberFactory())
+    counts = []
+    for sections in (10, 30):  # one genotype report section, then three
+        article = build_long_article(sections=sections, references=sections)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        assert response.content.decode().count("genotype-table") == sections // 10
+        counts.append(len(queries))
+        article.delete()
+    assert counts[0] == counts[1]
