@@ -1,5 +1,6 @@
 """Reading pages through the client: lists, topics, authors, search, feed, sitemap, robots."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -154,3 +155,22 @@ def test_author_photo_is_served_from_storage(client, demo_articles):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
     assert client.get(reverse("articles:author_photo", kwargs={"slug": "nobody"})).status_code == 404
+
+
+def test_hostile_markdown_and_title_never_reach_the_page_as_markup(client):
+    article = ArticleFactory(title="</script><script>alert('title')</script>", slug="hostile")
+    SectionFactory(article=article, heading="<img src=x onerror=alert(1)>", body=(
+        "<script>alert('body')</script>\n\n<iframe src=\"https://evil.example\"></iframe>\n\n"
+        "[link](javascript:alert(2)) <a href=\"#\" onmouseover=\"alert(3)\">hover</a>\n\n"
+        "<svg onload=alert(4)></svg> <object data=x></object>"
+    ))
+    services.article_render(article=article)
+    content = client.get(article.get_absolute_url()).content.decode().lower()
+    assert "<script>alert" not in content
+    assert "</script><script>" not in content
+    tags = re.findall(r"<[a-z][^>]*>", content)
+    for tag in tags:
+        assert not re.search(r"\son\w+\s*=", tag), tag
+        assert "javascript:" not in tag, tag
+        assert not tag.startswith(("<iframe", "<object", "<svg", "<img src=x")), tag
+    assert "&lt;img src=x onerror=alert(1)&gt;" in content
