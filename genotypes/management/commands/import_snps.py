@@ -1,0 +1,33 @@
+"""Load SNPs and interpretations from a CSV in the LDN research-table layout."""
+
+import csv
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from genotypes.services import snp_catalogue_import
+
+
+def import_csv(path: Path) -> tuple[int, int]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as error:
+        raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+    missing = {"rsid", "gene", "chrom", "genotype", "finding"} - set(rows[0] if rows else {})
+    if missing:
+        raise CommandError(f"{path} lacks the column(s): {', '.join(sorted(missing))}.")
+    return snp_catalogue_import(rows=rows)
+
+
+class Command(BaseCommand):
+    help = ("Create or update catalogue SNPs and their interpretations from a CSV with the "
+            "columns rsid,gene,chrom,pos_grch37,pos_grch38,ref,alt,effect_allele,genotype,"
+            "finding,evidence,source_doi (optional: label, frequency).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+
+    def handle(self, *args, path: Path, **options):
+        snps, interpretations = import_csv(path)
+        self.stdout.write(f"Imported {snps} SNPs and {interpretations} interpretations.")

@@ -1,0 +1,17 @@
+"""Load genlife's demo SNP catalogue (genotypes/demo/ldn-snps.csv). Safe to run repeatedly."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from genotypes.management.commands.import_snps import import_csv
+
+DEMO_CSV = Path(__file__).resolve().parents[2] / "demo" / "ldn-snps.csv"
+
+
+class Command(BaseCommand):
+    help = "Load the demo SNP catalogue with member-friendly interpretations (idempotent)."
+
+    def handle(self, *args, **options):
+        snps, interpretations = import_csv(DEMO_CSV)
+        self.stdout.write(f"Demo catalogue: {snps} SNPs, {interpretations} interpretations.")

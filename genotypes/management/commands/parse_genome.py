@@ -1,0 +1,47 @@
+"""Support and diagnostics: read a raw-DNA file the way the upload pipeline does.
+
+    python manage.py parse_genome PATH [--rsid RSID ...] [--json]
+
+Prints the detected format, genome build, SNP and no-call counts and the genotypes of the
+requested rsids. A file that cannot be read prints one sentence to stderr and exits with 2.
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+
+from genotypes.parsers import GenomeFormatError, parse_genome
+
+
+class Command(BaseCommand):
+    help = "Parse a raw-DNA file and print its format, build, counts and chosen genotypes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The raw-DNA file (plain, .zip or .gz).")
+        parser.add_argument("--rsid", action="extend", nargs="+", default=[], metavar="RSID",
+                            help="rsids whose genotypes to print (repeatable).")
+        parser.add_argument("--json", action="store_true", dest="as_json",
+                            help="Print one JSON object.")
+
+    def handle(self, *args, path, rsid, as_json=False, **options):
+        try:
+            genome = parse_genome(path)
+        except GenomeFormatError as error:
+            self.stderr.write(error.message)
+            sys.exit(2)
+        except OSError as error:
+            self.stderr.write(f"The file could not be opened ({error.strerror or 'unreadable'}).")
+            sys.exit(2)
+        genotypes = genome.genotypes_for(rsid)
+        if as_json:
+            self.stdout.write(json.dumps({**genome.summary(), "genotypes": genotypes}))
+            return
+        self.stdout.write(f"Format:    {genome.format.label}")
+        self.stdout.write(f"Build:     {genome.build or 'unknown'}")
+        self.stdout.write(f"SNPs:      {genome.snp_count}")
+        self.stdout.write(f"No-calls:  {genome.no_call_count}")
+        for warning in genome.warnings:
+            self.stdout.write(f"Note:      {warning}")
+        for name, genotype in genotypes.items():
+            self.stdout.write(f"{name}: {genotype if genotype is not None else 'not in file'}")
