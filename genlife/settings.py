@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django.contrib.sitemaps",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
@@ -254,6 +256,31 @@ if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz is probed over plain HTTP by load balancers and compose health checks.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content Security Policy (django-csp). Scripts only from our own origin: no inline code, no
+# inline event handlers anywhere in the templates. Forms may also post to (or be redirected
+# to) Stripe's hosted checkout and portal, or to the fake Stripe server in local runs.
+_stripe_origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+_stripe_api_base = env("STRIPE_API_BASE", default="")
+if _stripe_api_base:
+    from urllib.parse import urlsplit
+
+    _parts = urlsplit(_stripe_api_base)
+    _stripe_origins.append(f"{_parts.scheme}://{_parts.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *_stripe_origins],
+    }
+}
 
 ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
 

@@ -24,7 +24,10 @@ PRINT_SETTINGS = (
     " 'debug': settings.DEBUG, 'broker': settings.CELERY_BROKER_URL,"
     " 'email': settings.EMAIL_BACKEND, 'cache': settings.CACHES['default']['BACKEND'],"
     " 'health': settings.DATABASES['default']['CONN_HEALTH_CHECKS'], 'tz': settings.USE_TZ,"
-    " 'user': settings.AUTH_USER_MODEL}))"
+    " 'user': settings.AUTH_USER_MODEL,"
+    " 'cookies': [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,"
+    "  settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE, settings.CSRF_COOKIE_HTTPONLY,"
+    "  settings.CSRF_COOKIE_SAMESITE], 'hsts': settings.SECURE_HSTS_SECONDS}))"
 )
 
 
@@ -60,6 +63,8 @@ def test_production_environment_gives_postgres_redis_and_no_debug(tmp_path):
     assert values["debug"] is False
     assert values["broker"] == "redis://127.0.0.1:6379/9"
     assert values["cache"].endswith("RedisCache")
+    assert values["cookies"] == [True, True, "Lax", True, True, "Lax"]
+    assert values["hsts"] >= 31536000
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
