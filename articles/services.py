@@ -1,5 +1,7 @@
 """Writes to articles: rendering on save, importing files, cache invalidation, demo content."""
+import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from .rendering import section_body_render, slug_for
 from .selectors import AccessLevel, article_public_text
 
 CACHE_GENERATION_KEY = "articles:generation"
+logger = logging.getLogger(__name__)
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 WORDS_RE = re.compile(r"\w+")
 RESERVED_ANCHORS = frozenset({
@@ -28,22 +31,40 @@ RESERVED_ANCHORS = frozenset({
 
 
 # --- Cache --------------------------------------------------------------------------------------
+# Every cached article page sits under a "generation" key; any edit bumps the generation, which
+# retires all pages at once (related-article lists and topic names appear on other pages too).
+# A cache outage must never take pages down: calls fail soft and are skipped for a short while.
 
-def article_cache_generation() -> str:
-    generation = cache.get(CACHE_GENERATION_KEY)
+_CACHE_RETRY_SECONDS = 30.0
+_cache_down_until = 0.0
+
+
+def _cache_call(operation, *args, **kwargs):
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        return None
+    try:
+        return operation(*args, **kwargs)
+    except Exception:  # any backend error (Redis down, timeout): serve uncached
+        logger.warning("article page cache unavailable; serving without it", exc_info=True)
+        _cache_down_until = time.monotonic() + _CACHE_RETRY_SECONDS
+        return None
+
+
+def _cache_generation() -> str | None:
+    generation = _cache_call(cache.get, CACHE_GENERATION_KEY)
     if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(CACHE_GENERATION_KEY, generation, None)
-        generation = cache.get(CACHE_GENERATION_KEY) or generation
+        _cache_call(cache.add, CACHE_GENERATION_KEY, uuid.uuid4().hex, None)
+        generation = _cache_call(cache.get, CACHE_GENERATION_KEY)
     return generation
 
 
 def _generation_bump() -> None:
-    cache.set(CACHE_GENERATION_KEY, uuid.uuid4().hex, None)
+    _cache_call(cache.set, CACHE_GENERATION_KEY, uuid.uuid4().hex, None)
 
 
 def article_cache_invalidate() -> None:
-    """Drop every cached article page: now, and again once the change commits.
+    """Retire every cached article page: now, and again once the change commits.
 
     The second bump covers a request that re-cached the old content while the transaction
     was still open.
@@ -52,8 +73,22 @@ def article_cache_invalidate() -> None:
     transaction.on_commit(_generation_bump)
 
 
-def article_page_cache_key(*, slug: str, access: AccessLevel) -> str:
-    return f"articles:page:{article_cache_generation()}:{access}:{slug}"
+def _page_key(*, generation: str, slug: str, access: AccessLevel) -> str:
+    return f"articles:page:{generation}:{access}:{slug}"
+
+
+def article_page_cache_get(*, slug: str, access: AccessLevel) -> dict | None:
+    """The cached page {html, etag, last_modified} for this article and access level, if any."""
+    generation = _cache_generation()
+    if generation is None:
+        return None
+    return _cache_call(cache.get, _page_key(generation=generation, slug=slug, access=access))
+
+
+def article_page_cache_set(*, slug: str, access: AccessLevel, page: dict, timeout: int) -> None:
+    generation = _cache_generation()
+    if generation is not None:
+        _cache_call(cache.set, _page_key(generation=generation, slug=slug, access=access), page, timeout)
 
 
 # --- Rendering ----------------------------------------------------------------------------------

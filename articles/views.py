@@ -6,7 +6,6 @@ import mimetypes
 from django.contrib.messages import get_messages
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +20,7 @@ from genotypes.selectors import genotype_report_for
 
 from . import selectors
 from .selectors import AccessLevel
-from .services import article_page_cache_key
+from .services import article_page_cache_get, article_page_cache_set
 
 PAGE_SIZE = 10
 PAGE_CACHE_SECONDS = 600
@@ -154,9 +153,8 @@ def _with_validators(request: HttpRequest, html: str, etag: str, last_modified: 
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     anonymous = not request.user.is_authenticated
     cacheable = anonymous and len(get_messages(request)) == 0
-    cache_key = article_page_cache_key(slug=slug, access=AccessLevel.PUBLIC) if cacheable else None
-    if cache_key:
-        cached = cache.get(cache_key)
+    if cacheable:
+        cached = article_page_cache_get(slug=slug, access=AccessLevel.PUBLIC)
         if cached is not None:
             return _with_validators(request, cached["html"], cached["etag"], cached["last_modified"], shared=True)
 
@@ -169,8 +167,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
     last_modified = article.updated.timestamp()
-    if cache_key:
-        cache.set(cache_key, {"html": html, "etag": etag, "last_modified": last_modified}, PAGE_CACHE_SECONDS)
+    if cacheable:
+        article_page_cache_set(
+            slug=slug, access=AccessLevel.PUBLIC, timeout=PAGE_CACHE_SECONDS,
+            page={"html": html, "etag": etag, "last_modified": last_modified},
+        )
     return _with_validators(request, html, etag, last_modified, shared=anonymous)
 
 

@@ -117,3 +117,24 @@ def test_member_query_count_does_not_grow_with_genotype_report_sections(client):
         counts.append(len(queries))
         article.delete()
     assert counts[0] == counts[1]
+
+
+def test_article_page_still_works_when_the_cache_backend_fails(client, monkeypatch):
+    from django.core.cache import cache
+
+    from articles import services as article_services
+
+    article = build_long_article(sections=2, references=2)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache is down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    monkeypatch.setattr(cache, "add", broken)
+    monkeypatch.setattr(article_services, "_cache_down_until", 0.0)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Part 1" in response.content.decode()
+    services.article_render(article=article)
+    monkeypatch.setattr(article_services, "_cache_down_until", 0.0)
