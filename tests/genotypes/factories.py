@@ -1,0 +1,46 @@
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from genotypes import services
+from genotypes.models import Snp, SnpInterpretation
+from genotypes.samples import generate_genome
+
+
+class SnpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Snp
+        django_get_or_create = ("rsid",)
+
+    rsid = factory.Sequence(lambda n: f"rs{900000 + n}")
+    gene = "GENE"
+    chromosome = "1"
+    ref = "A"
+    alt = "G"
+
+
+class SnpInterpretationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SnpInterpretation
+
+    snp = factory.SubFactory(SnpFactory)
+    genotype = "AA"
+    label = SnpInterpretation.Label.TYPICAL
+    text = factory.LazyAttribute(lambda o: f"What {o.genotype} means.")
+
+
+def demo_catalogue() -> dict[str, Snp]:
+    """The LDN demo catalogue, as load_demo_snps loads it."""
+    from django.core.management import call_command
+
+    call_command("load_demo_snps", stdout=open("/dev/null", "w"))
+    return {snp.rsid: snp for snp in Snp.objects.all()}
+
+
+def genome_file(name: str = "genome.txt", **kwargs) -> SimpleUploadedFile:
+    kwargs.setdefault("n_snps", 3_000)
+    return SimpleUploadedFile(name, generate_genome(**kwargs), content_type="text/plain")
+
+
+def upload_for(user, *, keep_raw: bool = False, **kwargs):
+    return services.genome_upload_create(user=user, file=genome_file(**kwargs), consent=True,
+                                         keep_raw=keep_raw)
