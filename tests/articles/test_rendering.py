@@ -75,3 +75,11 @@ def test_citation_ranges_are_bounded():
     assert citation_numbers("3-1") is None
     assert citation_numbers("1-100000") is None
     assert citation_numbers("x") is None
+
+
+def test_reference_parts_end_with_exactly_one_full_stop():
+    from articles.templatetags.articles_tags import end_sentence
+
+    assert end_sentence("Doe J, et al.") == "Doe J, et al."
+    assert end_sentence("Does it work?") == "Does it work?"
+    assert end_sentence("Doe J") == "Doe J."
