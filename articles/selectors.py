@@ -92,10 +92,15 @@ def article_sections_visible_to(*, article: Article, access: AccessLevel) -> lis
     return visible
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".?!:" else f"{text}."
+
+
 def article_public_text(*, article: Article) -> str:
     """Everything a visitor can read in the sections: what search and feeds may index."""
     return "\n".join(
-        f"{section.heading}. {section.text}".strip()
+        f"{_sentence(section.heading)} {section.text}".strip()
         for section in article_sections_visible_to(article=article, access=AccessLevel.PUBLIC)
         if not section.locked
     )
