@@ -1,0 +1,222 @@
+"""The genetics pages through the test client, the way a member meets them."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from genotypes import services
+from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
+from genotypes.samples import generate_genome
+from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, UserFactory
+from tests.genotypes.factories import demo_catalogue, upload_for
+
+pytestmark = pytest.mark.django_db
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"\son[a-z]+=", re.IGNORECASE)
+
+
+def _logged_in(client, user=None):
+    user = user or MemberFactory()
+    client.force_login(user)
+    return user
+
+
+def _reauthenticate(client):
+    response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+
+
+def _processed_upload(member, **kwargs):
+    upload = upload_for(member, **kwargs)
+    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    upload.refresh_from_db()
+    return upload
+
+
+def _assert_page_basics(html: str):
+    assert html.count("<h1") == 1
+    assert "<title>" in html and 'name="description"' in html
+    assert not INLINE_SCRIPT.search(html), "inline <script> found"
+    assert not INLINE_HANDLER.search(html), "inline event handler found"
+
+
+def test_upload_page_explains_kinds_and_asks_for_consent(client):
+    _logged_in(client)
+    response = client.get(reverse("genotypes:upload"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for kind in ("23andMe", "AncestryDNA", "MyHeritage", "FamilyTreeDNA", "LivingDNA", "VCF"):
+        assert kind in html
+    assert 'name="consent"' in html and "100 MB" in html
+    assert "genotypes/upload.js" in html and "<progress" in html
+    assert '<label for="id_file">' in html
+    _assert_page_basics(html)
+
+
+def test_visitor_is_sent_to_log_in_and_non_member_sees_the_members_offer(client):
+    response = client.get(reverse("genotypes:upload"))
+    assert response.status_code == 302 and "login" in response["Location"]
+    _logged_in(client, UserFactory())
+    response = client.get(reverse("genotypes:upload"))
+    assert response.status_code == 403
+    assert "Become a member" in response.content.decode()
+
+
+def test_upload_creates_a_queued_upload_and_redirects_to_its_status(client):
+    member = _logged_in(client)
+    data = generate_genome("23andme", n_snps=500, seed=1)
+    response = client.post(reverse("genotypes:upload"), {
+        "file": SimpleUploadedFile("genome.txt", data), "consent": "on"})
+    upload = GenomeUpload.objects.get(user=member)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("genotypes:upload_status", args=[upload.pk])
+    assert upload.status == "queued" and upload.size == len(data) and not upload.keep_raw
+    assert GeneticDataAuditLog.objects.filter(action="uploaded", subject_user_id=member.pk).exists()
+
+
+def test_upload_by_script_answers_json(client):
+    _logged_in(client)
+    response = client.post(reverse("genotypes:upload"), {
+        "file": SimpleUploadedFile("genome.txt", generate_genome(n_snps=200)), "consent": "on"},
+        headers={"X-Requested-With": "XMLHttpRequest"})
+    assert response.status_code == 201
+    assert response.json()["status_url"].startswith("/genetics/uploads/")
+
+
+def test_upload_without_consent_is_refused_with_a_message(client):
+    member = _logged_in(client)
+    response = client.post(reverse("genotypes:upload"), {
+        "file": SimpleUploadedFile("genome.txt", generate_genome(n_snps=200))})
+    assert response.status_code == 400
+    assert "Please agree" in response.content.decode()
+    assert not GenomeUpload.objects.filter(user=member).exists()
+
+
+def test_a_1_gb_upload_is_refused_before_its_body_is_read(client):
+    member = _logged_in(client)
+    response = client.post(reverse("genotypes:upload"), {
+        "file": SimpleUploadedFile("genome.txt", b"x"), "consent": "on"},
+        CONTENT_LENGTH=str(1024 ** 3), headers={"X-Requested-With": "XMLHttpRequest"})
+    assert response.status_code == 413
+    assert "larger than 100 MB" in response.json()["errors"]["file"][0]
+    assert not GenomeUpload.objects.filter(user=member).exists()
+
+
+def test_upload_over_the_limit_is_stopped_while_streaming(client, settings):
+    settings.GENOME_UPLOAD_MAX_BYTES = 2_000
+    member = _logged_in(client)
+    response = client.post(reverse("genotypes:upload"), {
+        "file": SimpleUploadedFile("genome.txt", b"x" * 50_000), "consent": "on"})
+    assert response.status_code == 413
+    assert not GenomeUpload.objects.filter(user=member).exists()
+
+
+def test_status_page_and_json_for_the_owner(client):
+    member = _logged_in(client)
+    upload = upload_for(member)
+    response = client.get(reverse("genotypes:upload_status", args=[upload.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Queued" in html and "genotypes/status.js" in html
+    _assert_page_basics(html)
+    data = client.get(reverse("genotypes:upload_status_json", args=[upload.pk])).json()
+    assert data["status"] == "queued" and data["finished"] is False
+
+
+def test_failed_upload_status_names_the_problem(client):
+    member = _logged_in(client)
+    upload = services.genome_upload_create(
+        user=member, file=SimpleUploadedFile("x.txt", b"<html><body>expired</body></html>"),
+        consent=True)
+    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    data = client.get(reverse("genotypes:upload_status_json", args=[upload.pk])).json()
+    assert data["status"] == "failed" and "web page (HTML)" in data["reason"]
+
+
+@pytest.mark.parametrize("name", ["upload_status", "upload_status_json"])
+def test_another_member_and_plain_staff_get_404_for_someone_elses_upload(client, name):
+    upload = upload_for(MemberFactory())
+    url = reverse(f"genotypes:{name}", args=[upload.pk])
+    _logged_in(client, MemberFactory())
+    assert client.get(url).status_code == 404
+    _logged_in(client, StaffFactory())
+    assert client.get(url).status_code == 404
+
+
+def test_staff_with_the_explicit_permission_may_see_an_upload_status_and_it_is_audited(client):
+    upload = upload_for(MemberFactory())
+    staff = StaffFactory()
+    staff.user_permissions.add(Permission.objects.get(codename="view_genetic_data"))
+    _logged_in(client, staff)
+    assert client.get(reverse("genotypes:upload_status", args=[upload.pk])).status_code == 200
+    assert GeneticDataAuditLog.objects.filter(actor=staff, action="viewed_status").exists()
+
+
+def test_my_genetics_lists_uploads_coverage_and_results(client):
+    demo_catalogue()
+    member = _logged_in(client)
+    _processed_upload(member, include={"rs1799971": "AG", "rs4680": "AA"})
+    response = client.get(reverse("genotypes:mine"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Chip coverage" in html and "23andMe" in html
+    assert "rs1799971" in html and "Notable" in html
+    _assert_page_basics(html)
+
+
+def test_snp_page_draws_a_frequency_chart_with_the_members_genotype_highlighted(client):
+    demo_catalogue()
+    member = _logged_in(client)
+    _processed_upload(member, include={"rs4680": "AG"})
+    response = client.get(reverse("genotypes:snp_detail", args=["rs4680"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<svg" in html and "frequency-chart__bar--yours" in html
+    assert html.count("frequency-chart__bar--yours") == 1
+    assert "AG: 50% (yours)" in html
+    _assert_page_basics(html)
+
+
+def test_export_requires_reauthentication_then_downloads_results(client):
+    demo_catalogue()
+    member = _logged_in(client)
+    _processed_upload(member, include={"rs4680": "AA"})
+    assert client.get(reverse("genotypes:export")).status_code == 200
+    response = client.post(reverse("genotypes:export"))
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    _reauthenticate(client)
+    response = client.post(reverse("genotypes:export"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert "rs4680,COMT,22,AA" in archive.read("genlife-results.csv").decode()
+
+
+def test_delete_requires_reauthentication_then_removes_everything(client):
+    demo_catalogue()
+    member = _logged_in(client)
+    _processed_upload(member)
+    response = client.post(reverse("genotypes:delete"))
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    assert GenomeUpload.objects.filter(user=member).exists()
+    _reauthenticate(client)
+    response = client.post(reverse("genotypes:delete"))
+    assert response.status_code == 302
+    assert not GenomeUpload.objects.filter(user=member).exists()
+    assert not GenotypeResult.objects.filter(user=member).exists()
+
+
+def test_admin_lists_show_no_genotype_values(client):
+    demo_catalogue()
+    member = MemberFactory()
+    _processed_upload(member, include={"rs4680": "CT"})
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    _logged_in(client, admin)
+    for model in ("genomeupload", "geneticdataauditlog"):
+        html = client.get(reverse(f"admin:genotypes_{model}_changelist")).content.decode()
+        assert "rs4680" not in html and ">CT<" not in html
+    assert client.get("/admin/genotypes/genotyperesult/").status_code == 404
