@@ -193,6 +193,14 @@ class ArticleAdmin(admin.ModelAdmin):
                         section=section_form.instance, rsids=section_form.cleaned_data["snp_rsids"]
                     )
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.article_cache_invalidate()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.article_cache_invalidate()
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = services.article_render(article=form.instance)
@@ -242,6 +250,10 @@ class TopicAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         services.article_cache_invalidate()
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.article_cache_invalidate()
+
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
@@ -251,4 +263,8 @@ class AuthorAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        services.article_cache_invalidate()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
         services.article_cache_invalidate()

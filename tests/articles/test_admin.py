@@ -148,3 +148,13 @@ def test_swapping_section_order_in_admin_does_not_trip_the_unique_constraint(edi
     assert response.status_code == 302, response.content.decode()[:3000]
     reordered = list(gated_article.sections.all())
     assert reordered[0].pk == sections[1].pk
+
+
+def test_deleting_an_article_in_admin_drops_its_cached_page(editor, client, gated_article):
+    from django.test import Client
+
+    visitor = Client()
+    assert visitor.get(gated_article.get_absolute_url()).status_code == 200
+    response = editor.post(reverse("admin:articles_article_delete", args=[gated_article.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert visitor.get(gated_article.get_absolute_url()).status_code == 404
