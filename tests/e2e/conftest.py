@@ -1,0 +1,138 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, against the site in tests/e2e/site.py."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.site import Site
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    running = Site(tmp_path_factory.mktemp("e2e-site"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class PageProblems:
+    """Console errors, uncaught exceptions and failed requests seen by one browser tab."""
+
+    items: list[str] = field(default_factory=list)
+    allowed_statuses: set[int] = field(default_factory=set)
+
+    def watch(self, page) -> None:
+        page.on("console", lambda msg: msg.type == "error" and self.items.append(f"console: {msg.text}"))
+        page.on("pageerror", lambda exc: self.items.append(f"page error: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda req: self.items.append(f"request failed: {req.method} {req.url} {req.failure}"),
+        )
+        page.on(
+            "response",
+            lambda res: res.status >= 400 and res.status not in self.allowed_statuses
+            and self.items.append(f"HTTP {res.status}: {res.request.method} {res.url}"),
+        )
+
+
+@dataclass
+class Tab:
+    page: object
+    problems: PageProblems
+    site: Site
+
+    def goto(self, path: str):
+        started = time.monotonic()
+        response = self.page.goto(self.site.base_url + path)
+        self.page.wait_for_load_state("load")
+        return response, time.monotonic() - started
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def axe_violations(self, impacts=("serious", "critical")) -> list[dict]:
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate("async () => await axe.run(document)")
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in impacts
+        ]
+
+    def horizontal_overflow(self) -> int:
+        return self.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+
+    def assert_clean(self) -> None:
+        assert not self.problems.items, json.dumps(self.problems.items, indent=2)
+
+
+@pytest.fixture
+def new_tab(browser, site):
+    """Open a fresh browser context (its own cookies) and tab; checks for problems on close."""
+    contexts = []
+
+    def open_tab(*, width: int = 1280, height: int = 900, bypass_csp: bool = False) -> Tab:
+        # axe is injected as an inline script, which our CSP rightly refuses; the checks that
+        # inject it open their tab with bypass_csp. Journeys run under the real policy.
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+        )
+        contexts.append(context)
+        page = context.new_page()
+        problems = PageProblems()
+        problems.watch(page)
+        return Tab(page=page, problems=problems, site=site)
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def journey() -> dict:
+    """State handed from one journey to the next (the member who joined, their file, ...)."""
+    return {}

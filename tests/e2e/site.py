@@ -1,0 +1,207 @@
+"""The whole site on loopback for browser tests: gunicorn with production settings and collected
+static files, a Celery worker, the fake Stripe server, and a database of its own.
+
+The browser tests talk to these processes only over HTTP, as a person would; the test process
+never touches the site's database. PostgreSQL and Redis are used when the environment names
+them (CI), the embedded SQLite and file-system broker otherwise.
+"""
+from __future__ import annotations
+
+import email
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from base64 import urlsafe_b64encode
+from email import policy
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_LOGIN = ("editor@genlife.test", "e2e-editor-password-7421")
+WEBHOOK_SECRET = "whsec_e2e_browser_journeys"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+class Site:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.web_port = free_port()
+        self.stripe_port = free_port()
+        self.base_url = f"http://localhost:{self.web_port}"
+        self.stripe_url = f"http://127.0.0.1:{self.stripe_port}"
+        self.mail_dir = workdir / "mail"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._database_name = ""
+        self.env = self._environment()
+
+    # --- configuration --------------------------------------------------------------------
+    def _environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STRIPE_"))}
+        outer_db = os.environ.get("DATABASE_URL", "")
+        if outer_db.startswith("postgres"):
+            self._database_name = f"genlife_e2e_{os.getpid()}"
+            env["DATABASE_URL"] = _with_path(outer_db, "/" + self._database_name)
+        else:
+            env["DATABASE_URL"] = f"sqlite:///{self.workdir / 'e2e.sqlite3'}"
+        outer_broker = os.environ.get("CELERY_BROKER_URL", "")
+        if outer_broker.startswith("redis"):
+            env["CELERY_BROKER_URL"] = _with_path(outer_broker, "/6")
+            env["REDIS_URL"] = _with_path(outer_broker, "/7")
+        else:
+            env["CELERY_BROKER_URL"] = "filesystem://"
+            env["GENLIFE_BROKER_DIR"] = str(self.workdir / "broker")
+            env.pop("REDIS_URL", None)
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "genlife.settings",
+                "DJANGO_DEBUG": "false",
+                "DJANGO_SECRET_KEY": "e2e-" + urlsafe_b64encode(os.urandom(30)).decode(),
+                "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
+                # Loopback has no TLS in front; everything else stays as in production.
+                "DJANGO_SECURE_SSL_REDIRECT": "false",
+                "DJANGO_STATIC_ROOT": str(self.workdir / "static"),
+                "DJANGO_MEDIA_ROOT": str(self.workdir / "media"),
+                "GENLIFE_DATA_DIR": str(self.workdir / "data"),
+                "GENLIFE_SITE_URL": self.base_url,
+                "EMAIL_URL": f"filemail:///{self.mail_dir}",
+                "GENOME_ENCRYPTION_KEYS": urlsafe_b64encode(os.urandom(32)).decode(),
+                "STRIPE_SECRET_KEY": "sk_test_e2e_browser",
+                "STRIPE_PUBLISHABLE_KEY": "pk_test_e2e_browser",
+                "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "STRIPE_API_BASE": self.stripe_url,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self._create_database()
+        self._flush_redis()
+        self.manage("migrate", "--noinput")
+        self.manage("collectstatic", "--noinput")
+        self.manage("load_demo_snps")
+        self.manage("load_demo_articles")
+        self.manage(
+            "shell", "-c",
+            "from members.services import user_ensure_verified; "
+            f"user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
+            "is_staff=True, name='Erin Editor')",
+        )
+        self._spawn(
+            "stripe",
+            [sys.executable, "-m", "tests.fakes.stripe_server", "--port", str(self.stripe_port),
+             "--webhook-url", f"http://127.0.0.1:{self.web_port}/stripe/webhook/",
+             "--webhook-secret", WEBHOOK_SECRET, "--public-url", self.stripe_url],
+        )
+        self._wait_for_http(f"{self.stripe_url}/_control/state", "fake Stripe")
+        self.manage("stripe_sync_plans")
+        self._spawn(
+            "web",
+            [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
+             "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--threads", "4",
+             "--timeout", "60", "--access-logfile", "-"],
+        )
+        self._spawn(
+            "worker",
+            [sys.executable, "-m", "celery", "-A", "genlife", "worker", "--loglevel=INFO",
+             "--concurrency=2", "--without-mingle", "--without-gossip"],
+        )
+        self._wait_for_http(f"{self.base_url}/healthz", "web server")
+        self._wait_for_log("worker", b"ready.")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        if self._database_name:
+            self._admin_sql(f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)')
+
+    # --- helpers --------------------------------------------------------------------------
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+            capture_output=True, text=True, timeout=600,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def log(self, name: str) -> str:
+        return (self.workdir / f"{name}.log").read_text(errors="replace")
+
+    def emails(self) -> list[email.message.EmailMessage]:
+        """Every email the site has sent, oldest first (the file backend's .log files)."""
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime):
+            for chunk in path.read_bytes().split(b"-" * 79 + b"\n"):
+                if chunk.strip():
+                    messages.append(email.message_from_bytes(chunk, policy=policy.default))
+        return messages
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = open(self.workdir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _wait_for_http(self, url: str, what: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{what} did not answer at {url}")
+
+    def _wait_for_log(self, name: str, marker: bytes, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker in (self.workdir / f"{name}.log").read_bytes():
+                return
+            if self.processes[name].poll() is not None:
+                break
+            time.sleep(0.3)
+        raise RuntimeError(f"{name} did not start:\n{self.log(name)[-3000:]}")
+
+    def _admin_sql(self, statement: str) -> None:
+        import psycopg
+
+        admin_url = _with_path(os.environ["DATABASE_URL"], "/postgres")
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def _create_database(self) -> None:
+        if self._database_name:
+            self._admin_sql(f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)')
+            self._admin_sql(f'CREATE DATABASE "{self._database_name}"')
+
+    def _flush_redis(self) -> None:
+        if self.env["CELERY_BROKER_URL"].startswith("redis"):
+            import redis
+
+            for url in (self.env["CELERY_BROKER_URL"], self.env["REDIS_URL"]):
+                redis.Redis.from_url(url).flushdb()
