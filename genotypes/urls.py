@@ -7,6 +7,7 @@ app_name = "genotypes"
 urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
+    path("sample-genome.txt", views.sample_file, name="sample_file"),
     path("uploads/<uuid:upload_id>/", views.upload_status, name="upload_status"),
     path("uploads/<uuid:upload_id>/status.json", views.upload_status_json,
          name="upload_status_json"),

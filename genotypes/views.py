@@ -37,6 +37,22 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
+# Genotypes the downloadable sample file carries for the demo catalogue's SNPs.
+SAMPLE_CALLS = {"rs1799971": "AG", "rs4680": "AA", "rs1045642": "AG", "rs2032582": "AC",
+                "rs4986790": "AA", "rs3829125": "CG"}
+
+
+@require_GET
+def sample_file(request: HttpRequest) -> HttpResponse:
+    """A made-up 23andMe-layout file for trying the upload (the same bytes every time)."""
+    from genotypes.samples import generate_genome
+
+    data = generate_genome("23andme", n_snps=20_000, seed=2026, include=SAMPLE_CALLS)
+    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="genlife-sample-23andme.txt"'
+    return response
+
+
 def _join_url() -> str:
     for name in ("members:join", "members:account"):
         try:

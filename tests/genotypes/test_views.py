@@ -220,3 +220,20 @@ def test_admin_lists_show_no_genotype_values(client):
         html = client.get(reverse(f"admin:genotypes_{model}_changelist")).content.decode()
         assert "rs4680" not in html and ">CT<" not in html
     assert client.get("/admin/genotypes/genotyperesult/").status_code == 404
+
+
+def test_sample_file_downloads_a_readable_genome_with_the_demo_genotypes(client):
+    from genotypes.parsers import parse_genome
+    from genotypes.views import SAMPLE_CALLS
+
+    response = client.get(reverse("genotypes:sample_file"))
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    genome = parse_genome(response.content)
+    assert genome.genotypes_for(SAMPLE_CALLS) == SAMPLE_CALLS
+
+
+def test_index_page_links_the_upload_and_the_sample(client):
+    _logged_in(client)
+    html = client.get(reverse("genotypes:index")).content.decode()
+    assert reverse("genotypes:upload") in html and reverse("genotypes:sample_file") in html
+    _assert_page_basics(html)
