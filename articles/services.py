@@ -18,7 +18,7 @@ from genotypes.models import Snp
 from .article_file import ArticleFileError, ParsedArticle, article_file_parse, catalogue_parse
 from .models import Article, Author, Reference, Section, SectionSnp, Topic
 from .rendering import section_body_render, slug_for
-from .selectors import AccessLevel, article_public_text
+from .selectors import article_public_text
 
 CACHE_GENERATION_KEY = "articles:generation"
 logger = logging.getLogger(__name__)
@@ -73,22 +73,22 @@ def article_cache_invalidate() -> None:
     transaction.on_commit(_generation_bump)
 
 
-def _page_key(*, generation: str, slug: str, access: AccessLevel) -> str:
-    return f"articles:page:{generation}:{access}:{slug}"
+def _page_key(*, generation: str, slug: str, variant: str) -> str:
+    return f"articles:page:{generation}:{variant}:{slug}"
 
 
-def article_page_cache_get(*, slug: str, access: AccessLevel) -> dict | None:
-    """The cached page {html, etag, last_modified} for this article and access level, if any."""
+def article_page_cache_get(*, slug: str, variant: str) -> dict | None:
+    """What was cached for this article and variant (an access level, whole page or parts)."""
     generation = _cache_generation()
     if generation is None:
         return None
-    return _cache_call(cache.get, _page_key(generation=generation, slug=slug, access=access))
+    return _cache_call(cache.get, _page_key(generation=generation, slug=slug, variant=variant))
 
 
-def article_page_cache_set(*, slug: str, access: AccessLevel, page: dict, timeout: int) -> None:
+def article_page_cache_set(*, slug: str, variant: str, page: dict, timeout: int) -> None:
     generation = _cache_generation()
     if generation is not None:
-        _cache_call(cache.set, _page_key(generation=generation, slug=slug, access=access), page, timeout)
+        _cache_call(cache.set, _page_key(generation=generation, slug=slug, variant=variant), page, timeout)
 
 
 # --- Rendering ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import dataclasses
 import hashlib
 import mimetypes
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
@@ -13,7 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.formats import date_format
 from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from genotypes.selectors import genotype_report_for
@@ -92,48 +95,77 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-def _genotype_reports(request: HttpRequest, sections: list[selectors.VisibleSection]) -> dict:
-    """One genotype report per unlocked report section, from a single genotype_report_for call.
+REPORT_MARKER = "<!--genlife:genotype-report:{anchor}-->"
+
+
+def _genotype_reports(request: HttpRequest, report_snps: dict[str, list]) -> dict:
+    """One genotype report per report section, from a single genotype_report_for call.
 
     Asking once for every SNP on the page keeps the member's query count constant however many
     genotype report sections an article has.
     """
-    report_sections = [s for s in sections if s.is_genotype_report and not s.locked]
-    if not report_sections:
+    if not report_snps:
         return {}
-    all_snps = list({snp.pk: snp for section in report_sections for snp in section.snps}.values())
+    all_snps = list({snp.pk: snp for snps in report_snps.values() for snp in snps}.values())
     combined = genotype_report_for(user=request.user, snps=all_snps)
     rows_by_snp = {row.snp.pk: row for row in combined.rows}
     return {
-        section.anchor: dataclasses.replace(
-            combined, rows=[rows_by_snp[snp.pk] for snp in section.snps if snp.pk in rows_by_snp]
-        )
-        for section in report_sections
+        anchor: dataclasses.replace(combined, rows=[rows_by_snp[snp.pk] for snp in snps if snp.pk in rows_by_snp])
+        for anchor, snps in report_snps.items()
     }
 
 
-def _article_context(request: HttpRequest, article, access: AccessLevel, *, preview: bool) -> dict:
+def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bool) -> dict:
+    """The article's head tags and body as this access level sees them, plus what the shell needs.
+
+    Nothing here depends on the particular reader beyond (access, logged in or not), so the
+    result is cached per article and that pair. Genotype tables are left as markers and filled
+    in per request by `_article_main_for`.
+    """
     sections = selectors.article_sections_visible_to(article=article, access=access)
-    reports = _genotype_reports(request, sections)
-    blocks = [{"section": section, "report": reports.get(section.anchor)} for section in sections]
-    has_locked = any(section.locked for section in sections)
-    return {
+    report_snps = {s.anchor: list(s.snps) for s in sections if s.is_genotype_report and not s.locked}
+    blocks = [
+        {"section": section,
+         "report_marker": mark_safe(REPORT_MARKER.format(anchor=section.anchor))}  # noqa: S308 (slug)
+        for section in sections
+    ]
+    overview_image_url = selectors.article_overview_image_url(article=article)
+    meta_description = selectors.meta_text(article.description)
+    context = {
         "article": article,
         "access": access,
         "is_member_view": access == AccessLevel.MEMBERS,
+        "viewer_authenticated": viewer_authenticated,
         "blocks": blocks,
-        "has_locked": has_locked,
         "topics": list(article.topics.all()),
         "references": selectors.reference_list_for(article=article),
         "related": selectors.related_articles_for(article=article),
         "json_ld": selectors.article_json_ld(article=article, sections=sections),
         "canonical_url": selectors.absolute_url(article.get_absolute_url()),
-        "overview_image_url": selectors.article_overview_image_url(article=article),
-        "meta_description": selectors.meta_text(article.description),
-        "preview": preview,
+        "overview_image_url": overview_image_url,
+        "overview_image_absolute_url": selectors.absolute_url(overview_image_url) if overview_image_url else "",
+        "meta_description": meta_description,
+        "site_name": settings.SITE_NAME,
         "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
         "join_url": _join_url(),
     }
+    return {
+        "title": article.title,
+        "meta_description": meta_description,
+        "head": render_to_string("articles/includes/article_head.html", context),
+        "main": render_to_string("articles/includes/article_main.html", context),
+        "report_snps": report_snps,
+        "last_modified": article.updated.timestamp(),
+    }
+
+
+def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
+    """The cached article body with this reader's genotype tables filled in."""
+    main = fragments["main"]
+    for anchor, report in _genotype_reports(request, fragments["report_snps"]).items():
+        table = render_to_string("genotypes/includes/genotype_report.html", {"report": report}, request)
+        main = main.replace(REPORT_MARKER.format(anchor=anchor), table)
+    return mark_safe(main)  # noqa: S308 (rendered by our templates from sanitised HTML)
 
 
 def _with_validators(request: HttpRequest, html: str, etag: str, last_modified: float, *, shared: bool) -> HttpResponse:
@@ -151,28 +183,37 @@ def _with_validators(request: HttpRequest, html: str, etag: str, last_modified: 
 
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An article. Visitors get a whole cached page; readers who are logged in get the cached
+    article for their access level with their own genotype tables and header around it."""
     anonymous = not request.user.is_authenticated
-    cacheable = anonymous and len(get_messages(request)) == 0
-    if cacheable:
-        cached = article_page_cache_get(slug=slug, access=AccessLevel.PUBLIC)
+    whole_page_cacheable = anonymous and len(get_messages(request)) == 0
+    if whole_page_cacheable:
+        cached = article_page_cache_get(slug=slug, variant="page-public")
         if cached is not None:
             return _with_validators(request, cached["html"], cached["etag"], cached["last_modified"], shared=True)
 
-    article = selectors.article_get_published(slug=slug)
-    if article is None:
-        raise Http404("No such article")
     access = AccessLevel.PUBLIC if anonymous else selectors.article_access_for(user=request.user)
-    html = render_to_string(
-        "articles/article_detail.html", _article_context(request, article, access, preview=False), request
-    )
+    variant = f"fragments-{access}-{'anonymous' if anonymous else 'user'}"
+    fragments = article_page_cache_get(slug=slug, variant=variant)
+    if fragments is None:
+        article = selectors.article_get_published(slug=slug)
+        if article is None:
+            raise Http404("No such article")
+        fragments = _article_fragments(article, access, viewer_authenticated=not anonymous)
+        article_page_cache_set(slug=slug, variant=variant, page=fragments, timeout=PAGE_CACHE_SECONDS)
+
+    html = render_to_string("articles/article_detail.html", {
+        "page": {**fragments, "head": mark_safe(fragments["head"])},  # noqa: S308 (our template output)
+        "main": _article_main_for(request, fragments),
+        "access": access,
+    }, request)
     etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
-    last_modified = article.updated.timestamp()
-    if cacheable:
+    if whole_page_cacheable:
         article_page_cache_set(
-            slug=slug, access=AccessLevel.PUBLIC, timeout=PAGE_CACHE_SECONDS,
-            page={"html": html, "etag": etag, "last_modified": last_modified},
+            slug=slug, variant="page-public", timeout=PAGE_CACHE_SECONDS,
+            page={"html": html, "etag": etag, "last_modified": fragments["last_modified"]},
         )
-    return _with_validators(request, html, etag, last_modified, shared=anonymous)
+    return _with_validators(request, html, etag, fragments["last_modified"], shared=anonymous)
 
 
 @require_safe
@@ -187,9 +228,18 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such article")
     reader = selectors.article_access_for(user=request.user)
     access = AccessLevel.MEMBERS if requested == AccessLevel.MEMBERS and reader == AccessLevel.MEMBERS else AccessLevel.PUBLIC
-    context = _article_context(request, article, access, preview=True)
-    context["requested_access"] = requested
-    response = render(request, "articles/article_detail.html", context)
+    fragments = _article_fragments(article, access, viewer_authenticated=request.user.is_authenticated)
+    status = article.get_status_display()
+    if article.published_at:
+        status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
+    response = render(request, "articles/article_detail.html", {
+        "page": {**fragments, "head": mark_safe(fragments["head"])},  # noqa: S308 (our template output)
+        "main": _article_main_for(request, fragments),
+        "access": access,
+        "preview": True,
+        "requested_access": requested,
+        "preview_status": status,
+    })
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

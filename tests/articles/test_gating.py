@@ -159,3 +159,40 @@ def test_demo_ldn_article_leaks_no_members_sentence_on_any_channel(client, demo_
     assert "Toljan" in page_html
     assert "Why is this section for members?" in page_html
     assert "AKR1C4" in page_html
+
+
+def test_cached_member_article_never_shows_one_members_genotypes_to_another(client, gated_article, monkeypatch):
+    import dataclasses
+
+    from articles import views
+    from genotypes.selectors import genotype_report_for as real_report
+
+    def personal_report(*, user, snps):
+        report = real_report(user=user, snps=snps)
+        rows = [dataclasses.replace(row, status="match", genotype="AG", interpretation=f"for {user.email}")
+                for row in report.rows]
+        return dataclasses.replace(report, state="ready", rows=rows)
+
+    monkeypatch.setattr(views, "genotype_report_for", personal_report)
+    first, second = MemberFactory(), MemberFactory()
+    client.force_login(first)
+    assert f"for {first.email}" in page(client, gated_article)
+    client.force_login(second)
+    content = page(client, gated_article)
+    assert f"for {second.email}" in content
+    assert f"for {first.email}" not in content
+    assert GATED_TEXT in content
+
+
+def test_member_page_is_served_from_the_article_cache_on_repeat_visits(client, gated_article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(MemberFactory())
+    with CaptureQueriesContext(connection) as first:
+        client.get(gated_article.get_absolute_url())
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(gated_article.get_absolute_url())
+    assert GATED_TEXT in response.content.decode()
+    assert not any("articles_section" in query["sql"] for query in second.captured_queries)
+    assert len(second) < len(first)
