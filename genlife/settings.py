@@ -283,6 +283,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
+# Route the bare reference view that bench/load.py measures every page against.
+GENLIFE_BENCH_FLOOR = env.bool("GENLIFE_BENCH_FLOOR", default=False)
 
 LOGGING = {
     "version": 1,

@@ -13,5 +13,10 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+if settings.GENLIFE_BENCH_FLOOR:  # bench/load.py's reference page; never set in production
+    from .bench_views import floor
+
+    urlpatterns.insert(0, path("bench/floor", floor, name="bench_floor"))
+
 handler404 = "genlife.errors.page_not_found"
 handler500 = "genlife.errors.server_error"
