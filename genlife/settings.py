@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "genotypes.tasks.genome_uploads_requeue_stuck",
         "schedule": 60,
     },
+    # Resync memberships whose Stripe state may be stale (a lost webhook, a missed renewal).
+    "membership-reconcile": {
+        "task": "members.tasks.membership_reconcile",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Auth and accounts ----------------------------------------------------------------------
@@ -191,6 +196,48 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Members app: allauth behaviour (see members/adapters.py and templates/allauth/).
+ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[genlife] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's defaults, spelled out, plus checkout creation (members.views.join_checkout).
+# Counted in CACHES["default"]: Redis in production, never a dummy cache.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "request_login_code": "20/m/ip,3/m/key",
+    "confirm_email": "1/180s/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "checkout": "10/m/user,30/m/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "genlife"
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# --- Stripe (members app; members/stripe_gateway.py is the only module that reads these) ----
+# Without a real key, local mode uses the fake server (python -m tests.fakes.stripe_server),
+# which the run script starts on port 12111 with the same webhook secret as below.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_local_fake" if LOCAL_MODE else "")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env(
+    "STRIPE_WEBHOOK_SECRET", default="whsec_local_fake" if LOCAL_MODE else ""
+)
+STRIPE_API_BASE = env(
+    "STRIPE_API_BASE",
+    default="http://127.0.0.1:12111" if STRIPE_SECRET_KEY == "sk_test_local_fake" else "",
+)
+# Days a member whose renewal failed keeps access while Stripe retries the card.
+MEMBERSHIP_PAST_DUE_GRACE_DAYS = env.int("MEMBERSHIP_PAST_DUE_GRACE_DAYS", default=7)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -261,7 +308,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # inline event handlers anywhere in the templates. Forms may also post to (or be redirected
 # to) Stripe's hosted checkout and portal, or to the fake Stripe server in local runs.
 _stripe_origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
-_stripe_api_base = env("STRIPE_API_BASE", default="")
+_stripe_api_base = STRIPE_API_BASE
 if _stripe_api_base:
     from urllib.parse import urlsplit
 

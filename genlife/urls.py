@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from members.webhooks import stripe_webhook
+
 from .health import healthz
 
 urlpatterns = [
@@ -9,6 +11,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("members.urls")),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("genetics/", include("genotypes.urls")),
     path("", include("articles.urls")),
 ]

@@ -1,12 +1,50 @@
-"""Reads about membership. `is_member` is the one gate every channel asks."""
+"""Reads about membership. `is_member` is the one gate every channel asks.
+
+Who counts as a member:
+- staff, always;
+- ACTIVE and TRIALING memberships until one day after the stored period end (the renewal
+  webhook normally lands within seconds; the reconciliation task resyncs anything older);
+- COMPLIMENTARY memberships until `complimentary_until`, or for ever when it is empty;
+- PAST_DUE memberships for `MEMBERSHIP_PAST_DUE_GRACE_DAYS` (default 7) after the first failed
+  renewal, while Stripe retries the card and the member can fix it. Stripe's own retry
+  schedule runs longer, but a week of free reading is where we draw the line.
+UNPAID, CANCELED, INCOMPLETE and NONE are not members.
+"""
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Membership, User
+from .models import Membership, Plan, User
 
-MEMBER_STATUSES = frozenset(
-    {Membership.Status.ACTIVE, Membership.Status.TRIALING, Membership.Status.COMPLIMENTARY}
-)
+Status = Membership.Status
+MEMBER_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING, Status.COMPLIMENTARY, Status.PAST_DUE})
+# A live Stripe subscription: starting another checkout would charge the member twice.
+SUBSCRIBED_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING, Status.PAST_DUE, Status.UNPAID})
+PAYING_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING})
+RENEWAL_SLACK = dt.timedelta(days=1)
+
+
+def past_due_grace() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "MEMBERSHIP_PAST_DUE_GRACE_DAYS", 7))
+
+
+def membership_is_entitled(*, membership: Membership, now: dt.datetime | None = None) -> bool:
+    """Whether this membership row, on its own, opens the members' sections."""
+    now = now or timezone.now()
+    status = membership.status
+    if status in PAYING_STATUSES:
+        end = membership.current_period_end
+        return end is None or now < end + RENEWAL_SLACK
+    if status == Status.COMPLIMENTARY:
+        until = membership.complimentary_until
+        return until is None or now < until
+    if status == Status.PAST_DUE:
+        since = membership.past_due_since or membership.updated or now
+        return now < since + past_due_grace()
+    return False
 
 
 def is_member(user: User | AnonymousUser) -> bool:
@@ -15,9 +53,32 @@ def is_member(user: User | AnonymousUser) -> bool:
         return False
     if user.is_staff:
         return True
-    membership = Membership.objects.filter(user=user).first()
-    if membership is None or membership.status not in MEMBER_STATUSES:
+    try:
+        membership = user.membership  # cached on the user object after the first call
+    except Membership.DoesNotExist:
         return False
-    if membership.current_period_end is None:
-        return True
-    return membership.current_period_end > timezone.now()
+    return membership_is_entitled(membership=membership)
+
+
+def membership_for(*, user: User) -> Membership | None:
+    return Membership.objects.select_related("plan").filter(user=user).first()
+
+
+def plan_list_offered() -> QuerySet[Plan]:
+    return Plan.objects.filter(is_active=True).order_by("order", "amount")
+
+
+def membership_list_stale(*, now: dt.datetime | None = None) -> QuerySet[Membership]:
+    """Memberships whose stored Stripe state may be out of date (see services.membership_reconcile)."""
+    now = now or timezone.now()
+    subscribed = Q(status__in=SUBSCRIBED_STATUSES)
+    past_period = subscribed & Q(current_period_end__lt=now)
+    recent_checkout = Q(checkout_started_at__gt=now - dt.timedelta(days=2)) & ~subscribed
+    not_synced_lately = subscribed & (
+        Q(stripe_synced_at__isnull=True) | Q(stripe_synced_at__lt=now - dt.timedelta(days=1))
+    )
+    return (
+        Membership.objects.exclude(stripe_customer_id="")
+        .filter(past_period | recent_checkout | not_synced_lately)
+        .order_by("pk")
+    )

@@ -1,10 +1,69 @@
-"""Writes about users and memberships."""
+"""Writes about users, memberships, plans and Stripe events.
+
+Stripe is called through `stripe_gateway` and always outside database transactions; the
+transactions that follow lock the membership row and write what Stripe said. Every function
+here is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
 from allauth.account.models import EmailAddress
-from django.db import transaction
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from .models import Membership, User
+from . import stripe_gateway
+from .models import Membership, Plan, StripeEvent, User
+from .selectors import PAYING_STATUSES
+
+logger = logging.getLogger(__name__)
+
+# Event types that can change a membership; every other type is answered 200 and dropped.
+HANDLED_EVENT_TYPES = frozenset(
+    {
+        "checkout.session.completed",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "customer.subscription.paused",
+        "customer.subscription.resumed",
+        "invoice.paid",
+        "invoice.payment_failed",
+    }
+)
+
+# Stripe's subscription statuses mapped onto ours ("paused" and "incomplete_expired" end it).
+STRIPE_STATUS = {
+    "active": Membership.Status.ACTIVE,
+    "trialing": Membership.Status.TRIALING,
+    "past_due": Membership.Status.PAST_DUE,
+    "unpaid": Membership.Status.UNPAID,
+    "incomplete": Membership.Status.INCOMPLETE,
+    "incomplete_expired": Membership.Status.CANCELED,
+    "canceled": Membership.Status.CANCELED,
+    "paused": Membership.Status.CANCELED,
+}
 
 
+class AlreadyMember(Exception):
+    """The user already has a live subscription; a second checkout would charge twice."""
+
+
+class MembershipEmail:
+    WELCOME = "welcome"
+    PAYMENT_FAILED = "payment_failed"
+    ENDING = "ending"
+    ACCOUNT_DELETED = "account_deleted"
+
+
+# --- users ------------------------------------------------------------------------------------
 @transaction.atomic
 def user_ensure_verified(
     *, email: str, password: str, is_staff: bool = False, name: str = ""
@@ -24,13 +83,363 @@ def user_ensure_verified(
     return user
 
 
-def membership_grant_complimentary(*, user: User) -> Membership:
-    membership, _ = Membership.objects.update_or_create(
-        user=user,
-        defaults={
-            "status": Membership.Status.COMPLIMENTARY,
-            "current_period_end": None,
-            "cancel_at_period_end": False,
+def user_delete(*, user: User) -> None:
+    """Delete the account: end billing in Stripe, erase genetic data, then the user and all
+    rows that hang off it; a confirmation goes to the address the account had.
+
+    Raises `stripe_gateway.StripeUnavailable` before deleting anything if Stripe cannot be
+    reached, so that nobody is left paying for an account that no longer exists.
+    """
+    membership = Membership.objects.filter(user=user).first()
+    if membership and membership.stripe_customer_id:
+        # Deleting the Stripe customer cancels every subscription at once and removes the
+        # email address and name we gave Stripe.
+        stripe_gateway.customer_delete(customer_id=membership.stripe_customer_id)
+    try:
+        from genotypes.services import genome_data_delete_all
+    except ImportError:  # the genotypes app may not provide it yet
+        genome_data_delete_all = None
+    if genome_data_delete_all is not None:
+        genome_data_delete_all(user=user)
+    email, name = user.email, user.get_short_name()
+    with transaction.atomic():
+        StripeEvent.objects.filter(
+            payload__data__object__customer=getattr(membership, "stripe_customer_id", None) or "-"
+        ).delete()
+        user.delete()
+    _email_send(
+        to=email,
+        kind=MembershipEmail.ACCOUNT_DELETED,
+        context={"name": name},
+    )
+
+
+# --- plans ------------------------------------------------------------------------------------
+def plan_sync_to_stripe(*, plan: Plan) -> str:
+    """Make sure Stripe has a Price for the plan's amount; store and return its id.
+
+    Idempotent: an existing Price with the plan's lookup key and the same amount, currency
+    and interval is reused; a changed amount creates a new Price that takes the lookup key
+    over (existing subscribers keep the old one).
+    """
+    product_id = stripe_gateway.product_ensure(
+        lookup_key="genlife_membership",
+        name=f"{settings.SITE_NAME} membership",
+        description="Members-only sections and your own genotype inside every article.",
+    )
+    price = stripe_gateway.price_find(lookup_key=plan.lookup_key)
+    matches = price is not None and (
+        price["unit_amount"] == plan.amount
+        and price["currency"] == plan.currency
+        and price["interval"] == plan.interval
+    )
+    price_id = (
+        price["id"]
+        if matches
+        else stripe_gateway.price_create(
+            product_id=product_id,
+            lookup_key=plan.lookup_key,
+            unit_amount=plan.amount,
+            currency=plan.currency,
+            interval=plan.interval,
+        )
+    )
+    if plan.stripe_price_id != price_id:
+        plan.stripe_price_id = price_id
+        plan.full_clean()
+        plan.save(update_fields=["stripe_price_id"])
+    return price_id
+
+
+# --- memberships ------------------------------------------------------------------------------
+def membership_get_or_create(*, user: User) -> Membership:
+    membership, _ = Membership.objects.get_or_create(user=user)
+    return membership
+
+
+def membership_grant_complimentary(
+    *, user: User, until: dt.datetime | None = None
+) -> Membership:
+    """Membership without payment, forever or until a date (granted by staff)."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(
+            pk=membership_get_or_create(user=user).pk
+        )
+        membership.status = Membership.Status.COMPLIMENTARY
+        membership.complimentary_until = until
+        membership.full_clean()
+        membership.save()
+    return membership
+
+
+def membership_revoke_complimentary(*, membership: Membership) -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.status == Membership.Status.COMPLIMENTARY:
+            membership.status = Membership.Status.NONE
+        membership.complimentary_until = None
+        membership.save()
+    if membership.stripe_customer_id:
+        membership_sync(membership_id=membership.pk)
+    return membership
+
+
+def membership_customer_ensure(*, user: User) -> str:
+    """The user's Stripe customer id, creating the customer once (concurrent calls agree)."""
+    membership = membership_get_or_create(user=user)
+    if membership.stripe_customer_id:
+        return membership.stripe_customer_id
+    customer_id = stripe_gateway.customer_create(
+        email=user.email,
+        name=user.name,
+        user_id=user.pk,
+        # the same key for every attempt: two clicks at once get one customer from Stripe
+        idempotency_key=f"genlife-customer-{user.pk}",
+    )
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not membership.stripe_customer_id:
+            membership.stripe_customer_id = customer_id
+            membership.save(update_fields=["stripe_customer_id", "updated"])
+    return membership.stripe_customer_id
+
+
+def membership_checkout_start(*, user: User, plan: Plan, site_url: str) -> str:
+    """Create a Stripe Checkout Session for the plan and return the URL to send the user to.
+
+    Raises `AlreadyMember` when the user already pays (or is in a trial or grace period), and
+    `stripe_gateway.StripeUnavailable` when Stripe cannot be reached (nothing is written).
+    """
+    membership = membership_get_or_create(user=user)
+    if membership.status in PAYING_STATUSES and membership.stripe_subscription_id:
+        raise AlreadyMember()
+    if not plan.stripe_price_id:
+        plan_sync_to_stripe(plan=plan)
+    customer_id = membership_customer_ensure(user=user)
+    # A trial is for a first subscription only.
+    trial_days = plan.trial_days if not membership.stripe_subscription_id else 0
+    window = int(time.time() // 600)  # repeated clicks within ten minutes reuse one session
+    session = stripe_gateway.checkout_session_create(
+        customer_id=customer_id,
+        price_id=plan.stripe_price_id,
+        client_reference_id=str(user.pk),
+        trial_days=trial_days,
+        success_url=site_url + reverse("members:join_success") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=site_url + reverse("members:join_cancel"),
+        idempotency_key=f"genlife-checkout-{user.pk}-{plan.pk}-{plan.stripe_price_id}-{window}",
+    )
+    Membership.objects.filter(pk=membership.pk).update(checkout_started_at=timezone.now())
+    return session.url
+
+
+def membership_portal_url(*, user: User, return_url: str, fix_card: bool = False) -> str | None:
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None or not membership.stripe_customer_id:
+        return None
+    return stripe_gateway.portal_session_create(
+        customer_id=membership.stripe_customer_id,
+        return_url=return_url,
+        update_payment_method=fix_card,
+    ).url
+
+
+def _subscription_pick(subscriptions: list) -> object | None:
+    """The subscription that decides the membership: the newest live one, else the newest."""
+    live = [s for s in subscriptions if s.is_live]
+    return (live or subscriptions or [None])[0]
+
+
+def membership_sync(*, membership_id: int) -> Membership:
+    """Re-read the member's subscriptions from Stripe and write the one source of truth.
+
+    Safe whatever order events arrive in: it never trusts an event's payload, only Stripe's
+    current state, and a result fetched earlier never overwrites one fetched later.
+    """
+    membership = Membership.objects.get(pk=membership_id)
+    if not membership.stripe_customer_id:
+        return membership
+    fetched_at = timezone.now()
+    subscriptions = stripe_gateway.subscription_list(customer_id=membership.stripe_customer_id)
+    sub = _subscription_pick(subscriptions)
+    emails: list[str] = []
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.stripe_synced_at and membership.stripe_synced_at > fetched_at:
+            return membership  # a later fetch has already written newer facts
+        before_status = membership.status
+        before_cancel = membership.cancel_at_period_end
+        was_member = _entitled(membership)
+        membership.stripe_synced_at = fetched_at
+        if sub is None:
+            if membership.status != Membership.Status.COMPLIMENTARY:
+                membership.status = Membership.Status.NONE
+        else:
+            status = STRIPE_STATUS.get(sub.status, Membership.Status.CANCELED)
+            keep_complimentary = (
+                membership.status == Membership.Status.COMPLIMENTARY and not sub.is_live
+            )
+            if not keep_complimentary:
+                membership.status = status
+            membership.stripe_subscription_id = sub.id
+            membership.current_period_end = sub.current_period_end
+            membership.cancel_at_period_end = sub.cancel_at_period_end and sub.is_live
+            membership.plan = Plan.objects.filter(stripe_price_id=sub.price_id).first()
+        if membership.status == Membership.Status.PAST_DUE:
+            membership.past_due_since = membership.past_due_since or fetched_at
+        else:
+            membership.past_due_since = None
+        membership.full_clean()
+        membership.save()
+        now_member = _entitled(membership)
+        if now_member and not was_member and membership.status in PAYING_STATUSES:
+            emails.append(MembershipEmail.WELCOME)
+        if membership.status == Membership.Status.PAST_DUE and before_status != membership.status:
+            emails.append(MembershipEmail.PAYMENT_FAILED)
+        if membership.cancel_at_period_end and not before_cancel:
+            emails.append(MembershipEmail.ENDING)
+        for kind in emails:
+            _email_enqueue(membership_id=membership.pk, kind=kind)
+    return membership
+
+
+def _entitled(membership: Membership) -> bool:
+    from .selectors import membership_is_entitled
+
+    return membership_is_entitled(membership=membership)
+
+
+def membership_reconcile() -> int:
+    """Queue a resync for every membership whose stored state may be stale; returns how many.
+
+    Stale means: paid-up according to us but past its period end (a renewal or cancellation
+    webhook may have been lost), a checkout started in the last two days that never turned
+    into a subscription (a lost checkout.session.completed), or not synced for a day.
+    """
+    from .selectors import membership_list_stale
+
+    ids = list(membership_list_stale().values_list("pk", flat=True))
+    from .tasks import membership_sync as membership_sync_task
+
+    for membership_id in ids:
+        membership_sync_task.delay(membership_id)
+    # Events stored but never processed (the broker was down when they arrived).
+    stuck = StripeEvent.objects.filter(
+        status=StripeEvent.Status.RECEIVED,
+        received__lt=timezone.now() - dt.timedelta(minutes=2),
+    ).values_list("pk", flat=True)
+    from .tasks import stripe_event_process as stripe_event_process_task
+
+    for event_pk in stuck:
+        stripe_event_process_task.delay(event_pk)
+    return len(ids)
+
+
+# --- Stripe events ----------------------------------------------------------------------------
+def stripe_event_record(*, event: dict) -> StripeEvent | None:
+    """Store a verified event once and queue its processing; None for a repeat or a type we
+    do not handle. The row is written before anything else, so the unique event id is the
+    guard against concurrent duplicate deliveries."""
+    if event.get("type") not in HANDLED_EVENT_TYPES:
+        return None
+    try:
+        with transaction.atomic():
+            record = StripeEvent.objects.create(
+                event_id=event["id"],
+                type=event["type"],
+                created=dt.datetime.fromtimestamp(int(event.get("created") or 0), tz=dt.UTC),
+                payload=event,
+            )
+            transaction.on_commit(lambda: _enqueue_event(record.pk))
+    except IntegrityError:
+        return None
+    return record
+
+
+def _enqueue_event(event_pk: int) -> None:
+    from .tasks import stripe_event_process
+
+    try:
+        stripe_event_process.delay(event_pk)
+    except Exception:  # the broker is down; the reconciliation task picks the event up later
+        logger.exception("Could not queue Stripe event %s; the sweeper will retry", event_pk)
+
+
+def stripe_event_process(*, event_pk: int) -> StripeEvent:
+    """Find whose membership the event is about and resync it from Stripe."""
+    record = StripeEvent.objects.get(pk=event_pk)
+    if record.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+        return record
+    obj = record.payload.get("data", {}).get("object", {})
+    customer_id = obj.get("customer")
+    if isinstance(customer_id, dict):
+        customer_id = customer_id.get("id")
+    membership = None
+    if customer_id:
+        membership = Membership.objects.filter(stripe_customer_id=customer_id).first()
+    if membership is None and record.type == "checkout.session.completed":
+        membership = _membership_link_from_checkout(session=obj)
+    if membership is None:
+        record.status = StripeEvent.Status.IGNORED
+        record.note = f"No member has Stripe customer {customer_id or '(none)'}."
+        record.processed_at = timezone.now()
+        record.save(update_fields=["status", "note", "processed_at"])
+        logger.warning("Stripe event %s is for an unknown customer", record.event_id)
+        return record
+    membership_sync(membership_id=membership.pk)
+    record.status = StripeEvent.Status.PROCESSED
+    record.processed_at = timezone.now()
+    record.save(update_fields=["status", "processed_at"])
+    return record
+
+
+def _membership_link_from_checkout(*, session: dict) -> Membership | None:
+    """A completed checkout whose customer we had not stored: trust client_reference_id (the
+    event is signed) and attach the customer to that user if they have none yet."""
+    reference, customer_id = session.get("client_reference_id"), session.get("customer")
+    if not (reference and str(reference).isdigit() and customer_id):
+        return None
+    user = User.objects.filter(pk=int(reference)).first()
+    if user is None:
+        return None
+    membership = membership_get_or_create(user=user)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.stripe_customer_id and membership.stripe_customer_id != customer_id:
+            logger.warning(
+                "Checkout for user %s used customer %s but %s is on file; keeping the paid one",
+                user.pk, customer_id, membership.stripe_customer_id,
+            )
+        membership.stripe_customer_id = customer_id
+        membership.save(update_fields=["stripe_customer_id", "updated"])
+    return membership
+
+
+# --- emails -----------------------------------------------------------------------------------
+def _email_enqueue(*, membership_id: int, kind: str) -> None:
+    from .tasks import membership_email_send
+
+    transaction.on_commit(lambda: membership_email_send.delay(membership_id, kind))
+
+
+def membership_email_send(*, membership_id: int, kind: str) -> None:
+    membership = Membership.objects.select_related("user", "plan").filter(pk=membership_id).first()
+    if membership is None:
+        return
+    site = settings.SITE_URL
+    _email_send(
+        to=membership.user.email,
+        kind=kind,
+        context={
+            "name": membership.user.get_short_name(),
+            "membership": membership,
+            "account_url": site + reverse("members:account"),
+            "fix_card_url": site + reverse("members:fix_card"),
         },
     )
-    return membership
+
+
+def _email_send(*, to: str, kind: str, context: dict) -> None:
+    context = {**context, "SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
+    subject = render_to_string(f"email/members/{kind}_subject.txt", context).strip()
+    body = render_to_string(f"email/members/{kind}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from genlife.celery import app as celery_app
+from tests.fakes.fixtures import fake_stripe, fake_stripe_server  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,6 +8,8 @@ Import both into a conftest: ``from tests.fakes.fixtures import fake_stripe, fak
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "whsec_test_fake_stripe_secret"
 API_KEY = "sk_test_fake_stripe_key"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# The session's server gets its port now, at import, and the variables below go into the
+# environment, so that a Celery worker subprocess started later in the session (which reads
+# its settings from the environment) talks to the same fake as the tests do.
+SESSION_PORT = int(os.environ.get("GENLIFE_FAKE_STRIPE_PORT") or _free_port())
+SESSION_ENV = {
+    "STRIPE_API_BASE": f"http://127.0.0.1:{SESSION_PORT}",
+    "STRIPE_SECRET_KEY": API_KEY,
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+}
+os.environ.update(SESSION_ENV)
 
 
 class FakeStripeControl:
@@ -97,9 +117,10 @@ class FakeStripe:
 
 
 def start_fake_stripe(*, webhook_url: str | None = None, extra_args: list[str] | None = None,
-                      log_path: Path | None = None) -> FakeStripe:
-    """Start ``python -m tests.fakes.stripe_server`` on a free port and wait until it listens."""
-    args = [sys.executable, "-m", "tests.fakes.stripe_server", "--port", "0",
+                      log_path: Path | None = None, port: int = 0) -> FakeStripe:
+    """Start ``python -m tests.fakes.stripe_server`` (on a free port unless one is given) and
+    wait until it listens."""
+    args = [sys.executable, "-m", "tests.fakes.stripe_server", "--port", str(port),
             "--webhook-secret", WEBHOOK_SECRET, "--webhook-retry-base", "0.2", *(extra_args or [])]
     if webhook_url:
         args += ["--webhook-url", webhook_url]
@@ -131,7 +152,9 @@ def stop_fake_stripe(fake: FakeStripe) -> None:
 @pytest.fixture(scope="session")
 def fake_stripe_server(tmp_path_factory):
     """One fake Stripe process for the whole session."""
-    fake = start_fake_stripe(log_path=tmp_path_factory.mktemp("fake_stripe") / "server.log")
+    fake = start_fake_stripe(
+        port=SESSION_PORT, log_path=tmp_path_factory.mktemp("fake_stripe") / "server.log"
+    )
     yield fake
     stop_fake_stripe(fake)
 

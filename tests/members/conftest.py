@@ -1,0 +1,59 @@
+"""Fixtures for the membership tests: the fake Stripe, plans, eager or real Celery."""
+import pytest
+from django.core.cache import cache
+
+from genlife.celery import app as celery_app
+from members.models import Plan
+from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth's rate limits live in the real cache (Redis in CI); start each test clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def stripe_settings(settings, fake_stripe):
+    """Point the app at the fake Stripe; returns the fake."""
+    settings.STRIPE_API_BASE = fake_stripe.base_url
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return fake_stripe
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process, at once (for tests that are not about the worker)."""
+    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Capture Stripe-event tasks instead of sending them to the broker."""
+    from members import tasks
+
+    calls: list[int] = []
+    monkeypatch.setattr(tasks.stripe_event_process, "delay", lambda pk: calls.append(pk))
+    return calls
+
+
+@pytest.fixture
+def plans(db):
+    monthly, _ = Plan.objects.update_or_create(
+        slug="monthly",
+        defaults={"name": "Monthly", "interval": "month", "amount": 600, "currency": "eur",
+                  "trial_days": 0, "is_active": True, "order": 1, "stripe_price_id": ""},
+    )
+    annual, _ = Plan.objects.update_or_create(
+        slug="annual",
+        defaults={"name": "Annual", "interval": "year", "amount": 6000, "currency": "eur",
+                  "trial_days": 0, "is_active": True, "order": 2, "stripe_price_id": ""},
+    )
+    return {"monthly": monthly, "annual": annual}

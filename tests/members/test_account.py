@@ -1,0 +1,253 @@
+"""The account page, billing portal, account deletion, plans, admin and membership emails."""
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from members import services
+from members.models import Membership, Plan, User
+from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory
+
+from .helpers import membership_of
+
+
+def paid_member(client, fake, plans, *, plan="monthly") -> User:
+    """A user who went through checkout on the fake and whose webhooks were processed."""
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("members:join_checkout"), {"plan": plan})
+    fake.control.pay_checkout(response.url.rsplit("/", 1)[1])
+    services.membership_sync(membership_id=membership_of(user).pk)
+    return user
+
+
+def reauthenticate(client) -> None:
+    """Enter the password again, as allauth asks before sensitive actions."""
+    response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
+@pytest.mark.django_db
+def test_account_page_requires_login(client):
+    response = client.get(reverse("members:account"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_account_page_shows_status_plan_renewal_and_links(client, plans, stripe_settings, eager_tasks):
+    user = paid_member(client, stripe_settings, plans)
+    membership = membership_of(user)
+    page = client.get(reverse("members:account")).content.decode()
+    assert "Active" in page and "Monthly (€6 per month)" in page
+    end = membership.current_period_end
+    assert f"Renews on {end.day} {end:%B %Y}" in page
+    assert "Manage billing" in page
+    for name in ("account_email", "account_change_password", "mfa_index", "usersessions_list",
+                 "members:account_delete"):
+        assert reverse(name) in page
+
+
+@pytest.mark.django_db
+def test_account_page_of_a_non_member_offers_joining(client):
+    client.force_login(UserFactory())
+    page = client.get(reverse("members:account")).content.decode()
+    assert "Not a member" in page and reverse("members:join") in page
+    assert "Manage billing" not in page
+
+
+@pytest.mark.django_db
+def test_billing_portal_without_a_customer_sends_to_the_join_page(client):
+    client.force_login(UserFactory())
+    assert client.post(reverse("members:billing_portal")).url == reverse("members:join")
+
+
+@pytest.mark.django_db
+def test_fix_card_link_opens_the_portal(client, plans, stripe_settings, eager_tasks):
+    paid_member(client, stripe_settings, plans)
+    response = client.get(reverse("members:fix_card"))
+    assert response.status_code == 302
+    assert response.url.startswith(stripe_settings.base_url + "/portal/bps_")
+    portal = list(stripe_settings.control.state()["portal_sessions"].values())[0]
+    assert portal["flow"] == {"type": "payment_method_update"}
+
+
+@pytest.mark.django_db
+def test_membership_emails_welcome_payment_failed_and_ending(
+    client, plans, stripe_settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    def sync():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.membership_sync(membership_id=membership.pk)
+
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    stripe_settings.control.pay_checkout(response.url.rsplit("/", 1)[1])
+    membership = membership_of(user)
+    sync()
+    assert [m.subject for m in mail.outbox if m.to == [user.email]] == ["Welcome to genlife"]
+    membership = membership_of(user)
+
+    stripe_settings.control.fail_payment(membership.stripe_subscription_id)
+    sync()
+    failed = mail.outbox[-1]
+    assert failed.subject == "Your genlife payment failed"
+    assert reverse("members:fix_card") in failed.body
+    assert membership_of(user).status == Membership.Status.PAST_DUE
+
+    stripe_settings.control.call("POST", f"subscriptions/{membership.stripe_subscription_id}/pay")
+    sync()
+    assert membership_of(user).status == Membership.Status.ACTIVE
+    assert membership_of(user).past_due_since is None
+
+    portal = services.membership_portal_url(user=user, return_url="http://testserver/account/")
+    import urllib.parse
+    import urllib.request
+
+    data = urllib.parse.urlencode({"subscription": membership.stripe_subscription_id}).encode()
+    request = urllib.request.Request(portal + "/cancel", data=data, method="POST")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.build_opener(NoRedirect).open(request)
+    sync()
+    ending = mail.outbox[-1]
+    assert ending.subject == "Your genlife membership is ending"
+    assert f"{membership_of(user).current_period_end:%B %Y}" in ending.body
+    sync()  # a resync sends nothing new
+    assert mail.outbox[-1] is ending
+
+
+@pytest.mark.django_db
+def test_account_delete_asks_for_the_password_again(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.get(reverse("members:account_delete"))
+    assert response.status_code == 302 and "reauthenticate" in response.url
+    reauthenticate(client)
+    assert client.get(reverse("members:account_delete")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
+    client, plans, stripe_settings, eager_tasks, monkeypatch
+):
+    user = paid_member(client, stripe_settings, plans)
+    membership = membership_of(user)
+    erased = []
+    try:
+        import genotypes.services as genotype_services
+    except ImportError:
+        genotype_services = None
+    if genotype_services is not None and hasattr(genotype_services, "genome_data_delete_all"):
+        real = genotype_services.genome_data_delete_all
+
+        def spy(*, user):
+            erased.append(user.pk)
+            return real(user=user)
+
+        monkeypatch.setattr(genotype_services, "genome_data_delete_all", spy)
+    reauthenticate(client)
+    page = client.get(reverse("members:account_delete"))
+    assert page.status_code == 200 and "Delete my account" in page.content.decode()
+    refused = client.post(reverse("members:account_delete"), {})
+    assert refused.status_code == 400 and User.objects.filter(pk=user.pk).exists()
+
+    response = client.post(reverse("members:account_delete"), {"confirm": "delete"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    state = stripe_settings.control.state()
+    assert membership.stripe_customer_id not in state["customers"]
+    assert state["subscriptions"][membership.stripe_subscription_id]["status"] == "canceled"
+    assert mail.outbox[-1].subject == "Your genlife account has been deleted"
+    assert mail.outbox[-1].to == [user.email]
+    if genotype_services is not None and hasattr(genotype_services, "genome_data_delete_all"):
+        assert erased == [user.pk]
+    assert client.get(reverse("members:account")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_account_delete_stops_if_stripe_is_unreachable(client, plans, stripe_settings, eager_tasks):
+    user = paid_member(client, stripe_settings, plans)
+    reauthenticate(client)
+    stripe_settings.control.api_errors(count=10, status=503)
+    response = client.post(reverse("members:account_delete"), {"confirm": "delete"})
+    assert response.status_code == 302 and response.url == reverse("members:account")
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db
+def test_stripe_sync_plans_is_idempotent(plans, stripe_settings):
+    call_command("stripe_sync_plans")
+    first = {p.slug: p.stripe_price_id for p in Plan.objects.all()}
+    call_command("stripe_sync_plans")
+    assert {p.slug: p.stripe_price_id for p in Plan.objects.all()} == first
+    state = stripe_settings.control.state()
+    assert len(state["products"]) == 1 and len(state["prices"]) == 2
+    price = state["prices"][first["monthly"]]
+    assert (price["unit_amount"], price["currency"], price["recurring"]["interval"]) == (
+        600, "eur", "month")
+    assert price["lookup_key"] == "genlife_monthly"
+
+
+@pytest.mark.django_db
+def test_changing_a_plan_price_creates_a_new_stripe_price(plans, stripe_settings):
+    call_command("stripe_sync_plans")
+    old = Plan.objects.get(slug="monthly").stripe_price_id
+    Plan.objects.filter(slug="monthly").update(amount=700)
+    call_command("stripe_sync_plans")
+    new = Plan.objects.get(slug="monthly").stripe_price_id
+    assert new != old
+    prices = stripe_settings.control.state()["prices"]
+    assert prices[new]["unit_amount"] == 700 and prices[new]["lookup_key"] == "genlife_monthly"
+    assert prices[old]["lookup_key"] is None
+
+
+@pytest.mark.django_db
+def test_admin_grants_a_complimentary_membership_with_an_end_date(client):
+    from members.selectors import is_member
+
+    admin_user = StaffFactory(is_superuser=True)
+    client.force_login(admin_user)
+    guest = UserFactory()
+    until = (timezone.now() + dt.timedelta(days=30)).replace(microsecond=0)
+    response = client.post(
+        reverse("admin:members_membership_add"),
+        {"user": guest.pk, "status": "complimentary",
+         "complimentary_until_0": until.strftime("%Y-%m-%d"),
+         "complimentary_until_1": until.strftime("%H:%M:%S")},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    membership = membership_of(guest)
+    assert membership.status == Membership.Status.COMPLIMENTARY
+    assert membership.complimentary_until == until
+    assert is_member(User.objects.get(pk=guest.pk))
+
+
+@pytest.mark.django_db
+def test_admin_lists_members_and_resyncs_from_stripe(client, plans, stripe_settings, eager_tasks):
+    user = paid_member(client, stripe_settings, plans)
+    membership = membership_of(user)
+    Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.NONE)
+    client.force_login(StaffFactory(is_superuser=True))
+    listing = client.get(reverse("admin:members_membership_changelist")).content.decode()
+    assert membership.stripe_customer_id in listing and membership.stripe_subscription_id in listing
+    response = client.post(
+        reverse("admin:members_membership_changelist"),
+        {"action": "resync_from_stripe", "_selected_action": [membership.pk]},
+    )
+    assert response.status_code == 302
+    assert membership_of(user).status == Membership.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_reconciliation_is_scheduled_with_celery_beat(settings):
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "members.tasks.membership_reconcile" in schedule

@@ -1,0 +1,114 @@
+"""The whole journey over HTTP against the fake Stripe: sign up, pay, read, cancel, lapse."""
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from members.models import Membership
+from members.selectors import is_member
+from tests.utils import wait_until
+
+from .helpers import membership_of
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def press(url: str, form: dict | None = None) -> str:
+    """Submit a form on a fake Stripe hosted page like a browser; returns the redirect target."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    data = urllib.parse.urlencode(form or {}).encode()
+    try:
+        opener.open(urllib.request.Request(url, data=data, method="POST"), timeout=10)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 303, exc.read()
+        return exc.headers["Location"]
+    raise AssertionError("the hosted page did not redirect")
+
+
+def page(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def local(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def gated_section_visible(client, user) -> bool:
+    """The members-only section as the site shows it: through `is_member`, the single gate."""
+    return is_member(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_join_pay_read_cancel_and_lapse(client, live_server, stripe_settings, plans, eager_tasks):
+    fake = stripe_settings
+    fake.control.webhooks(url=live_server.url + "/stripe/webhook/")
+
+    # sign up, then confirm the address from the email
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "Ada@Example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+    )
+    assert response.status_code == 302
+    confirm = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+", mail.outbox[-1].body)
+    assert confirm, mail.outbox[-1].body
+    key_path = local(confirm.group(0))
+    assert client.get(key_path).status_code == 200
+    response = client.post(key_path)
+    assert response.status_code == 302
+    from members.models import User
+
+    user = User.objects.get(email="ada@example.com")
+    assert user.emailaddress_set.get().verified
+
+    # choose a plan; the site sends us to Stripe Checkout
+    response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    assert response.status_code == 302 and response.url.startswith(fake.base_url + "/checkout/")
+    checkout_page = page(response.url)
+    assert "Pay</button>" in checkout_page and "€6.00" in checkout_page
+    success = press(response.url, {"card": "4242 4242 4242 4242"})
+    assert local(success).startswith(reverse("members:join_success") + "?session_id=cs_")
+
+    # the success page waits for the webhook, then says welcome
+    success_page = client.get(local(success))
+    assert success_page.status_code == 200
+    wait_until(lambda: client.get(reverse("members:join_status")).json()["member"], timeout=30,
+               message="the webhook never activated the membership")
+    assert "Welcome to" in client.get(local(success)).content.decode()
+    membership = membership_of(user)
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.plan == plans["monthly"]
+    assert gated_section_visible(client, User.objects.get(pk=user.pk))
+    assert any("Welcome" in m.subject for m in mail.outbox)
+
+    # the account page shows the plan and its renewal, and opens the billing portal
+    account = client.get(reverse("members:account")).content.decode()
+    assert "Renews on" in account and "Manage billing" in account
+    response = client.post(reverse("members:billing_portal"))
+    assert response.status_code == 302 and response.url.startswith(fake.base_url + "/portal/")
+    assert "Cancel subscription" in page(response.url)
+    sub_id = membership.stripe_subscription_id
+    back = press(response.url + "/cancel", {"subscription": sub_id})
+    assert local(back) == reverse("members:account")
+    wait_until(lambda: membership_of(user).cancel_at_period_end, timeout=30,
+               message="the cancellation never reached the membership")
+    end = membership_of(user).current_period_end
+    account = client.get(reverse("members:account")).content.decode()
+    assert f"Your membership ends on {end.day} {end:%B %Y}" in account
+    assert gated_section_visible(client, User.objects.get(pk=user.pk))  # paid until the end
+
+    # the period ends: Stripe cancels the subscription and the gate closes
+    fake.control.advance_clock(subscription=sub_id)
+    wait_until(lambda: membership_of(user).status == Membership.Status.CANCELED, timeout=30,
+               message="the period end never reached the membership")
+    assert not gated_section_visible(client, User.objects.get(pk=user.pk))
+    assert not client.get(reverse("members:join_status")).json()["member"]
+    assert "Your membership ended on" in client.get(reverse("members:account")).content.decode()

@@ -1,0 +1,199 @@
+"""The Stripe webhook endpoint: signatures, idempotency, ordering and the worker boundary."""
+import threading
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from members import services, stripe_gateway
+from members.models import Membership, StripeEvent
+from tests.utils import wait_until
+from tests.factories import UserFactory
+
+from .helpers import event, membership_of, signed
+
+URL = "/stripe/webhook/"
+
+
+def post(client: Client, body: str, signature: str | None):
+    headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
+    return client.post(URL, data=body, content_type="application/json", **headers)
+
+
+def subscription_event(event_id="evt_test_1", customer="cus_unknown", event_type=None):
+    obj = {"id": "sub_123", "object": "subscription", "customer": customer, "status": "active"}
+    return event(event_type or "customer.subscription.updated", obj, event_id=event_id)
+
+
+def test_webhook_url_is_the_one_stripe_is_configured_with():
+    assert reverse("stripe_webhook") == URL
+
+
+@pytest.mark.django_db
+def test_bad_signature_is_rejected_and_nothing_is_written(client, stripe_settings, queued):
+    body, header = signed(subscription_event(), secret="whsec_someone_else")
+    response = post(client, body, header)
+    assert response.status_code == 400
+    assert StripeEvent.objects.count() == 0 and queued == []
+
+
+@pytest.mark.django_db
+def test_unsigned_body_is_rejected(client, stripe_settings, queued):
+    body, _ = signed(subscription_event())
+    assert post(client, body, None).status_code == 400
+    assert post(client, body, "").status_code == 400
+    assert StripeEvent.objects.count() == 0 and queued == []
+
+
+@pytest.mark.django_db
+def test_stale_timestamp_is_rejected(client, stripe_settings, queued):
+    body, header = signed(subscription_event(), timestamp=int(time.time()) - 600)
+    assert post(client, body, header).status_code == 400
+    assert StripeEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_malformed_json_with_a_valid_signature_is_rejected(client, stripe_settings, queued):
+    body, header = signed('{"id": "evt_1", "type": ')
+    assert post(client, body, header).status_code == 400
+    assert StripeEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_get_is_not_allowed(client):
+    assert client.get(URL).status_code == 405
+
+
+@pytest.mark.django_db
+def test_unknown_event_type_is_acknowledged_and_ignored(client, stripe_settings, queued):
+    body, header = signed(event("payment_intent.created", {"id": "pi_1", "customer": "cus_1"}))
+    assert post(client, body, header).status_code == 200
+    assert StripeEvent.objects.count() == 0 and queued == []
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued on commit
+def test_known_event_is_stored_once_and_queued(client, stripe_settings, queued):
+    body, header = signed(subscription_event())
+    assert post(client, body, header).status_code == 200
+    stored = StripeEvent.objects.get()
+    assert stored.event_id == "evt_test_1" and stored.status == StripeEvent.Status.RECEIVED
+    assert queued == [stored.pk]
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued on commit
+def test_duplicate_event_returns_200_and_does_nothing(client, stripe_settings, queued):
+    body, header = signed(subscription_event())
+    assert post(client, body, header).status_code == 200
+    assert post(client, body, header).status_code == 200
+    assert StripeEvent.objects.count() == 1 and len(queued) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued on commit
+def test_event_for_an_unknown_customer_changes_nothing(client, stripe_settings, eager_tasks):
+    member = UserFactory()
+    Membership.objects.create(user=member, stripe_customer_id="cus_known",
+                              status=Membership.Status.ACTIVE)
+    body, header = signed(subscription_event(customer="cus_stranger"))
+    assert post(client, body, header).status_code == 200
+    stored = StripeEvent.objects.get()
+    assert stored.status == StripeEvent.Status.IGNORED
+    assert "cus_stranger" in stored.note
+    assert membership_of(member).status == Membership.Status.ACTIVE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_event_delivered_concurrently_has_exactly_one_effect(stripe_settings, queued):
+    body, header = signed(subscription_event(event_id="evt_concurrent"))
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def deliver():
+        barrier.wait()
+        statuses.append(post(Client(), body, header).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert StripeEvent.objects.filter(event_id="evt_concurrent").count() == 1
+    assert len(queued) == 1
+
+
+def _checkout_paid(fake, user, plans, client) -> str:
+    """Start a checkout as `user` and pay it on the fake; returns the subscription id."""
+    client.force_login(user)
+    response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    assert response.status_code == 302, response
+    session_id = response.url.rsplit("/", 1)[1]
+    fake.control.pay_checkout(session_id)
+    return fake.control.state()["checkout_sessions"][session_id]["subscription"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subscription_deleted_delivered_before_created_ends_canceled(
+    client, live_server, stripe_settings, plans, eager_tasks
+):
+    fake = stripe_settings
+    fake.control.webhooks(url=live_server.url + URL, mode="hold")
+    user = UserFactory()
+    sub_id = _checkout_paid(fake, user, plans, client)
+    # the subscription is cancelled at once; Stripe's events then arrive newest first
+    stripe_gateway.subscription_cancel(subscription_id=sub_id)
+    fake.control.release(order="reverse")
+    assert fake.control.wait_for_webhooks(30)
+    membership = membership_of(user)
+    assert membership.status == Membership.Status.CANCELED
+    assert membership.stripe_subscription_id == sub_id
+    types = list(StripeEvent.objects.order_by("received").values_list("type", flat=True))
+    assert types[0] == "customer.subscription.deleted"
+    assert "customer.subscription.created" in types
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicated_and_reordered_deliveries_end_in_stripes_state(
+    client, live_server, stripe_settings, plans, eager_tasks
+):
+    fake = stripe_settings
+    fake.control.webhooks(url=live_server.url + URL, mode="hold")
+    user = UserFactory()
+    _checkout_paid(fake, user, plans, client)
+    fake.control.release(order="shuffle", duplicate=True, concurrency=4)
+    assert fake.control.wait_for_webhooks(30)
+    membership = membership_of(user)
+    assert membership.status == Membership.Status.ACTIVE
+    ids = list(StripeEvent.objects.values_list("event_id", flat=True))
+    assert len(ids) == len(set(ids)) >= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lost_webhooks_are_recovered_by_reconciliation(
+    client, stripe_settings, plans, eager_tasks
+):
+    fake = stripe_settings
+    fake.control.webhooks(mode="drop")
+    user = UserFactory()
+    _checkout_paid(fake, user, plans, client)
+    assert membership_of(user).status == Membership.Status.NONE
+    assert services.membership_reconcile() == 1
+    assert membership_of(user).status == Membership.Status.ACTIVE
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_webhook_is_processed_by_a_real_worker(
+    client, live_server, stripe_settings, plans, celery_worker
+):
+    fake = stripe_settings
+    fake.control.webhooks(url=live_server.url + URL)
+    user = UserFactory()
+    _checkout_paid(fake, user, plans, client)
+    wait_until(
+        lambda: membership_of(user).status == Membership.Status.ACTIVE,
+        timeout=60,
+        message="the worker never activated the membership",
+    )
+    assert StripeEvent.objects.filter(status=StripeEvent.Status.PROCESSED).exists()
+    assert "members.tasks.stripe_event_process" in celery_worker.log()
