@@ -87,7 +87,22 @@ class ReferenceInline(admin.TabularInline):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
+class TakeawaysField(forms.CharField):
+    """Key takeaways edited as one sentence per line, stored as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class ArticleAdminForm(forms.ModelForm):
+    key_takeaways = TakeawaysField(required=False, help_text="One short sentence per line.")
+
     class Meta:
         model = Article
         fields = "__all__"
@@ -95,13 +110,6 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["key_takeaways"].help_text = 'A JSON list of short sentences, e.g. ["First.", "Second."]'
-
-    def clean_key_takeaways(self):
-        value = self.cleaned_data.get("key_takeaways") or []
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValidationError("Enter a list of texts.")
-        return [item.strip() for item in value if item.strip()]
 
     def clean(self):
         cleaned = super().clean()

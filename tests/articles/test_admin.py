@@ -26,7 +26,7 @@ def form_data(author, **overrides):
         "slug": "",
         "description": "A test article made in the admin.",
         "author": author.pk,
-        "key_takeaways": '["One.", "Two."]',
+        "key_takeaways": "One.\nTwo.\n",
         "status": "published",
         "published_at_0": "",
         "published_at_1": "",
@@ -58,6 +58,7 @@ def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor
     article = Article.objects.get()
     assert article.slug == "ca-marche-genes-et-sante"
     assert article.published_at is not None
+    assert article.key_takeaways == ["One.", "Two."]
     public, report = article.sections.all()
     assert "<script" not in public.body_html and 'href="#ref-1"' in public.body_html
     assert [link.snp.rsid for link in report.section_snps.select_related("snp")] == ["rs4680", "rs1799971"]
@@ -121,7 +122,7 @@ def test_swapping_section_order_in_admin_does_not_trip_the_unique_constraint(edi
     for name, field in form.fields.items():
         value = form.initial.get(name, field.initial)
         if name == "key_takeaways":
-            value = "[]"
+            value = "\n".join(value or [])
         if name in ("topics", "related"):
             value = []
         if name == "published_at":
