@@ -37,8 +37,34 @@ def _with_path(url: str, path: str) -> str:
 
 
 class Site:
-    def __init__(self, workdir: Path) -> None:
+    """The site's processes. The keyword options exist for bench/load.py; their defaults are
+    what the browser tests use.
+
+    database_name: the PostgreSQL database to (re)create (default: one per test process).
+    redis_dbs: Redis database numbers for the broker and the cache (may be the same one).
+    web_workers, web_threads: gunicorn's process and thread counts.
+    access_log: gunicorn writes an access log line per request to web.log.
+    extra_env: further environment variables for every process (e.g. GENLIFE_BENCH_FLOOR).
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        database_name: str = "",
+        redis_dbs: tuple[int, int] = (6, 7),
+        web_workers: int = 2,
+        web_threads: int = 4,
+        access_log: bool = True,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
+        self.web_workers = web_workers
+        self.web_threads = web_threads
+        self.access_log = access_log
+        self._requested_database = database_name
+        self._redis_dbs = redis_dbs
+        self._extra_env = dict(extra_env or {})
         self.web_port = free_port()
         self.stripe_port = free_port()
         self.base_url = f"http://localhost:{self.web_port}"
@@ -53,14 +79,15 @@ class Site:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STRIPE_"))}
         outer_db = os.environ.get("DATABASE_URL", "")
         if outer_db.startswith("postgres"):
-            self._database_name = f"genlife_e2e_{os.getpid()}"
+            self._database_name = self._requested_database or f"genlife_e2e_{os.getpid()}"
             env["DATABASE_URL"] = _with_path(outer_db, "/" + self._database_name)
         else:
             env["DATABASE_URL"] = f"sqlite:///{self.workdir / 'e2e.sqlite3'}"
         outer_broker = os.environ.get("CELERY_BROKER_URL", "")
         if outer_broker.startswith("redis"):
-            env["CELERY_BROKER_URL"] = _with_path(outer_broker, "/6")
-            env["REDIS_URL"] = _with_path(outer_broker, "/7")
+            broker_db, cache_db = self._redis_dbs
+            env["CELERY_BROKER_URL"] = _with_path(outer_broker, f"/{broker_db}")
+            env["REDIS_URL"] = _with_path(outer_broker, f"/{cache_db}")
         else:
             env["CELERY_BROKER_URL"] = "filesystem://"
             env["GENLIFE_BROKER_DIR"] = str(self.workdir / "broker")
@@ -87,6 +114,7 @@ class Site:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self._extra_env)
         return env
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -114,8 +142,9 @@ class Site:
         self._spawn(
             "web",
             [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
-             "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2", "--threads", "4",
-             "--timeout", "60", "--access-logfile", "-"],
+             "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(self.web_workers),
+             "--threads", str(self.web_threads), "--timeout", "60",
+             *(["--access-logfile", "-"] if self.access_log else [])],
         )
         self._spawn(
             "worker",
@@ -203,5 +232,5 @@ class Site:
         if self.env["CELERY_BROKER_URL"].startswith("redis"):
             import redis
 
-            for url in (self.env["CELERY_BROKER_URL"], self.env["REDIS_URL"]):
+            for url in {self.env["CELERY_BROKER_URL"], self.env["REDIS_URL"]}:
                 redis.Redis.from_url(url).flushdb()
