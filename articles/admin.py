@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from genotypes.models import Snp
 
 from . import services
-from .models import Article, Author, Reference, Section, SectionSnp, Topic
 from .article_file import RSID_RE as RSID_PATTERN
+from .models import Article, Author, Reference, Section, SectionSnp, Topic
 from .rendering import section_body_render, slug_for
 from .selectors import AccessLevel, article_preview_url
 
@@ -76,7 +76,6 @@ class SectionInline(admin.StackedInline):
     form = SectionInlineForm
     extra = 0
     ordering = ["order", "pk"]
-    classes = ["collapse-none"]
 
 
 class ReferenceInline(admin.TabularInline):

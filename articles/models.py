@@ -112,14 +112,6 @@ class Article(models.Model):
     def reading_minutes(self) -> int:
         return max(1, round(self.word_count / 220))
 
-    @property
-    def is_live(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
-
 
 class Section(models.Model):
     class Access(models.TextChoices):

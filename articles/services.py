@@ -280,17 +280,22 @@ def article_import(
         article.topics.set(topic_objects)
         article.sections.all().delete()
         article.references.all().delete()
-        Reference.objects.bulk_create([
+        references = [
             Reference(article=article, number=ref.number, authors=ref.authors, title=ref.title,
                       journal=ref.journal, year=ref.year, doi=ref.doi, pmid=ref.pmid, url=ref.url)
             for ref in parsed.references
-        ])
+        ]
+        for reference in references:
+            reference.full_clean(validate_unique=False, validate_constraints=False)
+        Reference.objects.bulk_create(references)
         for order, parsed_section in enumerate(parsed.sections, start=1):
-            section = Section.objects.create(
+            section = Section(
                 article=article, order=order, heading=parsed_section.heading, anchor=parsed_section.anchor,
                 body=parsed_section.body, access=parsed_section.access, kind=parsed_section.kind,
                 teaser=parsed_section.teaser,
             )
+            section.full_clean(validate_unique=False, validate_constraints=False)
+            section.save()
             rsids = [rsid for rsid in parsed_section.snps if rsid in catalogue]
             if rsids:
                 section_snps_set(section=section, rsids=rsids)
