@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from . import stripe_gateway
 from .models import Membership, Plan, StripeEvent, User
-from .selectors import PAYING_STATUSES
+from .selectors import PAYING_STATUSES, SUBSCRIBED_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,8 @@ def membership_customer_ensure(*, user: User) -> str:
         name=user.name,
         user_id=user.pk,
         # the same key for every attempt: two clicks at once get one customer from Stripe
-        idempotency_key=f"genlife-customer-{user.pk}",
+        # (the membership's update time changes when a lost customer is forgotten)
+        idempotency_key=f"genlife-customer-{user.pk}-{membership.updated.timestamp():.0f}",
     )
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -211,25 +212,56 @@ def membership_checkout_start(*, user: User, plan: Plan, site_url: str) -> str:
     `stripe_gateway.StripeUnavailable` when Stripe cannot be reached (nothing is written).
     """
     membership = membership_get_or_create(user=user)
-    if membership.status in PAYING_STATUSES and membership.stripe_subscription_id:
+    if membership.status in SUBSCRIBED_STATUSES and membership.stripe_subscription_id:
         raise AlreadyMember()
     if not plan.stripe_price_id:
         plan_sync_to_stripe(plan=plan)
-    customer_id = membership_customer_ensure(user=user)
     # A trial is for a first subscription only.
     trial_days = plan.trial_days if not membership.stripe_subscription_id else 0
     window = int(time.time() // 600)  # repeated clicks within ten minutes reuse one session
-    session = stripe_gateway.checkout_session_create(
-        customer_id=customer_id,
-        price_id=plan.stripe_price_id,
-        client_reference_id=str(user.pk),
-        trial_days=trial_days,
-        success_url=site_url + reverse("members:join_success") + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=site_url + reverse("members:join_cancel"),
-        idempotency_key=f"genlife-checkout-{user.pk}-{plan.pk}-{plan.stripe_price_id}-{window}",
-    )
+
+    def create_session():
+        customer_id = membership_customer_ensure(user=user)
+        return stripe_gateway.checkout_session_create(
+            customer_id=customer_id,
+            price_id=plan.stripe_price_id,
+            client_reference_id=str(user.pk),
+            trial_days=trial_days,
+            success_url=(
+                site_url + reverse("members:join_success") + "?session_id={CHECKOUT_SESSION_ID}"
+            ),
+            cancel_url=site_url + reverse("members:join_cancel"),
+            idempotency_key=(
+                f"genlife-checkout-{user.pk}-{customer_id}-{plan.stripe_price_id}-{window}"
+            ),
+        )
+
+    repaired: set[str] = set()
+    while True:
+        try:
+            session = create_session()
+            break
+        except stripe_gateway.StripeNotFound as exc:
+            # The stored customer or price is gone from Stripe (deleted, or the keys now point
+            # at another Stripe account): recreate each at most once, then try again.
+            what = "customer" if exc.param == "customer" else "price"
+            if what in repaired:
+                raise
+            repaired.add(what)
+            if what == "customer":
+                _membership_forget_customer(membership_id=membership.pk)
+            else:
+                plan_sync_to_stripe(plan=plan)
     Membership.objects.filter(pk=membership.pk).update(checkout_started_at=timezone.now())
     return session.url
+
+
+def _membership_forget_customer(*, membership_id: int) -> None:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.status not in SUBSCRIBED_STATUSES:
+            membership.stripe_customer_id = ""
+            membership.save(update_fields=["stripe_customer_id", "updated"])
 
 
 def membership_portal_url(*, user: User, return_url: str, fix_card: bool = False) -> str | None:

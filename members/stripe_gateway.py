@@ -36,7 +36,12 @@ class StripeUnavailable(StripeGatewayError):
 
 
 class StripeNotFound(StripeGatewayError):
-    """The object does not exist (or no longer exists) in Stripe."""
+    """The object does not exist (or no longer exists) in Stripe; ``param`` names the request
+    parameter that pointed at it, when there was one."""
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 class WebhookSignatureInvalid(Exception):
@@ -94,8 +99,8 @@ def _translated(func):
         except stripe.APIError as exc:
             raise StripeUnavailable() from exc
         except stripe.InvalidRequestError as exc:
-            if exc.code == "resource_missing" and exc.http_status == 404:
-                raise StripeNotFound(exc.user_message or str(exc)) from exc
+            if exc.code == "resource_missing":
+                raise StripeNotFound(exc.user_message or str(exc), exc.param) from exc
             raise StripeGatewayError(exc.user_message or str(exc)) from exc
         except stripe.StripeError as exc:
             raise StripeGatewayError(exc.user_message or str(exc)) from exc

@@ -178,3 +178,19 @@ def test_success_page_says_activating_until_the_webhook_lands(client, plans):
 def test_cancel_page_says_nothing_was_charged(client):
     page = client.get(reverse("members:join_cancel")).content.decode()
     assert "nothing was charged" in page
+
+
+@pytest.mark.django_db
+def test_checkout_recovers_when_the_stored_customer_and_price_are_gone_from_stripe(
+    client, plans, stripe_settings
+):
+    user = UserFactory()
+    client.force_login(user)
+    client.post(CHECKOUT, {"plan": "monthly"})
+    old_customer = membership_of(user).stripe_customer_id
+    stripe_settings.control.reset()  # as if the keys now pointed at another Stripe account
+    response = client.post(CHECKOUT, {"plan": "monthly"})
+    assert response.status_code == 302 and response.url.startswith(stripe_settings.base_url)
+    new_customer = membership_of(user).stripe_customer_id
+    assert new_customer and new_customer != old_customer
+    assert list(stripe_settings.control.state()["customers"]) == [new_customer]

@@ -42,19 +42,42 @@ def local(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def gated_section_visible(client, user) -> bool:
-    """The members-only section as the site shows it: through `is_member`, the single gate."""
-    return is_member(user)
+SECRET = "Members learn here which dose worked best in the trial."
+
+
+@pytest.fixture
+def gated_article(db):
+    """A published article whose lifehacks section is for members only."""
+    from articles import services as article_services
+    from tests.articles.factories import ArticleFactory, SectionFactory
+
+    article = ArticleFactory(title="Gated for the join test", slug="gated-join-test")
+    SectionFactory(article=article, order=1, heading="What it is", body="Public words.")
+    SectionFactory(article=article, order=2, heading="Lifehacks", kind="lifehacks",
+                   access="members", body=SECRET)
+    return article_services.article_render(article=article)
+
+
+def gated_section_visible(client, user, article) -> bool:
+    """The members-only section as the article page shows it, and the gate it asks."""
+    shown = SECRET in client.get(article.get_absolute_url()).content.decode()
+    assert shown == is_member(user)
+    return shown
 
 
 @pytest.mark.django_db(transaction=True)
-def test_join_pay_read_cancel_and_lapse(client, live_server, stripe_settings, plans, eager_tasks):
+def test_join_pay_read_cancel_and_lapse(
+    client, live_server, stripe_settings, plans, eager_tasks, gated_article
+):
     fake = stripe_settings
     fake.control.webhooks(url=live_server.url + "/stripe/webhook/")
 
-    # sign up, then confirm the address from the email
+    # a visitor picks a plan on the join page, signs up, then confirms the address
+    join_page = client.get(reverse("members:join")).content.decode()
+    signup_url = re.search(r'href="(/accounts/signup/\?next=[^"]+plan%3Dmonthly)"', join_page)
+    assert signup_url, join_page
     response = client.post(
-        reverse("account_signup"),
+        signup_url.group(1).replace("&amp;", "&"),
         {"email": "Ada@Example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
     )
     assert response.status_code == 302
@@ -64,10 +87,12 @@ def test_join_pay_read_cancel_and_lapse(client, live_server, stripe_settings, pl
     assert client.get(key_path).status_code == 200
     response = client.post(key_path)
     assert response.status_code == 302
+    assert response.url == reverse("members:join") + "?plan=monthly"  # back to the chosen plan
     from members.models import User
 
     user = User.objects.get(email="ada@example.com")
     assert user.emailaddress_set.get().verified
+    assert not gated_section_visible(client, user, gated_article)
 
     # choose a plan; the site sends us to Stripe Checkout
     response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
@@ -86,7 +111,7 @@ def test_join_pay_read_cancel_and_lapse(client, live_server, stripe_settings, pl
     membership = membership_of(user)
     assert membership.status == Membership.Status.ACTIVE
     assert membership.plan == plans["monthly"]
-    assert gated_section_visible(client, User.objects.get(pk=user.pk))
+    assert gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
     assert any("Welcome" in m.subject for m in mail.outbox)
 
     # the account page shows the plan and its renewal, and opens the billing portal
@@ -103,12 +128,13 @@ def test_join_pay_read_cancel_and_lapse(client, live_server, stripe_settings, pl
     end = membership_of(user).current_period_end
     account = client.get(reverse("members:account")).content.decode()
     assert f"Your membership ends on {end.day} {end:%B %Y}" in account
-    assert gated_section_visible(client, User.objects.get(pk=user.pk))  # paid until the end
+    # paid until the end of the period
+    assert gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
 
     # the period ends: Stripe cancels the subscription and the gate closes
     fake.control.advance_clock(subscription=sub_id)
     wait_until(lambda: membership_of(user).status == Membership.Status.CANCELED, timeout=30,
                message="the period end never reached the membership")
-    assert not gated_section_visible(client, User.objects.get(pk=user.pk))
+    assert not gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
     assert not client.get(reverse("members:join_status")).json()["member"]
     assert "Your membership ended on" in client.get(reverse("members:account")).content.decode()
