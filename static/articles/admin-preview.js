@@ -28,8 +28,11 @@
     var output = document.createElement("div");
     output.className = "markdown-preview";
     output.setAttribute("aria-live", "polite");
-    textarea.insertAdjacentElement("afterend", output);
-    textarea.insertAdjacentElement("afterend", button);
+    var tools = document.createElement("div");
+    tools.className = "markdown-preview-tools";
+    tools.appendChild(button);
+    tools.appendChild(output);
+    textarea.insertAdjacentElement("afterend", tools);
     button.addEventListener("click", function () {
       var url = previewUrl();
       var token = document.querySelector("input[name=csrfmiddlewaretoken]");
