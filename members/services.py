@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from genotypes.services import genome_data_delete_all
+
 from . import stripe_gateway
 from .models import Membership, Plan, StripeEvent, User
 from .selectors import PAYING_STATUSES, SUBSCRIBED_STATUSES
@@ -95,17 +97,12 @@ def user_delete(*, user: User) -> None:
         # Deleting the Stripe customer cancels every subscription at once and removes the
         # email address and name we gave Stripe.
         stripe_gateway.customer_delete(customer_id=membership.stripe_customer_id)
-    try:
-        from genotypes.services import genome_data_delete_all
-    except ImportError:  # the genotypes app may not provide it yet
-        genome_data_delete_all = None
-    if genome_data_delete_all is not None:
-        genome_data_delete_all(user=user)
+    genome_data_delete_all(user=user)
     email, name = user.email, user.get_short_name()
+    customer_id = membership.stripe_customer_id if membership else ""
     with transaction.atomic():
-        StripeEvent.objects.filter(
-            payload__data__object__customer=getattr(membership, "stripe_customer_id", None) or "-"
-        ).delete()
+        if customer_id:  # stored webhook payloads carry the email address Stripe had
+            StripeEvent.objects.filter(payload__data__object__customer=customer_id).delete()
         user.delete()
     _email_send(
         to=email,

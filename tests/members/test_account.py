@@ -141,18 +141,13 @@ def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
     user = paid_member(client, stripe_settings, plans)
     membership = membership_of(user)
     erased = []
-    try:
-        import genotypes.services as genotype_services
-    except ImportError:
-        genotype_services = None
-    if genotype_services is not None and hasattr(genotype_services, "genome_data_delete_all"):
-        real = genotype_services.genome_data_delete_all
+    real = services.genome_data_delete_all
 
-        def spy(*, user):
-            erased.append(user.pk)
-            return real(user=user)
+    def spy(*, user):
+        erased.append(user.pk)
+        return real(user=user)
 
-        monkeypatch.setattr(genotype_services, "genome_data_delete_all", spy)
+    monkeypatch.setattr(services, "genome_data_delete_all", spy)
     reauthenticate(client)
     page = client.get(reverse("members:account_delete"))
     assert page.status_code == 200 and "Delete my account" in page.content.decode()
@@ -168,8 +163,7 @@ def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
     assert state["subscriptions"][membership.stripe_subscription_id]["status"] == "canceled"
     assert mail.outbox[-1].subject == "Your genlife account has been deleted"
     assert mail.outbox[-1].to == [user.email]
-    if genotype_services is not None and hasattr(genotype_services, "genome_data_delete_all"):
-        assert erased == [user.pk]
+    assert erased == [user.pk]
     assert client.get(reverse("members:account")).status_code == 302
 
 
