@@ -129,3 +129,29 @@ def test_allauth_pages_use_the_site_layout(client):
     assert 'class="site-header"' in page and "members/members.css" in page
     assert page.count("<h1") == 1 and 'class="button' in page
     assert "<title>" in page and 'name="description"' in page
+
+
+@pytest.mark.django_db
+def test_totp_two_factor_then_login_needs_a_second_factor_and_recovery_codes_work(client):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal import auth as totp
+
+    user = UserFactory()
+    client.post(reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD})
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    code = totp.format_hotp_value(totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time())))
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=user, type="totp").exists()
+    recovery = Authenticator.objects.get(user=user, type="recovery_codes").wrap()
+    spare = recovery.get_unused_codes()[0]
+
+    client.post(reverse("account_logout"))
+    response = client.post(reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
+    assert client.get(reverse("members:account")).status_code == 302  # not in yet
+    response = client.post(reverse("mfa_authenticate"), {"code": spare})
+    assert response.status_code == 302
+    assert client.get(reverse("members:account")).status_code == 200
