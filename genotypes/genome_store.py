@@ -68,15 +68,24 @@ class GenomeBlobError(Exception):
     """A stored genome could not be decrypted (wrong or retired key) or read."""
 
 
-def genome_from_blob(blob: bytes, *, rsids: Iterable[str] | None = None) -> pl.DataFrame:
-    """Decrypt and load a stored genome; with ``rsids``, only those rows."""
+def genome_from_blob(blob: bytes, *, rsids: Iterable[str] | None = None,
+                     positions: Iterable[tuple[str, int]] = ()) -> pl.DataFrame:
+    """Decrypt and load a stored genome.
+
+    With ``rsids`` (and optionally ``positions``, (chromosome, position) pairs looked up
+    among records without an id), only the matching rows are materialised.
+    """
     try:
         plain = cipher().decrypt(blob)
     except InvalidToken as exc:
         raise GenomeBlobError("The stored genome cannot be decrypted with the current keys.") from exc
     lazy = pl.scan_parquet(io.BytesIO(plain))
     if rsids is not None:
-        lazy = lazy.filter(pl.col("rsid").is_in(list(rsids)))
+        wanted = pl.col("rsid").is_in(list(rsids))
+        for chromosome, position in positions:
+            wanted = wanted | (pl.col("rsid").is_null() & (pl.col("position") == position)
+                               & (pl.col("chromosome").cast(pl.String) == chromosome))
+        lazy = lazy.filter(wanted)
     return lazy.collect()
 
 

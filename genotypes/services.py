@@ -357,29 +357,40 @@ def snp_results_backfill(*, snp_id: int) -> int:
 
 
 def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> int:
-    """Materialise one SNP for a chunk of stored genomes. Safe to run twice."""
+    """Materialise one SNP for a chunk of stored genomes. Safe to run twice.
+
+    Blobs are read and decrypted outside any transaction; the results are then written in
+    one statement for the uploads that are still current (a newer upload that committed in
+    the meantime has already written its own result for this SNP).
+    """
     snp = Snp.objects.filter(pk=snp_id).first()
     if snp is None:
         return 0
-    written = 0
-    for upload in GenomeUpload.objects.filter(pk__in=upload_ids, is_current=True):
+    positions = [(snp.chromosome, p) for p in (snp.position_grch37, snp.position_grch38) if p]
+    found: dict = {}
+    uploads = GenomeUpload.objects.filter(pk__in=upload_ids, is_current=True).only(
+        "pk", "user_id", "build", "genome_file")
+    for upload in uploads:
         try:
             with upload.genome_file.open("rb") as handle:
                 blob = handle.read()
         except (FileNotFoundError, ValueError):
             continue
-        frame = genome_from_blob(blob, rsids=None if snp.chromosome else [snp.rsid])
-        genotype = _results_for(frame, upload.build, [snp])[snp.pk]
-        with transaction.atomic():
-            locked = GenomeUpload.objects.select_for_update().filter(
-                pk=upload.pk, is_current=True).first()
-            if locked is None:
-                continue
-            GenotypeResult.objects.update_or_create(
-                user_id=upload.user_id, snp=snp,
-                defaults={"upload_id": upload.pk, "genotype": genotype})
-            written += 1
-    return written
+        frame = genome_from_blob(blob, rsids=[snp.rsid], positions=positions)
+        found[upload.pk] = (upload.user_id, _results_for(frame, upload.build, [snp])[snp.pk])
+    if not found:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        current = set(GenomeUpload.objects.select_for_update()
+                      .filter(pk__in=list(found), is_current=True).values_list("pk", flat=True))
+        GenotypeResult.objects.bulk_create(
+            [GenotypeResult(user_id=user_id, upload_id=pk, snp=snp, genotype=genotype,
+                            updated=now)
+             for pk, (user_id, genotype) in found.items() if pk in current],
+            update_conflicts=True, unique_fields=["user", "snp"],
+            update_fields=["upload", "genotype", "updated"])
+    return len(current)
 
 
 # --- export and deletion -------------------------------------------------------------------
