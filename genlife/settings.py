@@ -108,7 +108,6 @@ if LOCAL_MODE:
             # A file, not memory, so that a worker process can share the test database;
             # one per test run, so that two runs on one checkout do not collide.
             "TEST": {"NAME": str(DATA_DIR / f"test-db-{os.getpid()}.sqlite3")},
-            "OPTIONS": {"timeout": 20},
         }
     }
 else:
@@ -120,6 +119,17 @@ else:
             "DJANGO_DB_CONNECT_TIMEOUT", default=3
         )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write at the same time: take the write lock when a
+    # transaction starts (no deadlocking lock upgrades), wait for it, and let readers read
+    # while someone writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
