@@ -1,6 +1,8 @@
 """The Stripe webhook endpoint: signatures, idempotency, ordering and the worker boundary."""
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 from django.test import Client
@@ -197,3 +199,35 @@ def test_webhook_is_processed_by_a_real_worker(
     )
     assert StripeEvent.objects.filter(status=StripeEvent.Status.PROCESSED).exists()
     assert "members.tasks.stripe_event_process" in celery_worker.log()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_shuffled_duplicated_webhooks_for_many_members_match_stripe(
+    client, live_server, stripe_settings, plans, eager_tasks
+):
+    fake = stripe_settings
+    fake.control.webhooks(url=live_server.url + URL, mode="hold")
+    users = [UserFactory() for _ in range(8)]
+    subs = [_checkout_paid(fake, user, plans, client) for user in users]
+    stripe_gateway.subscription_cancel(subscription_id=subs[0])
+    fake.control.fail_payment(subs[1])
+    portal = stripe_gateway.portal_session_create(
+        customer_id=membership_of(users[2]).stripe_customer_id,
+        return_url=live_server.url + "/healthz",
+    )
+    data = urllib.parse.urlencode({"subscription": subs[2]}).encode()
+    urllib.request.urlopen(urllib.request.Request(portal.url + "/cancel", data=data), timeout=10)
+
+    fake.control.release(order="shuffle", duplicate=True, concurrency=8)
+    assert fake.control.wait_for_webhooks(60)
+    state = fake.control.state()["subscriptions"]
+    expected = {"active": Membership.Status.ACTIVE, "canceled": Membership.Status.CANCELED,
+                "past_due": Membership.Status.PAST_DUE}
+    for user, sub_id in zip(users, subs, strict=True):
+        membership = membership_of(user)
+        assert membership.status == expected[state[sub_id]["status"]], sub_id
+        assert membership.cancel_at_period_end == (
+            state[sub_id]["cancel_at_period_end"] and state[sub_id]["status"] != "canceled"
+        )
+    ids = list(StripeEvent.objects.values_list("event_id", flat=True))
+    assert len(ids) == len(set(ids))
