@@ -73,7 +73,12 @@ def membership_list_stale(*, now: dt.datetime | None = None) -> QuerySet[Members
     now = now or timezone.now()
     subscribed = Q(status__in=SUBSCRIBED_STATUSES)
     past_period = subscribed & Q(current_period_end__lt=now)
-    recent_checkout = Q(checkout_started_at__gt=now - dt.timedelta(days=2)) & ~subscribed
+    # a checkout in the last two days that never became a subscription: at most hourly
+    recent_checkout = (
+        Q(checkout_started_at__gt=now - dt.timedelta(days=2))
+        & ~subscribed
+        & (Q(stripe_synced_at__isnull=True) | Q(stripe_synced_at__lt=now - dt.timedelta(hours=1)))
+    )
     not_synced_lately = subscribed & (
         Q(stripe_synced_at__isnull=True) | Q(stripe_synced_at__lt=now - dt.timedelta(days=1))
     )

@@ -13,6 +13,7 @@ import time
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -52,6 +53,10 @@ STRIPE_STATUS = {
     "canceled": Membership.Status.CANCELED,
     "paused": Membership.Status.CANCELED,
 }
+
+
+# How long the success page waits for the webhook before asking Stripe itself.
+NUDGE_AFTER = dt.timedelta(seconds=15)
 
 
 class AlreadyMember(Exception):
@@ -335,6 +340,34 @@ def _entitled(membership: Membership) -> bool:
     from .selectors import membership_is_entitled
 
     return membership_is_entitled(membership=membership)
+
+
+def membership_sync_nudge(*, user: User) -> bool:
+    """Queue a resync for a member waiting on the success page whose webhook is overdue.
+
+    Waiting for the webhook is the normal path; this only helps when it was lost. It reads
+    Stripe's state (never the redirect), at most once every 30 seconds per member, and only
+    from 15 seconds after the checkout began. Returns whether a resync was queued.
+    """
+    membership = Membership.objects.filter(user=user).first()
+    now = timezone.now()
+    if (
+        membership is None
+        or not membership.stripe_customer_id
+        or membership.checkout_started_at is None
+        or not now - dt.timedelta(hours=1) < membership.checkout_started_at < now - NUDGE_AFTER
+    ):
+        return False
+    if not cache.add(f"members:sync-nudge:{membership.pk}", 1, timeout=30):
+        return False
+    from .tasks import membership_sync as membership_sync_task
+
+    try:
+        membership_sync_task.delay(membership.pk)
+    except Exception:  # the broker is down; the reconciliation task will get there
+        logger.exception("Could not queue a resync for membership %s", membership.pk)
+        return False
+    return True
 
 
 def membership_reconcile() -> int:

@@ -99,7 +99,10 @@ def join_success(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def join_status(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"member": is_member(request.user)})
+    member = is_member(request.user)
+    if not member:
+        services.membership_sync_nudge(user=request.user)
+    return JsonResponse({"member": member})
 
 
 @never_cache

@@ -194,3 +194,24 @@ def test_checkout_recovers_when_the_stored_customer_and_price_are_gone_from_stri
     new_customer = membership_of(user).stripe_customer_id
     assert new_customer and new_customer != old_customer
     assert list(stripe_settings.control.state()["customers"]) == [new_customer]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_success_page_asks_stripe_itself_when_the_webhook_is_overdue(
+    client, plans, stripe_settings, eager_tasks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    stripe_settings.control.webhooks(mode="drop")  # the webhook is lost
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(CHECKOUT, {"plan": "monthly"})
+    stripe_settings.control.pay_checkout(response.url.rsplit("/", 1)[1])
+    assert client.get(reverse("members:join_status")).json() == {"member": False}  # too early
+    Membership.objects.filter(user=user).update(
+        checkout_started_at=timezone.now() - dt.timedelta(seconds=20)
+    )
+    client.get(reverse("members:join_status"))  # queues a resync from Stripe
+    assert client.get(reverse("members:join_status")).json() == {"member": True}
