@@ -11,7 +11,7 @@
   var delay = 1000;
 
   function showWelcome() {
-    activating.hidden = true;
+    activating.remove(); // one <h1> on the page, and screen readers hear only the welcome
     welcome.hidden = false;
     var heading = welcome.querySelector("h2");
     if (heading) {
