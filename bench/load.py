@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -181,7 +182,8 @@ def member_prepare(site, *, genome_snps: int) -> Client:
                   f"in {time.monotonic() - started:.1f} s")
             return client
         time.sleep(0.2)
-    raise RuntimeError("the worker did not finish the member's upload:\n" + site.log("worker")[-3000:])
+    raise RuntimeError("the worker did not finish the member's upload:\n"
+                       + site.log("worker")[-3000:])
 
 
 def targets_check(site, client: Client) -> None:
@@ -227,6 +229,37 @@ def wrk_run(url: str, *, duration: float, connections: int, threads: int,
         "socket_errors": socket_errors,
         "wrk": raw,
     }
+
+
+def profile_pages(site, targets: list[Target], *, cookie: str) -> None:
+    """Run bench/profile_pages.py in the site's environment; print and keep its report."""
+    command = [sys.executable, str(ROOT / "bench" / "profile_pages.py"), "--cookie", cookie]
+    for target in targets:
+        command += ["--page", target.name, target.path]
+        if target.member:
+            command += ["--member", target.name]
+    result = subprocess.run(command, cwd=ROOT, env=site.env, capture_output=True, text=True,
+                            timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"profiling failed:\n{result.stdout}\n{result.stderr}")
+    OUT_DIR.mkdir(exist_ok=True)
+    out = OUT_DIR / f"profile-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.txt"
+    out.write_text(result.stdout)
+    for line in result.stdout.splitlines():
+        if line.startswith("==="):
+            print(line)
+    print(f"profiles written to {out.relative_to(ROOT)}")
+
+
+def runs_combine(runs: list[dict]) -> dict:
+    """A page's figures over rounds: medians of rate and latencies, sums of counts."""
+    combined = {key: statistics.median(run[key] for run in runs)
+                for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms")}
+    combined.update({key: sum(run[key] for run in runs)
+                     for key in ("requests", "non2xx", "socket_errors")})
+    combined["max_ms"] = max(run["max_ms"] for run in runs)
+    combined["rounds"] = [{k: v for k, v in run.items() if k != "wrk"} for run in runs]
+    return combined
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -300,8 +333,12 @@ def environment_check() -> tuple[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=20, help="seconds of wrk per page")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of wrk per page, unrecorded")
+    parser.add_argument("--duration", type=float, default=10,
+                        help="seconds of wrk per page and round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds over all pages; a page's figures are its medians over rounds")
+    parser.add_argument("--warmup", type=float, default=3,
+                        help="seconds of wrk per page before measuring, not recorded")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
@@ -311,6 +348,12 @@ def main() -> None:
                         help="lines in the member's generated 23andMe file")
     parser.add_argument("--only", nargs="*", default=None, metavar="PAGE",
                         help="measure only these pages (the floor is always measured)")
+    parser.add_argument("--profile", action="store_true",
+                        help="after measuring, profile each page in process "
+                             "(bench/profile_pages.py)")
+    parser.add_argument("--settings-module", default="genlife.settings",
+                        help="for what-if experiments: a module that imports genlife.settings "
+                             "and changes one thing (put its folder on PYTHONPATH)")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the site's working folder (logs) and print its path")
     args = parser.parse_args()
@@ -322,7 +365,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="genlife-load-"))
     site = Site(workdir, database_name=database, redis_dbs=(redis_db, redis_db),
                 web_workers=args.workers, web_threads=args.threads, access_log=False,
-                extra_env={"GENLIFE_BENCH_FLOOR": "1"})
+                extra_env={"GENLIFE_BENCH_FLOOR": "1",
+                           "DJANGO_SETTINGS_MODULE": args.settings_module})
     results: dict[str, dict] = {}
     try:
         print(f"starting the site in {workdir} ...", flush=True)
@@ -334,14 +378,23 @@ def main() -> None:
             cookie = client.cookie_header() if target.member else ""
             wrk_run(base + target.path, duration=args.warmup, connections=args.connections,
                     threads=args.wrk_threads, cookie=cookie)
-        for target in targets:
-            cookie = client.cookie_header() if target.member else ""
-            print(f"measuring {target.name} ({target.path}) for {args.duration:g} s ...", flush=True)
-            results[target.name] = {"path": target.path, "member": target.member, **wrk_run(
-                base + target.path, duration=args.duration, connections=args.connections,
-                threads=args.wrk_threads, cookie=cookie)}
-            time.sleep(1)
+        # Rounds interleave the pages, so that a burst of other work on the shared machine
+        # lands on every page alike rather than on whichever page ran at the time.
+        runs: dict[str, list[dict]] = {t.name: [] for t in targets}
+        for round_number in range(1, args.rounds + 1):
+            for target in targets:
+                cookie = client.cookie_header() if target.member else ""
+                print(f"round {round_number}/{args.rounds}: {target.name} ({target.path}) "
+                      f"for {args.duration:g} s ...", flush=True)
+                runs[target.name].append(wrk_run(
+                    base + target.path, duration=args.duration, connections=args.connections,
+                    threads=args.wrk_threads, cookie=cookie))
+                time.sleep(1)
+        results = {t.name: {"path": t.path, "member": t.member, **runs_combine(runs[t.name])}
+                   for t in targets}
         machine = machine_describe(site)
+        if args.profile:
+            profile_pages(site, targets, cookie=client.cookie_header())
     finally:
         site.stop()
         if args.keep_logs:
@@ -354,7 +407,8 @@ def main() -> None:
     report = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "settings": {"duration_s": args.duration, "warmup_s": args.warmup,
+        "settings": {"duration_s": args.duration, "rounds": args.rounds,
+                     "settings_module": args.settings_module, "warmup_s": args.warmup,
                      "connections": args.connections, "gunicorn_workers": args.workers,
                      "gunicorn_threads": args.threads, "wrk_threads": args.wrk_threads,
                      "genome_snps": args.genome_snps},
@@ -368,7 +422,8 @@ def main() -> None:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(f"{machine['cpu']}, {machine['cores']} cores; gunicorn {args.workers}x{args.threads}, "
-          f"wrk {args.connections} connections, {args.duration:g} s per page")
+          f"wrk {args.connections} connections, "
+          f"{args.rounds} rounds of {args.duration:g} s per page")
     print(table_format(results))
     print()
     for goal, met in goals.items():
