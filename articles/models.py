@@ -3,6 +3,7 @@
 Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`), written by
 `articles.services.article_render` once per save. Pages never render Markdown.
 """
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -85,6 +86,9 @@ class Article(models.Model):
 
     # Written by services.article_render, read by pages; never edited by hand.
     public_text = models.TextField(blank=True, editable=False)
+    # PostgreSQL only (title, description and public_text, weighted A/B/C), GIN-indexed by
+    # migration 0002; stays empty on SQLite, where search falls back to substring matching.
+    search_vector = SearchVectorField(null=True, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     render_problems = models.JSONField(default=list, blank=True, editable=False)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +29,7 @@ SEARCH_MAX_QUERY = 200
 SEARCH_MAX_TERMS = 12
 SEARCH_LIMIT = 30
 SNIPPET_CHARS = 220
+SEARCH_CONFIG = "english"
 
 
 class AccessLevel(enum.StrEnum):
@@ -109,7 +110,9 @@ def article_public_text(*, article: Article) -> str:
 # --- Lists ------------------------------------------------------------------------------------
 
 def _card_queryset() -> QuerySet[Article]:
-    return Article.objects.published().select_related("author").defer("public_text", "render_problems")
+    return Article.objects.published().select_related("author").defer(
+        "public_text", "render_problems", "search_vector"
+    )
 
 
 def article_list_published() -> QuerySet[Article]:
@@ -143,7 +146,9 @@ def _detail_queryset(base: QuerySet[Article]) -> QuerySet[Article]:
     sections = Section.objects.defer("body").prefetch_related(
         Prefetch("section_snps", queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"))
     )
-    related = Article.objects.published().defer("public_text", "render_problems").order_by("-published_at")
+    related = Article.objects.published().defer("public_text", "render_problems", "search_vector").order_by(
+        "-published_at"
+    )
     return base.select_related("author").prefetch_related(
         "topics",
         Prefetch("sections", queryset=sections),
@@ -238,20 +243,15 @@ def article_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
 
 
 def _search_postgres(*, query: str, limit: int) -> list[SearchHit]:
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("description", weight="B", config="english")
-        + SearchVector("public_text", weight="C", config="english")
-    )
-    search_query = SearchQuery(query, search_type="websearch", config="english")
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     rows = (
         article_list_published()
-        .annotate(rank=SearchRank(vector, search_query))
-        .filter(rank__gt=0)
+        .filter(search_vector=search_query)
+        .annotate(rank=SearchRank(F("search_vector"), search_query))
         .annotate(snippet=SearchHeadline(
-            "public_text", search_query, config="english", start_sel=_MARK_START, stop_sel=_MARK_STOP,
+            "public_text", search_query, config=SEARCH_CONFIG, start_sel=_MARK_START, stop_sel=_MARK_STOP,
             max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ",
         ))
         .order_by("-rank", "-published_at")[:limit]

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
@@ -144,8 +144,24 @@ def article_render(*, article: Article) -> Article:
         word_count=article.word_count, render_problems=problems,
         public_text=article.public_text, updated=article.updated,
     )
+    _search_vector_update(article=article)
     article_cache_invalidate()
     return article
+
+
+def _search_vector_update(*, article: Article) -> None:
+    """Store the weighted search document (PostgreSQL only; SQLite searches by substring)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    from .selectors import SEARCH_CONFIG
+
+    Article.objects.filter(pk=article.pk).update(search_vector=(
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("public_text", weight="C", config=SEARCH_CONFIG)
+    ))
 
 
 def _with_sections(article: Article) -> Article:

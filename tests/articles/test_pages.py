@@ -174,3 +174,14 @@ def test_hostile_markdown_and_title_never_reach_the_page_as_markup(client):
         assert "javascript:" not in tag, tag
         assert not tag.startswith(("<iframe", "<object", "<svg", "<img src=x")), tag
     assert "&lt;img src=x onerror=alert(1)&gt;" in content
+
+
+def test_search_ranks_title_matches_above_body_matches(client):
+    in_body = ArticleFactory(title="Vitamins overview", published_at=timezone.now() - dt.timedelta(hours=1))
+    SectionFactory(article=in_body, body="Melatonin is mentioned once here.")
+    in_title = ArticleFactory(title="Melatonin and sleep", published_at=timezone.now() - dt.timedelta(days=3))
+    SectionFactory(article=in_title, body="A hormone made at night.")
+    for article in (in_body, in_title):
+        services.article_render(article=article)
+    content = client.get(reverse("articles:search"), {"q": "melatonin"}).content.decode()
+    assert content.index("Melatonin and sleep") < content.index("Vitamins overview")

@@ -139,3 +139,17 @@ def test_article_page_still_works_when_the_cache_backend_fails(client, monkeypat
     assert "Part 1" in response.content.decode()
     services.article_render(article=article)
     monkeypatch.setattr(article_services, "_cache_down_until", 0.0)
+
+
+def test_postgresql_search_reads_a_stored_gin_indexed_vector(client):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the stored search vector exists on PostgreSQL only")
+    article = build_long_article(sections=2, references=2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'article_search_vector_gin'")
+        assert "gin (search_vector)" in cursor.fetchone()[0]
+        cursor.execute("SELECT search_vector IS NOT NULL FROM articles_article WHERE id = %s", [article.pk])
+        assert cursor.fetchone()[0] is True
+    assert "A very long article" in client.get(reverse("articles:search"), {"q": "part"}).content.decode()
