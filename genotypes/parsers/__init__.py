@@ -234,12 +234,12 @@ def _parse_text(source: TextSource, *, container: str) -> ParsedGenome:
         frame = frame.unique(subset=["rsid", "genotype"], keep="first", maintain_order=True)
         conflicted = frame.filter(pl.col("rsid").is_not_null() & pl.col("rsid").is_duplicated())
         conflicting = conflicted["rsid"].n_unique() if conflicted.height else 0
-        if conflicting > max(tolerated, 0) and conflicting:
+        if conflicting > tolerated:
             raise GenomeFormatError(
                 f"The file lists {conflicting:,} rsids more than once with different "
                 "genotypes, so we cannot tell which call is right.", code="conflicting_duplicates")
         if conflicting:
-            conflicted_ids = conflicted["rsid"].unique()
+            conflicted_ids = conflicted["rsid"].unique().to_list()
             frame = frame.with_columns(
                 genotype=pl.when(pl.col("rsid").is_in(conflicted_ids))
                 .then(pl.lit(NO_CALL, dtype=GENOTYPE_DTYPE)).otherwise(pl.col("genotype"))

@@ -10,6 +10,7 @@ Python-level work is proportional to the header, not to the number of lines.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from itertools import product
@@ -112,30 +113,6 @@ _TYPED = {"position": pl.UInt32, "chromosome": pl.Categorical, "genotype": pl.Ca
           "allele1": pl.Categorical, "allele2": pl.Categorical}
 
 
-def _read_csv(body: bytes | str, separator: str, names: list[str]) -> pl.DataFrame:
-    """Read with a pinned schema: typed first (fast, compact), all-string when that fails.
-
-    Positions are parsed as integers and the low-cardinality columns as categoricals in the
-    reader itself; a file with a non-numeric position anywhere (a repeated header, damage)
-    makes the typed read fail, and the all-string read then lets us count what is wrong.
-    """
-    options = dict(separator=separator, has_header=False, comment_prefix="#",
-                   quote_char=None, truncate_ragged_lines=True, raise_if_empty=False)
-    try:
-        return pl.read_csv(body, schema={n: _TYPED.get(n, pl.String) for n in names}, **options)
-    except (pl.exceptions.PolarsError, ValueError):
-        pass
-    options["schema"] = {name: pl.String for name in names}
-    try:
-        try:
-            return pl.read_csv(body, **options)
-        except pl.exceptions.ComputeError:
-            # Invalid UTF-8 somewhere (a comment re-saved in Latin-1, say): read leniently.
-            return pl.read_csv(body, encoding="utf8-lossy", **options)
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise _friendly_polars_error(exc) from exc
-
-
 def _needs_lowercase(sample: bytes) -> bool:
     return any(marker in sample for marker in (b"\nRS", b"\nRs", b"\nrS", b'"RS', b"\nI"))\
         or sample[:2] in (b"RS", b"Rs", b"rS")
@@ -186,43 +163,84 @@ def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableC
         body, separator = _clean_body(body, layout.separator, start)
         sample = _sample(body, start)
     columns = layout.columns
-    raw = _read_csv(body, separator, list(columns))
-    lines = raw.height
+    raw = _scan(body, separator, list(columns), lambda lazy: lazy)
+    del body
     if "genotype" in columns:
-        genotype_raw = pl.col("genotype")
+        genotype_raw = raw["genotype"]
     else:
-        genotype_raw = pl.concat_str(
+        genotype_raw = raw.select(pl.concat_str(
             [pl.col("allele1").cast(pl.String).str.strip_chars(),
-             pl.col("allele2").cast(pl.String).fill_null("").str.strip_chars()])
-    rsid = pl.col("rsid")
+             pl.col("allele2").cast(pl.String).fill_null("").str.strip_chars()])).to_series()
+    rsid = raw["rsid"]
     if _needs_lowercase(sample):
         rsid = rsid.str.to_lowercase()
-    frame = raw.lazy().select(
-        rsid=rsid,
-        chromosome=pl.col("chromosome").cast(pl.String).replace_strict(
-            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE),
-        position=pl.col("position").cast(pl.UInt32, strict=False),
-        genotype=genotype_raw.cast(pl.String).replace_strict(
-            GENOTYPE_MAP, default=None, return_dtype=GENOTYPE_DTYPE),
-        raw_genotype_missing=genotype_raw.is_null(),
-    ).with_columns(
-        repeated_header=pl.col("rsid").is_in(["rsid", "name", "snp"]),
-    ).with_columns(
-        malformed=~pl.col("repeated_header") & (
-            pl.col("rsid").is_null() | (pl.col("rsid") == "") | pl.col("position").is_null()
-            | pl.col("raw_genotype_missing")),
-    ).with_columns(
-        invalid=pl.col("genotype").is_null() & ~pl.col("malformed") & ~pl.col("repeated_header"),
-    ).collect()
-    del raw
-    stats = frame.select(
-        pl.col("repeated_header").sum(), pl.col("malformed").sum(), pl.col("invalid").sum()
-    ).row(0)
-    counts = TableCounts(lines=lines - int(stats[0]), repeated_headers=int(stats[0]),
-                         malformed=int(stats[1]), invalid_genotypes=int(stats[2]))
-    if any(stats):
-        frame = frame.filter(~pl.col("repeated_header") & ~pl.col("malformed") & ~pl.col("invalid"))
-    return frame.select("rsid", "chromosome", "position", "genotype"), counts
+    frame = pl.DataFrame({
+        "rsid": rsid,
+        "chromosome": _mapped(raw["chromosome"], CHROMOSOME_MAP, CHROMOSOME_DTYPE),
+        "position": raw["position"].cast(pl.UInt32, strict=False),
+        "genotype": _mapped(genotype_raw, GENOTYPE_MAP, GENOTYPE_DTYPE),
+        "raw_missing": genotype_raw.is_null(),
+    })
+    del raw, genotype_raw, rsid
+    # One small flag column: 0 fine, 1 repeated header row, 2 malformed line (no id, no
+    # numeric position, no genotype), 3 genotype that is not DNA letters.
+    flag = (
+        pl.when(pl.col("rsid").is_in(["rsid", "name", "snp"])).then(pl.lit(1, pl.UInt8))
+        .when(pl.col("rsid").is_null() | (pl.col("rsid") == "") | pl.col("position").is_null()
+              | pl.col("raw_missing")).then(pl.lit(2, pl.UInt8))
+        .when(pl.col("genotype").is_null()).then(pl.lit(3, pl.UInt8))
+        .otherwise(pl.lit(0, pl.UInt8))
+    )
+    flags = frame.select(flag=flag)["flag"]
+    tally = dict(flags.value_counts().iter_rows())
+    counts = TableCounts(lines=frame.height - tally.get(1, 0), repeated_headers=tally.get(1, 0),
+                         malformed=tally.get(2, 0), invalid_genotypes=tally.get(3, 0))
+    frame = frame.drop("raw_missing")
+    if len(tally) > 1 or 0 not in tally:
+        frame = frame.filter(flags == 0)
+    return frame, counts
+
+
+def _mapped(series: pl.Series, mapping: dict, dtype) -> pl.Series:
+    """Map raw values to canonical ones; categoricals are mapped through their few codes."""
+    if series.dtype == pl.Categorical:
+        distinct = series.drop_nulls().unique()
+        codes = dict(zip(distinct.to_physical().to_list(), distinct.to_list()))
+        table = {code: mapping.get(value) for code, value in codes.items()}
+        return series.to_physical().replace_strict(table, default=None, return_dtype=dtype)
+    return series.cast(pl.String).replace_strict(mapping, default=None, return_dtype=dtype)
+
+
+def _scan(body: bytes | str, separator: str, names: list[str], plan) -> pl.DataFrame:
+    """Run ``plan`` over the table read with a pinned schema: typed first, then all-string.
+
+    Positions are parsed as integers and low-cardinality columns as categoricals by the
+    reader itself, fused with the normalisation into one query; a non-numeric position
+    anywhere (a repeated header, damage) fails the typed read, and the all-string read then
+    lets the flags count what is wrong.
+    """
+    options = dict(separator=separator, has_header=False, comment_prefix="#",
+                   quote_char=None, truncate_ragged_lines=True, raise_if_empty=False)
+    source = io.BytesIO(body) if isinstance(body, bytes) else body
+    try:
+        return plan(pl.scan_csv(source, schema={n: _TYPED.get(n, pl.String) for n in names},
+                                **options)).collect()
+    except (pl.exceptions.PolarsError, ValueError):
+        pass
+    strings = {name: pl.String for name in names}
+    try:
+        for encoding in ("utf8", "utf8-lossy"):
+            if isinstance(source, io.BytesIO):
+                source.seek(0)
+            try:
+                return plan(pl.scan_csv(source, schema=strings, encoding=encoding,
+                                        **options)).collect()
+            except pl.exceptions.ComputeError:
+                if encoding == "utf8-lossy":
+                    raise
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise _friendly_polars_error(exc) from exc
+    raise _friendly_polars_error(ValueError("unreadable"))
 
 
 def parse_23andme(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
