@@ -206,6 +206,11 @@ class Reference(models.Model):
             models.CheckConstraint(condition=Q(pmid="") | Q(pmid__regex=r"^[0-9]+$"), name="reference_pmid_digits"),
             models.CheckConstraint(condition=Q(doi="") | Q(doi__regex=r"^10\.[0-9]{4,9}/"), name="reference_doi_format"),
             models.CheckConstraint(condition=Q(year__gte=1600) & Q(year__lte=2200), name="reference_year_range"),
+            # Printed as a link: never a javascript: or data: URL, whatever wrote the row.
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="https://") | Q(url__startswith="http://"),
+                name="reference_url_http",
+            ),
         ]
 
     def __str__(self) -> str:

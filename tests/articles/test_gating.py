@@ -196,3 +196,12 @@ def test_member_page_is_served_from_the_article_cache_on_repeat_visits(client, g
     assert GATED_TEXT in response.content.decode()
     assert not any("articles_section" in query["sql"] for query in second.captured_queries)
     assert len(second) < len(first)
+
+
+def test_reference_links_can_only_be_http(gated_article):
+    from django.db import IntegrityError, transaction
+
+    from articles.models import Reference
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reference.objects.filter(article=gated_article).update(url="javascript:alert(1)")
