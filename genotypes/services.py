@@ -25,6 +25,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from genotypes.genome_store import genome_from_blob, genome_to_blob
 from genotypes.models import (
@@ -187,6 +188,7 @@ def _fail(upload: GenomeUpload, *, code: str, reason: str) -> None:
     logger.info("Upload %s failed: %s", upload.pk, code)
 
 
+@sensitive_variables()
 def genome_upload_process(*, upload_id, task_id: str = "") -> None:
     """Parse an upload, store its encrypted genome and replace the member's results.
 
@@ -208,6 +210,16 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES)
     except GenomeFormatError as error:
         _fail(upload, code=error.code, reason=error.message)
+        return
+    except MemoryError:
+        raise  # let the task retry on a fresh process
+    except Exception:
+        # A parser bug on unusual input: fail now with an honest message rather than let
+        # the sweeper retry the same file for an hour. The traceback has no genotypes.
+        logger.exception("Parser error on upload %s", upload.pk)
+        _fail(upload, code="internal", reason=(
+            "We could not read this file because of a problem on our side. Our team has been "
+            "told; nothing from the file was kept. You can try again later."))
         return
     del source
     _progress(upload, 55)
@@ -356,6 +368,7 @@ def snp_results_backfill(*, snp_id: int) -> int:
     return len(ids)
 
 
+@sensitive_variables()
 def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> int:
     """Materialise one SNP for a chunk of stored genomes. Safe to run twice.
 
@@ -404,6 +417,7 @@ def csv_safe(value) -> str:
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
+@sensitive_variables()
 def genotype_results_csv(*, user) -> str:
     """The member's results as CSV: one row per catalogue SNP."""
     from genotypes.matching import Status as MatchStatus
@@ -429,6 +443,7 @@ def genotype_results_csv(*, user) -> str:
     return buffer.getvalue()
 
 
+@sensitive_variables()
 def genome_data_export(*, user) -> bytes:
     """A zip of the member's results CSV and their parsed genome (tab-separated)."""
     genetic_data_audit(actor=user, subject_user_id=user.pk, action=Action.EXPORTED)

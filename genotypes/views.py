@@ -186,6 +186,9 @@ def upload_status_json(request: HttpRequest, upload_id) -> JsonResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """My genetics: uploads, status, build, coverage and articles with results."""
     overview = selectors.genetics_overview_for(user=request.user)
+    if overview.current is not None:
+        services.genetic_data_audit(actor=request.user, subject_user_id=request.user.pk,
+                                    action=Action.VIEWED_RESULTS, detail="my genetics page")
     return render(request, "genotypes/mine.html", {
         "overview": overview, "is_member": is_member(request.user)})
 

@@ -315,3 +315,42 @@ def test_delete_all_removes_files_blobs_and_rows_at_once():
 def test_raw_and_blob_files_live_under_the_media_root(settings):
     upload = upload_for(MemberFactory())
     assert Path(upload.raw_file.path).is_relative_to(settings.MEDIA_ROOT)
+
+
+def test_rotate_command_re_encrypts_stored_genomes_under_the_new_key(settings):
+    from django.core.management import call_command
+
+    demo_catalogue()
+    member = MemberFactory()
+    upload = _process(upload_for(member, include=CALLS))
+    old_key = settings.GENOME_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.GENOME_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("genome_blobs_rotate", stdout=io.StringIO())
+    settings.GENOME_ENCRYPTION_KEYS = [new_key]
+    upload.refresh_from_db()
+    with upload.genome_file.open("rb") as handle:
+        frame = genome_store.genome_from_blob(handle.read(), rsids=["rs4680"])
+    assert frame["genotype"].cast(str).to_list() == ["AA"]
+
+
+def test_unexpected_parser_error_fails_the_upload_with_an_honest_message(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(services, "parse_genome", explode)
+    upload = _process(upload_for(MemberFactory()))
+    assert upload.status == "failed" and upload.failure_code == "internal"
+    assert "problem on our side" in upload.failure_reason
+
+
+def test_deploy_check_requires_encryption_keys_outside_local_mode(settings):
+    from genotypes.checks import genome_encryption_keys_check
+
+    settings.LOCAL_MODE = False
+    settings.GENOME_ENCRYPTION_KEYS = []
+    assert [e.id for e in genome_encryption_keys_check(None)] == ["genotypes.E001"]
+    settings.GENOME_ENCRYPTION_KEYS = ["not-a-key"]
+    assert [e.id for e in genome_encryption_keys_check(None)] == ["genotypes.E002"]
+    settings.GENOME_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert genome_encryption_keys_check(None) == []
