@@ -7,12 +7,29 @@ from members.models import Plan
 from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
 
 
+def _clear_rate_limits() -> None:
+    """Forget allauth's rate-limit counters and our sync nudges, and nothing else.
+
+    `cache.clear()` on Redis flushes the whole database, which in CI is also the Celery
+    broker's: it would drop queued tasks and the queue bindings a running worker relies on.
+    """
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is None:  # LocMemCache: private to this process
+        cache.clear()
+        return
+    client = client_of(write=True)
+    for pattern in ("*allauth:rl:*", "*members:sync-nudge:*"):
+        keys = list(client.scan_iter(match=pattern))
+        if keys:
+            client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """allauth's rate limits live in the real cache (Redis in CI); start each test clean."""
-    cache.clear()
+    _clear_rate_limits()
     yield
-    cache.clear()
+    _clear_rate_limits()
 
 
 @pytest.fixture
