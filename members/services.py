@@ -174,18 +174,6 @@ def membership_grant_complimentary(
     return membership
 
 
-def membership_revoke_complimentary(*, membership: Membership) -> Membership:
-    with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        if membership.status == Membership.Status.COMPLIMENTARY:
-            membership.status = Membership.Status.NONE
-        membership.complimentary_until = None
-        membership.save()
-    if membership.stripe_customer_id:
-        membership_sync(membership_id=membership.pk)
-    return membership
-
-
 def membership_customer_ensure(*, user: User) -> str:
     """The user's Stripe customer id, creating the customer once (concurrent calls agree)."""
     membership = membership_get_or_create(user=user)
@@ -197,7 +185,7 @@ def membership_customer_ensure(*, user: User) -> str:
         user_id=user.pk,
         # the same key for every attempt: two clicks at once get one customer from Stripe
         # (the membership's update time changes when a lost customer is forgotten)
-        idempotency_key=f"genlife-customer-{user.pk}-{membership.updated.timestamp():.0f}",
+        idempotency_key=f"genlife-customer-{user.pk}-{membership.updated.timestamp():.6f}",
     )
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
