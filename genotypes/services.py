@@ -382,14 +382,16 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
     positions = [(snp.chromosome, p) for p in (snp.position_grch37, snp.position_grch38) if p]
     found: dict = {}
     uploads = GenomeUpload.objects.filter(pk__in=upload_ids, is_current=True).only(
-        "pk", "user_id", "build", "genome_file")
+        "pk", "user_id", "build", "format", "genome_file")
     for upload in uploads:
         try:
             with upload.genome_file.open("rb") as handle:
                 blob = handle.read()
         except (FileNotFoundError, ValueError):
             continue
-        frame = genome_from_blob(blob, rsids=[snp.rsid], positions=positions)
+        # Only VCFs hold records without an rsid; positions are looked up among those.
+        frame = genome_from_blob(blob, rsids=[snp.rsid],
+                                 positions=positions if upload.format == "VCF" else ())
         found[upload.pk] = (upload.user_id, _results_for(frame, upload.build, [snp])[snp.pk])
     if not found:
         return 0
@@ -453,7 +455,7 @@ def genome_data_export(*, user) -> bytes:
         upload = GenomeUpload.objects.filter(user=user, is_current=True).first()
         if upload is not None and upload.genome_file:
             with upload.genome_file.open("rb") as handle:
-                frame = genome_from_blob(handle.read())
+                frame = genome_from_blob(handle.read()).sort("chromosome", "position")
             text = io.BytesIO()
             frame.with_columns(pl.col("chromosome").cast(pl.String),
                                pl.col("genotype").cast(pl.String)).write_csv(
