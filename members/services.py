@@ -24,7 +24,12 @@ from genotypes.services import genome_data_delete_all
 
 from . import stripe_gateway
 from .models import Membership, Plan, StripeEvent, User
-from .selectors import PAYING_STATUSES, SUBSCRIBED_STATUSES
+from .selectors import (
+    PAYING_STATUSES,
+    SUBSCRIBED_STATUSES,
+    membership_is_entitled,
+    membership_list_stale,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +73,13 @@ class MembershipEmail:
     PAYMENT_FAILED = "payment_failed"
     ENDING = "ending"
     ACCOUNT_DELETED = "account_deleted"
+
+
+def _tasks():
+    """The tasks module, imported on first use (it imports this one)."""
+    from . import tasks
+
+    return tasks
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -265,7 +277,9 @@ def membership_portal_url(*, user: User, return_url: str, fix_card: bool = False
     ).url
 
 
-def _subscription_pick(subscriptions: list) -> object | None:
+def _subscription_pick(
+    subscriptions: list[stripe_gateway.SubscriptionState],
+) -> stripe_gateway.SubscriptionState | None:
     """The subscription that decides the membership: the newest live one, else the newest."""
     live = [s for s in subscriptions if s.is_live]
     return (live or subscriptions or [None])[0]
@@ -290,7 +304,7 @@ def membership_sync(*, membership_id: int) -> Membership:
             return membership  # a later fetch has already written newer facts
         before_status = membership.status
         before_cancel = membership.cancel_at_period_end
-        was_member = _entitled(membership)
+        was_member = membership_is_entitled(membership=membership)
         membership.stripe_synced_at = fetched_at
         if sub is None:
             if membership.status != Membership.Status.COMPLIMENTARY:
@@ -312,7 +326,7 @@ def membership_sync(*, membership_id: int) -> Membership:
             membership.past_due_since = None
         membership.full_clean()
         membership.save()
-        now_member = _entitled(membership)
+        now_member = membership_is_entitled(membership=membership)
         if now_member and not was_member and membership.status in PAYING_STATUSES:
             emails.append(MembershipEmail.WELCOME)
         if membership.status == Membership.Status.PAST_DUE and before_status != membership.status:
@@ -322,12 +336,6 @@ def membership_sync(*, membership_id: int) -> Membership:
         for kind in emails:
             _email_enqueue(membership_id=membership.pk, kind=kind)
     return membership
-
-
-def _entitled(membership: Membership) -> bool:
-    from .selectors import membership_is_entitled
-
-    return membership_is_entitled(membership=membership)
 
 
 def membership_sync_nudge(*, user: User) -> bool:
@@ -348,10 +356,8 @@ def membership_sync_nudge(*, user: User) -> bool:
         return False
     if not cache.add(f"members:sync-nudge:{membership.pk}", 1, timeout=30):
         return False
-    from .tasks import membership_sync as membership_sync_task
-
     try:
-        membership_sync_task.delay(membership.pk)
+        _tasks().membership_sync.delay(membership.pk)
     except Exception:  # the broker is down; the reconciliation task will get there
         logger.exception("Could not queue a resync for membership %s", membership.pk)
         return False
@@ -365,22 +371,16 @@ def membership_reconcile() -> int:
     webhook may have been lost), a checkout started in the last two days that never turned
     into a subscription (a lost checkout.session.completed), or not synced for a day.
     """
-    from .selectors import membership_list_stale
-
     ids = list(membership_list_stale().values_list("pk", flat=True))
-    from .tasks import membership_sync as membership_sync_task
-
     for membership_id in ids:
-        membership_sync_task.delay(membership_id)
+        _tasks().membership_sync.delay(membership_id)
     # Events stored but never processed (the broker was down when they arrived).
     stuck = StripeEvent.objects.filter(
         status=StripeEvent.Status.RECEIVED,
         received__lt=timezone.now() - dt.timedelta(minutes=2),
     ).values_list("pk", flat=True)
-    from .tasks import stripe_event_process as stripe_event_process_task
-
     for event_pk in stuck:
-        stripe_event_process_task.delay(event_pk)
+        _tasks().stripe_event_process.delay(event_pk)
     return len(ids)
 
 
@@ -406,10 +406,8 @@ def stripe_event_record(*, event: dict) -> StripeEvent | None:
 
 
 def _enqueue_event(event_pk: int) -> None:
-    from .tasks import stripe_event_process
-
     try:
-        stripe_event_process.delay(event_pk)
+        _tasks().stripe_event_process.delay(event_pk)
     except Exception:  # the broker is down; the reconciliation task picks the event up later
         logger.exception("Could not queue Stripe event %s; the sweeper will retry", event_pk)
 
@@ -466,9 +464,7 @@ def _membership_link_from_checkout(*, session: dict) -> Membership | None:
 
 # --- emails -----------------------------------------------------------------------------------
 def _email_enqueue(*, membership_id: int, kind: str) -> None:
-    from .tasks import membership_email_send
-
-    transaction.on_commit(lambda: membership_email_send.delay(membership_id, kind))
+    transaction.on_commit(lambda: _tasks().membership_email_send.delay(membership_id, kind))
 
 
 def membership_email_send(*, membership_id: int, kind: str) -> None:
