@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -291,6 +292,10 @@ def machine_describe(site) -> dict:
         "kernel": platform.release(), "python": platform.python_version(),
         "postgresql": postgres, "redis": redis_version,
         "wrk": _command_output("wrk", "--version"), "git_commit": commit,
+        # Several engineers share this working tree: say whether it differed from the commit.
+        "uncommitted_files": len(subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+            capture_output=True, text=True).stdout.splitlines()),
     }
 
 
@@ -328,6 +333,15 @@ def environment_check() -> tuple[str, int]:
     if not database or database == "postgres":
         sys.exit("DATABASE_URL must name a database of its own; it is dropped and re-created")
     redis_db = int(urlsplit(broker_url).path.lstrip("/") or 0)
+    import redis
+
+    # A worker left over from another run on the same Redis database would take this run's
+    # parse task and fail it (its media folder is elsewhere): refuse to start instead.
+    clients = redis.Redis.from_url(broker_url).client_list()
+    others = [c for c in clients if c.get("db") == str(redis_db)]
+    if len(others) > 1:  # our own connection is one of them
+        sys.exit(f"{len(others) - 1} other client(s) are connected to Redis database {redis_db}; "
+                 "stop them or pick another database number in CELERY_BROKER_URL")
     return database, redis_db
 
 
@@ -358,6 +372,8 @@ def main() -> None:
                         help="keep the site's working folder (logs) and print its path")
     args = parser.parse_args()
     database, redis_db = environment_check()
+    # A timeout or kill must still stop the site's processes (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.path.insert(0, str(ROOT))
     from tests.e2e.site import Site
 
