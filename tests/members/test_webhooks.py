@@ -5,6 +5,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -112,7 +113,10 @@ def test_same_event_delivered_concurrently_has_exactly_one_effect(stripe_setting
 
     def deliver():
         barrier.wait()
-        statuses.append(post(Client(), body, header).status_code)
+        try:
+            statuses.append(post(Client(), body, header).status_code)
+        finally:
+            connection.close()  # each thread opened its own database connection
 
     threads = [threading.Thread(target=deliver) for _ in range(8)]
     for thread in threads:
