@@ -364,3 +364,29 @@ def test_simulated_api_errors_surface_as_stripe_api_errors(client, fake_stripe):
     with pytest.raises(stripe.APIError):
         client.v1.customers.list()
     assert client.v1.customers.list().data == []
+
+
+def test_undelivered_webhooks_survive_a_restart_with_a_state_file(tmp_path):
+    state = tmp_path / "state.json"
+    fake = start_fake_stripe(extra_args=["--state-file", str(state)])  # no webhook URL yet
+    try:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": fake.base_url})
+        product = client.v1.products.create(params={"name": "genlife membership"})
+        price = client.v1.prices.create(
+            params={"product": product.id, "currency": "eur", "unit_amount": 600,
+                    "recurring": {"interval": "month"}}
+        )
+        session = checkout(client, fake, price)
+        fake.control.pay_checkout(session.id)
+    finally:
+        stop_fake_stripe(fake)
+    receiver = Receiver()
+    fake = start_fake_stripe(webhook_url=receiver.url, extra_args=["--state-file", str(state)])
+    try:
+        receiver.wait_for("checkout.session.completed", "customer.subscription.created",
+                          "invoice.paid")
+        assert fake.control.wait_for_webhooks(10)
+        assert not any(e["pending"] for e in fake.control.events())
+    finally:
+        stop_fake_stripe(fake)
+        receiver.server.shutdown()
