@@ -36,7 +36,10 @@ def test_signup_stores_the_address_lower_case_and_asks_for_verification(client):
     user = User.objects.get()
     assert user.email == "grace@example.com"
     assert not user.emailaddress_set.get().verified
-    assert "confirm-email" in mail.outbox[-1].body
+    message = mail.outbox[-1]
+    assert "confirm-email" in message.body
+    assert message.subject.startswith("[genlife] ")
+    assert message.body.startswith("Hello from genlife,")
 
 
 @pytest.mark.django_db
