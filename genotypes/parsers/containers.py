@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -117,6 +118,10 @@ def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     return b"".join(out)
 
 
+# Everything zipfile raises on damaged or hostile archives (found by fuzzing).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+              ValueError, OSError, EOFError, zlib.error, struct.error, OverflowError)
+
 _JUNK_PREFIXES = ("__macosx/",)
 _JUNK_NAMES = (".ds_store", "thumbs.db", "desktop.ini")
 _NOT_GENOME_EXTENSIONS = (".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg", ".gif", ".md",
@@ -156,7 +161,7 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise GenomeFormatError(
             "The zip archive is damaged and cannot be opened. Please download it again.",
             code="corrupt_zip") from exc
@@ -184,8 +189,7 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         try:
             with archive.open(info) as handle:
                 head = handle.read(4096)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, OSError,
-                EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise GenomeFormatError(
                 "The zip archive is damaged or encrypted and cannot be opened. Please "
                 "download it again.", code="corrupt_zip") from exc
@@ -208,7 +212,7 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     try:
         with archive.open(info) as handle:
             payload = handle.read(max_bytes + 1)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise GenomeFormatError(
             "The zip archive is damaged and cannot be unpacked. Please download it again.",
             code="corrupt_zip") from exc

@@ -500,3 +500,41 @@ def test_generator_is_deterministic_and_includes_given_genotypes():
     assert first == second
     assert b"rs4680\t22\t19951271\tAA" in first
     assert compress(first, compression="gzip") == compress(second, compression="gzip")
+
+
+# --- robustness --------------------------------------------------------------------------------
+
+def _mutations(seed: int, count: int):
+    import random
+
+    rng = random.Random(seed)
+    bases = [generate_genome(fmt, n_snps=200, seed=seed, compression=compression)
+             for fmt in SampleFormat for compression in ("none", "gzip", "zip")]
+    tokens = [b"\t", b",", b"\r", b"\n", b'"', b"#", b"-", b"0", b"\x00", b"rs", b"\xff", b" "]
+    for _ in range(count):
+        data = bytearray(rng.choice(bases))
+        for _ in range(rng.randrange(1, 6)):
+            position = rng.randrange(len(data) + 1)
+            choice = rng.random()
+            if choice < 0.3 and data:
+                data[min(position, len(data) - 1)] = rng.randrange(256)
+            elif choice < 0.6:
+                data[position:position] = rng.choice(tokens)
+            elif choice < 0.8:
+                del data[position:position + rng.randrange(1, 40)]
+            else:
+                data = data[:position]
+        yield bytes(data)
+
+
+def test_mutated_files_only_ever_parse_or_raise_the_parsers_error():
+    """Random damage to every format and container (a regression net for fuzzing finds:
+    zipfile raised ValueError and NotImplementedError on hostile central directories)."""
+    outcomes = {"parsed": 0, "refused": 0}
+    for data in _mutations(seed=7, count=600):
+        try:
+            parse_genome(data)
+            outcomes["parsed"] += 1
+        except GenomeFormatError:
+            outcomes["refused"] += 1
+    assert outcomes["parsed"] > 0 and outcomes["refused"] > 0
