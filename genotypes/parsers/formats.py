@@ -81,9 +81,8 @@ def _friendly_polars_error(exc: Exception) -> GenomeFormatError:
         "or edited.", code="malformed")
 
 
-_WS_RUN = re.compile(rb"[ \t]+")
+_BLANKS = re.compile(rb"[ \t]+")
 _EDGE_TABS = re.compile(rb"^\t|\t(?=\r?$)", re.MULTILINE)
-_COMMA_SPACES = re.compile(rb"[ \t]+")
 _SAMPLE = 64 * 1024
 
 
@@ -101,10 +100,10 @@ def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str
         if b'"' in sample:
             body = body.replace(b'"', b"")  # plain and "extra-quoted" MyHeritage alike
         if b" " in sample or b"\t" in sample:
-            body = _COMMA_SPACES.sub(b"", body)
+            body = _BLANKS.sub(b"", body)
         return body, ","
     if separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample:
-        body = _WS_RUN.sub(b"\t", body)
+        body = _BLANKS.sub(b"\t", body)
         body = _EDGE_TABS.sub(b"", body)
     return body, "\t"
 

@@ -237,3 +237,23 @@ def test_index_page_links_the_upload_and_the_sample(client):
     html = client.get(reverse("genotypes:index")).content.decode()
     assert reverse("genotypes:upload") in html and reverse("genotypes:sample_file") in html
     _assert_page_basics(html)
+
+
+def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(client, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr(services, "_send", lambda task, *args: sent.append((task.name, args)))
+    _logged_in(client, UserFactory(is_staff=True, is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:genotypes_snp_add"), {
+            "rsid": "rs3094315", "gene": "MARKER", "chromosome": "1", "ref": "C", "alt": "T",
+            "position_grch37": "752566", "verified": "on",
+            "interpretations-TOTAL_FORMS": "1", "interpretations-INITIAL_FORMS": "0",
+            "interpretations-0-genotype": "CT", "interpretations-0-label": "typical",
+            "interpretations-0-text": "Common.",
+        })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from genotypes.models import Snp
+
+    snp = Snp.objects.get(rsid="rs3094315")
+    assert sent == [("genotypes.tasks.snp_results_backfill", (snp.pk,))]
