@@ -11,7 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -107,7 +111,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         if declared > settings.GENOME_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
             return _upload_refused(request, _too_large_message(), status=413)
         handler = UploadSizeLimitHandler(request, settings.GENOME_UPLOAD_MAX_BYTES)
-        request.upload_handlers.insert(0, handler)
+        # Always spool to a temporary file, even for small files, so a genome is never held
+        # whole in the request's memory; the service then copies it to storage in chunks.
+        request.upload_handlers = [handler, TemporaryFileUploadHandler(request)]
         return _upload_checked(request, handler)
     return _upload_checked(request, None)
 

@@ -257,3 +257,36 @@ def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(client, monkeypatc
 
     snp = Snp.objects.get(rsid="rs3094315")
     assert sent == [("genotypes.tasks.snp_results_backfill", (snp.pk,))]
+
+
+def _article_with_genotype_section(title, slug, snps, *, published=True):
+    from django.utils import timezone
+
+    from articles.models import Article, Author, Section, SectionSnp
+
+    author, _ = Author.objects.get_or_create(slug="test-author", defaults={"name": "Test Author"})
+    article = Article.objects.create(
+        title=title, slug=slug, description="About variants.", author=author,
+        status="published" if published else "draft",
+        published_at=timezone.now() if published else None)
+    section = Section.objects.create(article=article, order=1, heading="Your genotypes",
+                                     kind="genotype_report", access="members")
+    for order, snp in enumerate(snps):
+        SectionSnp.objects.create(section=section, snp=snp, order=order)
+    return article
+
+
+def test_my_genetics_lists_articles_with_results_notable_first(client):
+    catalogue = demo_catalogue()
+    member = _logged_in(client)
+    _processed_upload(member, include={"rs1799971": "AG", "rs4680": "GG"})
+    typical = _article_with_genotype_section("COMT and pain", "comt-and-pain",
+                                             [catalogue["rs4680"]])
+    notable = _article_with_genotype_section("Naltrexone and OPRM1", "naltrexone-and-oprm1",
+                                             [catalogue["rs1799971"]])
+    _article_with_genotype_section("Draft piece", "draft-piece", [catalogue["rs4680"]],
+                                   published=False)
+    html = client.get(reverse("genotypes:mine")).content.decode()
+    assert notable.get_absolute_url() in html and typical.get_absolute_url() in html
+    assert html.index(notable.get_absolute_url()) < html.index(typical.get_absolute_url())
+    assert "Draft piece" not in html
