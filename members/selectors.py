@@ -2,8 +2,9 @@
 
 Who counts as a member:
 - staff, always;
-- ACTIVE and TRIALING memberships until one day after the stored period end (the renewal
-  webhook normally lands within seconds; the reconciliation task resyncs anything older);
+- ACTIVE and TRIALING memberships until 30 minutes after the stored period end (the renewal
+  webhook normally lands within seconds, and the reconciliation task, every 15 minutes,
+  resyncs any membership past its period end);
 - COMPLIMENTARY memberships until `complimentary_until`, or for ever when it is empty;
 - PAST_DUE memberships for `MEMBERSHIP_PAST_DUE_GRACE_DAYS` (default 7) after the first failed
   renewal, while Stripe retries the card and the member can fix it. Stripe's own retry
@@ -24,7 +25,7 @@ MEMBER_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING, Status.COMPLIMENTAR
 # A live Stripe subscription: starting another checkout would charge the member twice.
 SUBSCRIBED_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING, Status.PAST_DUE, Status.UNPAID})
 PAYING_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING})
-RENEWAL_SLACK = dt.timedelta(days=1)
+RENEWAL_SLACK = dt.timedelta(minutes=30)
 
 
 def past_due_grace() -> dt.timedelta:
@@ -53,11 +54,9 @@ def is_member(user: User | AnonymousUser) -> bool:
         return False
     if user.is_staff:
         return True
-    try:
-        membership = user.membership  # cached on the user object after the first call
-    except Membership.DoesNotExist:
-        return False
-    return membership_is_entitled(membership=membership)
+    # A fresh read each time: a user object can outlive a change made by a webhook.
+    membership = Membership.objects.filter(user_id=user.pk).first()
+    return membership is not None and membership_is_entitled(membership=membership)
 
 
 def membership_for(*, user: User) -> Membership | None:
