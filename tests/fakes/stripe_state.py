@@ -130,6 +130,16 @@ def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Stripe counts a redirect as a failed delivery; so does the fake."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 class WebhookDispatcher:
     """Delivers signed events to one endpoint, with retries and test-only misbehaviour.
 
@@ -324,7 +334,7 @@ class WebhookDispatcher:
         )
         status, error = None, None
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with _opener.open(request, timeout=10) as response:
                 status = response.status
         except urllib.error.HTTPError as exc:
             status = exc.code
