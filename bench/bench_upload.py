@@ -92,7 +92,7 @@ def main() -> None:
 
 def _ldn_article_url() -> str:
     try:
-        from articles.models import Article, Section
+        from articles.models import Section
     except ImportError:
         return ""
     section = (Section.objects.filter(kind="genotype_report", snps__rsid="rs1799971")
