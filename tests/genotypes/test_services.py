@@ -342,15 +342,3 @@ def test_unexpected_parser_error_fails_the_upload_with_an_honest_message(monkeyp
     upload = _process(upload_for(MemberFactory()))
     assert upload.status == "failed" and upload.failure_code == "internal"
     assert "problem on our side" in upload.failure_reason
-
-
-def test_deploy_check_requires_encryption_keys_outside_local_mode(settings):
-    from genotypes.checks import genome_encryption_keys_check
-
-    settings.LOCAL_MODE = False
-    settings.GENOME_ENCRYPTION_KEYS = []
-    assert [e.id for e in genome_encryption_keys_check(None)] == ["genotypes.E001"]
-    settings.GENOME_ENCRYPTION_KEYS = ["not-a-key"]
-    assert [e.id for e in genome_encryption_keys_check(None)] == ["genotypes.E002"]
-    settings.GENOME_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    assert genome_encryption_keys_check(None) == []
