@@ -1,4 +1,5 @@
 """allauth customisation, all in one place (settings point ACCOUNT_ADAPTER here)."""
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 

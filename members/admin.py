@@ -9,10 +9,21 @@ class MembershipInline(admin.StackedInline):
     model = Membership
     can_delete = False
     extra = 0
-    fields = ["status", "plan", "complimentary_until", "current_period_end",
-              "cancel_at_period_end", "stripe_customer_id", "stripe_subscription_id"]
-    readonly_fields = ["current_period_end", "cancel_at_period_end", "stripe_customer_id",
-                       "stripe_subscription_id"]
+    fields = [
+        "status",
+        "plan",
+        "complimentary_until",
+        "current_period_end",
+        "cancel_at_period_end",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+    ]
+    readonly_fields = [
+        "current_period_end",
+        "cancel_at_period_end",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+    ]
 
 
 @admin.register(User)
@@ -25,7 +36,10 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["name"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
@@ -36,16 +50,33 @@ class MembershipAdmin(admin.ModelAdmin):
     """Members with their Stripe state. Grant a complimentary membership by setting the status
     to Complimentary (optionally with an end date); resync reads Stripe's state again."""
 
-    list_display = ["user", "status", "plan", "current_period_end", "cancel_at_period_end",
-                    "complimentary_until", "stripe_customer_id", "stripe_subscription_id",
-                    "stripe_synced_at"]
+    list_display = [
+        "user",
+        "status",
+        "plan",
+        "current_period_end",
+        "cancel_at_period_end",
+        "complimentary_until",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+        "stripe_synced_at",
+    ]
     list_filter = ["status", "plan", "cancel_at_period_end"]
     search_fields = ["user__email", "stripe_customer_id", "stripe_subscription_id"]
     list_select_related = ["user", "plan"]
     autocomplete_fields = ["user"]
-    readonly_fields = ["plan", "current_period_end", "cancel_at_period_end", "past_due_since",
-                       "stripe_customer_id", "stripe_subscription_id", "stripe_synced_at",
-                       "checkout_started_at", "created", "updated"]
+    readonly_fields = [
+        "plan",
+        "current_period_end",
+        "cancel_at_period_end",
+        "past_due_since",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+        "stripe_synced_at",
+        "checkout_started_at",
+        "created",
+        "updated",
+    ]
     fields = ["user", "status", "complimentary_until", *readonly_fields]
     actions = ["resync_from_stripe"]
 
@@ -70,13 +101,23 @@ class MembershipAdmin(admin.ModelAdmin):
                 failed += 1
         self.message_user(request, f"Resynced {done} membership(s) from Stripe.")
         if failed:
-            self.message_user(request, f"{failed} could not reach Stripe; try again.", messages.WARNING)
+            self.message_user(
+                request, f"{failed} could not reach Stripe; try again.", messages.WARNING
+            )
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "interval", "amount", "currency", "trial_days", "is_active",
-                    "stripe_price_id"]
+    list_display = [
+        "name",
+        "slug",
+        "interval",
+        "amount",
+        "currency",
+        "trial_days",
+        "is_active",
+        "stripe_price_id",
+    ]
     list_editable = ["is_active"]
     readonly_fields = ["stripe_price_id"]
     prepopulated_fields = {"slug": ["name"]}
@@ -87,8 +128,16 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["event_id", "type", "status", "created", "received", "processed_at"]
     list_filter = ["status", "type"]
     search_fields = ["event_id"]
-    readonly_fields = ["event_id", "type", "created", "payload", "status", "note", "received",
-                       "processed_at"]
+    readonly_fields = [
+        "event_id",
+        "type",
+        "created",
+        "payload",
+        "status",
+        "note",
+        "received",
+        "processed_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,7 @@ Who counts as a member:
   schedule runs longer, but a week of free reading is where we draw the line.
 UNPAID, CANCELED, INCOMPLETE and NONE are not members.
 """
+
 import datetime as dt
 
 from django.conf import settings

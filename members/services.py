@@ -171,9 +171,7 @@ def membership_get_or_create(*, user: User) -> Membership:
     return membership
 
 
-def membership_grant_complimentary(
-    *, user: User, until: dt.datetime | None = None
-) -> Membership:
+def membership_grant_complimentary(*, user: User, until: dt.datetime | None = None) -> Membership:
     """Membership without payment, forever or until a date (granted by staff)."""
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(
@@ -455,7 +453,9 @@ def _membership_link_from_checkout(*, session: dict) -> Membership | None:
         if membership.stripe_customer_id and membership.stripe_customer_id != customer_id:
             logger.warning(
                 "Checkout for user %s used customer %s but %s is on file; keeping the paid one",
-                user.pk, customer_id, membership.stripe_customer_id,
+                user.pk,
+                customer_id,
+                membership.stripe_customer_id,
             )
         membership.stripe_customer_id = customer_id
         membership.save(update_fields=["stripe_customer_id", "updated"])

@@ -30,8 +30,11 @@ class StripeGatewayError(Exception):
 class StripeUnavailable(StripeGatewayError):
     """Stripe could not be reached or failed; trying again later may work."""
 
-    def __init__(self, message: str = "Payments are unavailable right now. Nothing was charged; "
-                 "please try again in a few minutes."):
+    def __init__(
+        self,
+        message: str = "Payments are unavailable right now. Nothing was charged; "
+        "please try again in a few minutes.",
+    ):
         super().__init__(message)
 
 

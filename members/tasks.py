@@ -1,4 +1,5 @@
 """Celery tasks: thin wrappers that take ids and call the service of the same name."""
+
 from smtplib import SMTPException
 
 from celery import shared_task

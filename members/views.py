@@ -1,4 +1,5 @@
 """Account, joining and billing pages. Thin: they read with selectors and write with services."""
+
 import logging
 
 from allauth.account.decorators import reauthentication_required
@@ -49,7 +50,11 @@ def account(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         membership = membership_for(user=request.user)
-        if membership and membership.status in SUBSCRIBED_STATUSES and membership.stripe_subscription_id:
+        if (
+            membership
+            and membership.status in SUBSCRIBED_STATUSES
+            and membership.stripe_subscription_id
+        ):
             messages.info(request, "You are already a member; billing is managed here.")
             return redirect("members:account")
     plans = list(plan_list_offered())
@@ -82,7 +87,8 @@ def join_checkout(request: HttpRequest) -> HttpResponse:
         logger.warning("Checkout for user %s failed: %r", request.user.pk, exc)
         messages.error(
             request,
-            str(exc) if isinstance(exc, stripe_gateway.StripeUnavailable)
+            str(exc)
+            if isinstance(exc, stripe_gateway.StripeUnavailable)
             else "We could not start the payment. Nothing was charged; please try again later.",
         )
         return redirect(f"{reverse('members:join')}?plan={plan.slug}")

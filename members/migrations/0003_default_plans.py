@@ -1,4 +1,5 @@
 """The two plans the site starts with; staff change amounts and trials in the admin."""
+
 from django.db import migrations
 
 PLANS = [

@@ -116,16 +116,38 @@ class FakeStripe:
     process: subprocess.Popen | None = None
 
 
-def start_fake_stripe(*, webhook_url: str | None = None, extra_args: list[str] | None = None,
-                      log_path: Path | None = None, port: int = 0) -> FakeStripe:
+def start_fake_stripe(
+    *,
+    webhook_url: str | None = None,
+    extra_args: list[str] | None = None,
+    log_path: Path | None = None,
+    port: int = 0,
+) -> FakeStripe:
     """Start ``python -m tests.fakes.stripe_server`` (on a free port unless one is given) and
     wait until it listens."""
-    args = [sys.executable, "-m", "tests.fakes.stripe_server", "--port", str(port),
-            "--webhook-secret", WEBHOOK_SECRET, "--webhook-retry-base", "0.2", *(extra_args or [])]
+    args = [
+        sys.executable,
+        "-m",
+        "tests.fakes.stripe_server",
+        "--port",
+        str(port),
+        "--webhook-secret",
+        WEBHOOK_SECRET,
+        "--webhook-retry-base",
+        "0.2",
+        *(extra_args or []),
+    ]
     if webhook_url:
         args += ["--webhook-url", webhook_url]
-    stderr = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    if log_path:
+        with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen(
+                args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True
+            )
+    else:
+        process = subprocess.Popen(
+            args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
     deadline = time.monotonic() + 20
     line = ""
     while time.monotonic() < deadline:

@@ -126,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         # client's delayed ACK add about 40 ms to every keep-alive response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+    def log_message(self, format, *args):
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -172,7 +172,9 @@ class Handler(BaseHTTPRequestHandler):
         if not api_key or not api_key.startswith("sk_test_"):
             shown = (api_key[:8] + "*" * 4) if api_key else ""
             raise StripeError(
-                f"Invalid API Key provided: {shown}" if api_key else "You did not provide an API key.",
+                f"Invalid API Key provided: {shown}"
+                if api_key
+                else "You did not provide an API key.",
                 status=401,
             )
         params = self.query
@@ -181,8 +183,9 @@ class Handler(BaseHTTPRequestHandler):
         with stripe.lock:
             if stripe.api_errors:
                 status = stripe.api_errors.pop(0)
-                raise StripeError("An unexpected error occurred (simulated).", status=status,
-                                  type="api_error")
+                raise StripeError(
+                    "An unexpected error occurred (simulated).", status=status, type="api_error"
+                )
             key = self.headers.get("Idempotency-Key")
             if method == "POST" and key:
                 slot = f"{api_key}:{key}"
@@ -243,7 +246,7 @@ class Handler(BaseHTTPRequestHandler):
             result.update(object="search_result", next_page=None)
             return stripe.expand(result, expand)
 
-        one = (lambda obj: stripe.expand(obj, expand))
+        one = lambda obj: stripe.expand(obj, expand)
         head, rest = parts[0], parts[1:]
         if head == "checkout" and rest and rest[0] == "sessions":
             head, rest = "checkout_sessions", rest[1:]
@@ -257,7 +260,9 @@ class Handler(BaseHTTPRequestHandler):
             if route == ("GET", "customers", 0):
                 items = stripe.newest_first("customers")
                 if params.get("email"):
-                    items = [c for c in items if (c["email"] or "").lower() == params["email"].lower()]
+                    items = [
+                        c for c in items if (c["email"] or "").lower() == params["email"].lower()
+                    ]
                 return listed(items, "/v1/customers")
             if rest == ["search"] and method == "GET":
                 return searched("customers", "/v1/customers/search")
@@ -331,12 +336,15 @@ class Handler(BaseHTTPRequestHandler):
                 if status and status != "all":
                     items = [s for s in items if s["status"] == status]
                 elif not status:
-                    items = [s for s in items if s["status"] not in ("canceled", "incomplete_expired")]
+                    items = [
+                        s for s in items if s["status"] not in ("canceled", "incomplete_expired")
+                    ]
                 if params.get("customer"):
                     items = [s for s in items if s["customer"] == params["customer"]]
                 if params.get("price"):
                     items = [
-                        s for s in items
+                        s
+                        for s in items
                         if any(i["price"]["id"] == params["price"] for i in s["items"]["data"])
                     ]
                 return listed(items, "/v1/subscriptions")
@@ -371,7 +379,7 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.body) if self.body.strip() else {}
         if not isinstance(body, dict):
             raise StripeError("Control requests take a JSON object.")
-        name = path[len("/_control/"):]
+        name = path[len("/_control/") :]
         with stripe.lock:
             result = self._control_locked(method, name, body, stripe, hooks)
         if result is None:
@@ -412,7 +420,9 @@ class Handler(BaseHTTPRequestHandler):
                 stripe.save()
                 return result
             case ("POST", ["checkout", session_id, "pay"]):
-                result = stripe.checkout_session_pay(session_id, card=body.get("card", "4242424242424242"))
+                result = stripe.checkout_session_pay(
+                    session_id, card=body.get("card", "4242424242424242")
+                )
                 stripe.save()
                 return result
             case ("POST", ["api_errors"]):
@@ -514,8 +524,10 @@ class Handler(BaseHTTPRequestHandler):
         item = stripe.data["line_items"][session["id"]][0]
         price, product_name = item["price"], item["description"]
         recurring = price["recurring"]
-        every = recurring["interval"] if recurring["interval_count"] == 1 else (
-            f"{recurring['interval_count']} {recurring['interval']}s"
+        every = (
+            recurring["interval"]
+            if recurring["interval_count"] == 1
+            else (f"{recurring['interval_count']} {recurring['interval']}s")
         )
         trial = session["subscription_data"]["trial_period_days"]
         email = session["customer_email"] or (
@@ -524,19 +536,21 @@ class Handler(BaseHTTPRequestHandler):
         action = html.escape(f"/checkout/{session['id']}")
         body = [
             f"<p class=plan>{html.escape(product_name)}</p>",
-            f"<p class=amount>{money(price['unit_amount'], price['currency'])} "
-            f"per {html.escape(every)}</p>",
+            (
+                f"<p class=amount>{money(price['unit_amount'], price['currency'])} "
+                f"per {html.escape(every)}</p>"
+            ),
         ]
         if trial:
             body.append(f"<p>{trial} days free, then billed every {html.escape(every)}.</p>")
         if email:
             body.append(f"<p>Paying as {html.escape(email)}</p>")
         if error:
-            body.append(f'<p class=error role=alert>{html.escape(error)}</p>')
+            body.append(f"<p class=error role=alert>{html.escape(error)}</p>")
         body.append(f'<form method=post action="{action}">')
         body.append(
-            '<label for=card>Card number</label>'
-            '<input id=card name=card inputmode=numeric autocomplete=cc-number '
+            "<label for=card>Card number</label>"
+            "<input id=card name=card inputmode=numeric autocomplete=cc-number "
             'value="4242 4242 4242 4242">'
         )
         if session["allow_promotion_codes"]:
@@ -721,7 +735,9 @@ def main(argv: list[str] | None = None) -> None:
 def serve_in_thread(**kwargs) -> tuple[FakeStripeServer, threading.Thread]:
     """Start a server inside this process (handy in a Python shell); returns it and its thread."""
     server = build_server(**kwargs)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+    )
     thread.start()
     return server, thread
 

@@ -11,8 +11,8 @@ import calendar
 import copy
 import datetime as dt
 import hashlib
-import hmac
 import heapq
+import hmac
 import itertools
 import json
 import os
@@ -529,7 +529,9 @@ class FakeStripe:
     # --- catalogue -----------------------------------------------------------------------
     def product_create(self, params: dict) -> dict:
         if not params.get("name"):
-            raise StripeError("Missing required param: name.", code="parameter_missing", param="name")
+            raise StripeError(
+                "Missing required param: name.", code="parameter_missing", param="name"
+            )
         product = {
             "id": params.get("id") or new_id("prod_", 14),
             "object": "product",
@@ -639,9 +641,7 @@ class FakeStripe:
     def checkout_session_create(self, params: dict) -> dict:
         mode = params.get("mode")
         if mode != "subscription":
-            raise StripeError(
-                "This fake Stripe supports only mode=subscription.", param="mode"
-            )
+            raise StripeError("This fake Stripe supports only mode=subscription.", param="mode")
         if not params.get("success_url"):
             raise StripeError(
                 "Missing required param: success_url.",
@@ -699,9 +699,7 @@ class FakeStripe:
             "customer_creation": None if customer_id else "always",
             "customer_details": None,
             "customer_email": params.get("customer_email") or None,
-            "expires_at": to_int(
-                params.get("expires_at", self.now() + 86400), param="expires_at"
-            ),
+            "expires_at": to_int(params.get("expires_at", self.now() + 86400), param="expires_at"),
             "invoice": None,
             "livemode": False,
             "metadata": metadata_merge({}, params.get("metadata")),
@@ -713,7 +711,9 @@ class FakeStripe:
             "url": f"{self.public_url}/checkout/{session_id}",
             # kept for the hosted page; Stripe shows these in its own UI
             "subscription_data": {
-                "trial_period_days": to_int(trial_days, param="subscription_data[trial_period_days]")
+                "trial_period_days": to_int(
+                    trial_days, param="subscription_data[trial_period_days]"
+                )
                 if trial_days not in (None, "")
                 else None,
                 "metadata": metadata_merge({}, subscription_data.get("metadata")),

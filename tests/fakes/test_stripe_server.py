@@ -234,7 +234,9 @@ def test_signature_header_has_the_stripe_format(client, fake_stripe, price, rece
 def test_trial_days_make_a_trialing_subscription(client, fake_stripe, price):
     session = checkout(client, fake_stripe, price, subscription_data={"trial_period_days": 14})
     fake_stripe.control.pay_checkout(session.id)
-    sub = client.v1.subscriptions.retrieve(client.v1.checkout.sessions.retrieve(session.id).subscription)
+    sub = client.v1.subscriptions.retrieve(
+        client.v1.checkout.sessions.retrieve(session.id).subscription
+    )
     assert sub.status == "trialing"
     assert sub.trial_end == sub.current_period_end
     assert 13 * 86400 < sub.trial_end - time.time() <= 14 * 86400
@@ -304,9 +306,7 @@ def test_cancel_through_the_api_sends_subscription_deleted(client, fake_stripe, 
     receiver.wait_for("customer.subscription.deleted")
 
 
-def test_held_webhooks_are_released_in_reverse_and_duplicated(
-    client, fake_stripe, price, receiver
-):
+def test_held_webhooks_are_released_in_reverse_and_duplicated(client, fake_stripe, price, receiver):
     session = checkout(client, fake_stripe, price)
     fake_stripe.control.wait_for_webhooks(5)
     receiver.events.clear()
@@ -315,7 +315,9 @@ def test_held_webhooks_are_released_in_reverse_and_duplicated(
     time.sleep(0.3)
     assert receiver.events == []
     fake_stripe.control.release(order="reverse", duplicate=True)
-    receiver.wait_for(*(["checkout.session.completed", "customer.subscription.created", "invoice.paid"] * 2))
+    receiver.wait_for(
+        *(["checkout.session.completed", "customer.subscription.created", "invoice.paid"] * 2)
+    )
     assert fake_stripe.control.wait_for_webhooks(5)
     ids = [e.id for e in receiver.events]
     assert len(ids) == 2 * len(set(ids))
@@ -336,7 +338,9 @@ def test_dropped_webhooks_are_never_sent(client, fake_stripe, price, receiver):
 def test_failed_deliveries_are_retried(client, fake_stripe, price, receiver):
     receiver.failures = 2
     fake_stripe.control.pay_checkout(checkout(client, fake_stripe, price).id)
-    receiver.wait_for("checkout.session.completed", "customer.subscription.created", "invoice.paid", timeout=15)
+    receiver.wait_for(
+        "checkout.session.completed", "customer.subscription.created", "invoice.paid", timeout=15
+    )
     assert fake_stripe.control.wait_for_webhooks(15)
     assert len(receiver.raw) == len(receiver.events) + 2
     attempts = [a for e in fake_stripe.control.events() for a in e["attempts"]]
@@ -373,8 +377,12 @@ def test_undelivered_webhooks_survive_a_restart_with_a_state_file(tmp_path):
         client = stripe.StripeClient(API_KEY, base_addresses={"api": fake.base_url})
         product = client.v1.products.create(params={"name": "genlife membership"})
         price = client.v1.prices.create(
-            params={"product": product.id, "currency": "eur", "unit_amount": 600,
-                    "recurring": {"interval": "month"}}
+            params={
+                "product": product.id,
+                "currency": "eur",
+                "unit_amount": 600,
+                "recurring": {"interval": "month"},
+            }
         )
         session = checkout(client, fake, price)
         fake.control.pay_checkout(session.id)
@@ -383,8 +391,9 @@ def test_undelivered_webhooks_survive_a_restart_with_a_state_file(tmp_path):
     receiver = Receiver()
     fake = start_fake_stripe(webhook_url=receiver.url, extra_args=["--state-file", str(state)])
     try:
-        receiver.wait_for("checkout.session.completed", "customer.subscription.created",
-                          "invoice.paid")
+        receiver.wait_for(
+            "checkout.session.completed", "customer.subscription.created", "invoice.paid"
+        )
         assert fake.control.wait_for_webhooks(10)
         assert not any(e["pending"] for e in fake.control.events())
     finally:

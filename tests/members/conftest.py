@@ -1,4 +1,5 @@
 """Fixtures for the membership tests: the fake Stripe, plans, eager or real Celery."""
+
 import pytest
 from django.core.cache import cache
 
@@ -65,12 +66,28 @@ def queued(monkeypatch):
 def plans(db):
     monthly, _ = Plan.objects.update_or_create(
         slug="monthly",
-        defaults={"name": "Monthly", "interval": "month", "amount": 600, "currency": "eur",
-                  "trial_days": 0, "is_active": True, "order": 1, "stripe_price_id": ""},
+        defaults={
+            "name": "Monthly",
+            "interval": "month",
+            "amount": 600,
+            "currency": "eur",
+            "trial_days": 0,
+            "is_active": True,
+            "order": 1,
+            "stripe_price_id": "",
+        },
     )
     annual, _ = Plan.objects.update_or_create(
         slug="annual",
-        defaults={"name": "Annual", "interval": "year", "amount": 6000, "currency": "eur",
-                  "trial_days": 0, "is_active": True, "order": 2, "stripe_price_id": ""},
+        defaults={
+            "name": "Annual",
+            "interval": "year",
+            "amount": 6000,
+            "currency": "eur",
+            "trial_days": 0,
+            "is_active": True,
+            "order": 2,
+            "stripe_price_id": "",
+        },
     )
     return {"monthly": monthly, "annual": annual}

@@ -1,4 +1,5 @@
 """Helpers for signing webhook bodies and building Stripe-shaped events in tests."""
+
 import json
 import time
 

@@ -1,4 +1,5 @@
 """The account page, billing portal, account deletion, plans, admin and membership emails."""
+
 import datetime as dt
 
 import pytest
@@ -37,7 +38,9 @@ def test_account_page_requires_login(client):
 
 
 @pytest.mark.django_db
-def test_account_page_shows_status_plan_renewal_and_links(client, plans, stripe_settings, eager_tasks):
+def test_account_page_shows_status_plan_renewal_and_links(
+    client, plans, stripe_settings, eager_tasks
+):
     user = paid_member(client, stripe_settings, plans)
     membership = membership_of(user)
     page = client.get(reverse("members:account")).content.decode()
@@ -45,8 +48,13 @@ def test_account_page_shows_status_plan_renewal_and_links(client, plans, stripe_
     end = membership.current_period_end
     assert f"Renews on {end.day} {end:%B %Y}" in page
     assert "Manage billing" in page
-    for name in ("account_email", "account_change_password", "mfa_index", "usersessions_list",
-                 "members:account_delete"):
+    for name in (
+        "account_email",
+        "account_change_password",
+        "mfa_index",
+        "usersessions_list",
+        "members:account_delete",
+    ):
         assert reverse(name) in page
 
 
@@ -70,7 +78,7 @@ def test_fix_card_link_opens_the_portal(client, plans, stripe_settings, eager_ta
     response = client.get(reverse("members:fix_card"))
     assert response.status_code == 302
     assert response.url.startswith(stripe_settings.base_url + "/portal/bps_")
-    portal = list(stripe_settings.control.state()["portal_sessions"].values())[0]
+    (portal,) = stripe_settings.control.state()["portal_sessions"].values()
     assert portal["flow"] == {"type": "payment_method_update"}
 
 
@@ -187,7 +195,10 @@ def test_stripe_sync_plans_is_idempotent(plans, stripe_settings):
     assert len(state["products"]) == 1 and len(state["prices"]) == 2
     price = state["prices"][first["monthly"]]
     assert (price["unit_amount"], price["currency"], price["recurring"]["interval"]) == (
-        600, "eur", "month")
+        600,
+        "eur",
+        "month",
+    )
     assert price["lookup_key"] == "genlife_monthly"
 
 
@@ -214,9 +225,12 @@ def test_admin_grants_a_complimentary_membership_with_an_end_date(client):
     until = (timezone.now() + dt.timedelta(days=30)).replace(microsecond=0)
     response = client.post(
         reverse("admin:members_membership_add"),
-        {"user": guest.pk, "status": "complimentary",
-         "complimentary_until_0": until.strftime("%Y-%m-%d"),
-         "complimentary_until_1": until.strftime("%H:%M:%S")},
+        {
+            "user": guest.pk,
+            "status": "complimentary",
+            "complimentary_until_0": until.strftime("%Y-%m-%d"),
+            "complimentary_until_1": until.strftime("%H:%M:%S"),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     membership = membership_of(guest)

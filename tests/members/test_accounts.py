@@ -1,4 +1,5 @@
 """Accounts through allauth: email login, verification, enumeration, codes, MFA, sessions."""
+
 import re
 
 import pytest
@@ -29,8 +30,11 @@ def test_account_settings_follow_the_issue():
 def test_signup_stores_the_address_lower_case_and_asks_for_verification(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "Grace@Example.COM", "password1": "another-long-phrase-4",
-         "password2": "another-long-phrase-4"},
+        {
+            "email": "Grace@Example.COM",
+            "password1": "another-long-phrase-4",
+            "password2": "another-long-phrase-4",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get()
@@ -46,8 +50,11 @@ def test_signup_stores_the_address_lower_case_and_asks_for_verification(client):
 def test_unverified_user_cannot_log_in_with_a_password(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "new@example.com", "password1": "another-long-phrase-4",
-         "password2": "another-long-phrase-4"},
+        {
+            "email": "new@example.com",
+            "password1": "another-long-phrase-4",
+            "password2": "another-long-phrase-4",
+        },
     )
     client.logout()
     response = client.post(
@@ -72,8 +79,11 @@ def test_signup_with_a_taken_address_does_not_reveal_it(client):
     UserFactory(email="taken@example.com")
     response = client.post(
         reverse("account_signup"),
-        {"email": "taken@example.com", "password1": "another-long-phrase-4",
-         "password2": "another-long-phrase-4"},
+        {
+            "email": "taken@example.com",
+            "password1": "another-long-phrase-4",
+            "password2": "another-long-phrase-4",
+        },
     )
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
@@ -144,7 +154,9 @@ def test_totp_two_factor_then_login_needs_a_second_factor_and_recovery_codes_wor
     client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
     page = client.get(reverse("mfa_activate_totp"))
     secret = page.context["form"].secret
-    code = totp.format_hotp_value(totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time())))
+    code = totp.format_hotp_value(
+        totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time()))
+    )
     response = client.post(reverse("mfa_activate_totp"), {"code": code})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=user, type="totp").exists()
@@ -152,7 +164,9 @@ def test_totp_two_factor_then_login_needs_a_second_factor_and_recovery_codes_wor
     spare = recovery.get_unused_codes()[0]
 
     client.post(reverse("account_logout"))
-    response = client.post(reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
     assert client.get(reverse("members:account")).status_code == 302  # not in yet
     response = client.post(reverse("mfa_authenticate"), {"code": spare})

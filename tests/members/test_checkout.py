@@ -1,4 +1,5 @@
 """Starting a checkout: who may, what Stripe is asked for, and what happens when it fails."""
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -26,14 +27,18 @@ def test_join_page_lists_the_plans(client, plans):
 
 
 @pytest.mark.django_db
-def test_logged_out_visitor_logs_in_first_and_comes_back_to_the_plan(client, plans, stripe_settings):
+def test_logged_out_visitor_logs_in_first_and_comes_back_to_the_plan(
+    client, plans, stripe_settings
+):
     response = client.post(CHECKOUT, {"plan": "annual"})
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login") + "?next=")
     assert sessions(stripe_settings) == []
 
     user = UserFactory()
-    login = client.post(response.url, {"login": user.email, "password": "correct-horse-battery-staple"})
+    login = client.post(
+        response.url, {"login": user.email, "password": "correct-horse-battery-staple"}
+    )
     assert login.status_code == 302
     assert login.url == reverse("members:join") + "?plan=annual"
     page = client.get(login.url).content.decode()
@@ -52,8 +57,11 @@ def test_login_ignores_a_next_parameter_pointing_off_site(client):
     assert "evil.example" not in response.url
     response = client.post(
         reverse("account_login"),
-        {"login": user.email, "password": "correct-horse-battery-staple",
-         "next": "//evil.example/"},
+        {
+            "login": user.email,
+            "password": "correct-horse-battery-staple",
+            "next": "//evil.example/",
+        },
     )
     assert "evil.example" not in response.get("Location", "")
 
@@ -74,7 +82,9 @@ def test_checkout_session_carries_customer_reference_and_promotion_codes(
     assert session["allow_promotion_codes"] is True
     assert session["subscription_data"]["trial_period_days"] == 14
     assert session["customer"] == membership_of(user).stripe_customer_id
-    assert session["success_url"].endswith("/account/join/welcome/?session_id={CHECKOUT_SESSION_ID}")
+    assert session["success_url"].endswith(
+        "/account/join/welcome/?session_id={CHECKOUT_SESSION_ID}"
+    )
     customer = stripe_settings.control.state()["customers"][session["customer"]]
     assert customer["email"] == user.email and customer["metadata"]["user_id"] == str(user.pk)
 

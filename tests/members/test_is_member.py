@@ -1,4 +1,5 @@
 """`is_member`, the one gate: who reads the members-only sections, and until when."""
+
 import datetime as dt
 
 import pytest

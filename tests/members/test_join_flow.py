@@ -1,4 +1,5 @@
 """The whole journey over HTTP against the fake Stripe: sign up, pay, read, cancel, lapse."""
+
 import re
 import urllib.error
 import urllib.parse
@@ -53,8 +54,14 @@ def gated_article(db):
 
     article = ArticleFactory(title="Gated for the join test", slug="gated-join-test")
     SectionFactory(article=article, order=1, heading="What it is", body="Public words.")
-    SectionFactory(article=article, order=2, heading="Lifehacks", kind="lifehacks",
-                   access="members", body=SECRET)
+    SectionFactory(
+        article=article,
+        order=2,
+        heading="Lifehacks",
+        kind="lifehacks",
+        access="members",
+        body=SECRET,
+    )
     return article_services.article_render(article=article)
 
 
@@ -78,7 +85,11 @@ def test_join_pay_read_cancel_and_lapse(
     assert signup_url, join_page
     response = client.post(
         signup_url.group(1).replace("&amp;", "&"),
-        {"email": "Ada@Example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+        {
+            "email": "Ada@Example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
     )
     assert response.status_code == 302
     confirm = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+", mail.outbox[-1].body)
@@ -105,8 +116,11 @@ def test_join_pay_read_cancel_and_lapse(
     # the success page waits for the webhook, then says welcome
     success_page = client.get(local(success))
     assert success_page.status_code == 200
-    wait_until(lambda: client.get(reverse("members:join_status")).json()["member"], timeout=30,
-               message="the webhook never activated the membership")
+    wait_until(
+        lambda: client.get(reverse("members:join_status")).json()["member"],
+        timeout=30,
+        message="the webhook never activated the membership",
+    )
     assert "Welcome to" in client.get(local(success)).content.decode()
     membership = membership_of(user)
     assert membership.status == Membership.Status.ACTIVE
@@ -123,8 +137,11 @@ def test_join_pay_read_cancel_and_lapse(
     sub_id = membership.stripe_subscription_id
     back = press(response.url + "/cancel", {"subscription": sub_id})
     assert local(back) == reverse("members:account")
-    wait_until(lambda: membership_of(user).cancel_at_period_end, timeout=30,
-               message="the cancellation never reached the membership")
+    wait_until(
+        lambda: membership_of(user).cancel_at_period_end,
+        timeout=30,
+        message="the cancellation never reached the membership",
+    )
     end = membership_of(user).current_period_end
     account = client.get(reverse("members:account")).content.decode()
     assert f"Your membership ends on {end.day} {end:%B %Y}" in account
@@ -133,8 +150,11 @@ def test_join_pay_read_cancel_and_lapse(
 
     # the period ends: Stripe cancels the subscription and the gate closes
     fake.control.advance_clock(subscription=sub_id)
-    wait_until(lambda: membership_of(user).status == Membership.Status.CANCELED, timeout=30,
-               message="the period end never reached the membership")
+    wait_until(
+        lambda: membership_of(user).status == Membership.Status.CANCELED,
+        timeout=30,
+        message="the period end never reached the membership",
+    )
     assert not gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
     assert not client.get(reverse("members:join_status")).json()["member"]
     assert "Your membership ended on" in client.get(reverse("members:account")).content.decode()

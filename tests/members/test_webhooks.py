@@ -1,4 +1,5 @@
 """The Stripe webhook endpoint: signatures, idempotency, ordering and the worker boundary."""
+
 import threading
 import time
 import urllib.parse
@@ -11,8 +12,8 @@ from django.urls import reverse
 
 from members import services, stripe_gateway
 from members.models import Membership, StripeEvent
-from tests.utils import wait_until
 from tests.factories import UserFactory
+from tests.utils import wait_until
 
 from .helpers import event, membership_of, signed
 
@@ -95,8 +96,9 @@ def test_duplicate_event_returns_200_and_does_nothing(client, stripe_settings, q
 @pytest.mark.django_db(transaction=True)  # the task is queued on commit
 def test_event_for_an_unknown_customer_changes_nothing(client, stripe_settings, eager_tasks):
     member = UserFactory()
-    Membership.objects.create(user=member, stripe_customer_id="cus_known",
-                              status=Membership.Status.ACTIVE)
+    Membership.objects.create(
+        user=member, stripe_customer_id="cus_known", status=Membership.Status.ACTIVE
+    )
     body, header = signed(subscription_event(customer="cus_stranger"))
     assert post(client, body, header).status_code == 200
     stored = StripeEvent.objects.get()
@@ -175,9 +177,7 @@ def test_duplicated_and_reordered_deliveries_end_in_stripes_state(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_lost_webhooks_are_recovered_by_reconciliation(
-    client, stripe_settings, plans, eager_tasks
-):
+def test_lost_webhooks_are_recovered_by_reconciliation(client, stripe_settings, plans, eager_tasks):
     fake = stripe_settings
     fake.control.webhooks(mode="drop")
     user = UserFactory()
@@ -230,8 +230,11 @@ def test_concurrent_shuffled_duplicated_webhooks_for_many_members_match_stripe(
     fake.control.release(order="shuffle", duplicate=True, concurrency=8)
     assert fake.control.wait_for_webhooks(60)
     state = fake.control.state()["subscriptions"]
-    expected = {"active": Membership.Status.ACTIVE, "canceled": Membership.Status.CANCELED,
-                "past_due": Membership.Status.PAST_DUE}
+    expected = {
+        "active": Membership.Status.ACTIVE,
+        "canceled": Membership.Status.CANCELED,
+        "past_due": Membership.Status.PAST_DUE,
+    }
     for user, sub_id in zip(users, subs, strict=True):
         membership = membership_of(user)
         assert membership.status == expected[state[sub_id]["status"]], sub_id

@@ -2,6 +2,7 @@
 
 Safe to run any number of times: existing Prices with the same amount are reused.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from members import services, stripe_gateway
