@@ -283,6 +283,14 @@ def _subscription_pick(
     return (live or subscriptions or [None])[0]
 
 
+def _plan_for(sub: stripe_gateway.SubscriptionState) -> Plan | None:
+    """The plan a subscription pays for; members on a price since replaced keep their plan."""
+    plan = Plan.objects.filter(stripe_price_id=sub.price_id).first() if sub.price_id else None
+    if plan is None and sub.plan_key and sub.plan_key.startswith("genlife_"):
+        plan = Plan.objects.filter(slug=sub.plan_key.removeprefix("genlife_")).first()
+    return plan
+
+
 def membership_sync(*, membership_id: int) -> Membership:
     """Re-read the member's subscriptions from Stripe and write the one source of truth.
 
@@ -317,7 +325,7 @@ def membership_sync(*, membership_id: int) -> Membership:
             membership.stripe_subscription_id = sub.id
             membership.current_period_end = sub.current_period_end
             membership.cancel_at_period_end = sub.cancel_at_period_end and sub.is_live
-            membership.plan = Plan.objects.filter(stripe_price_id=sub.price_id).first()
+            membership.plan = _plan_for(sub)
         if membership.status == Membership.Status.PAST_DUE:
             membership.past_due_since = membership.past_due_since or fetched_at
         else:

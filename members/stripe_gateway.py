@@ -59,6 +59,7 @@ class SubscriptionState:
     customer_id: str
     status: str
     price_id: str | None
+    plan_key: str | None  # the price's genlife_plan metadata: the plan's lookup key
     current_period_end: dt.datetime | None
     cancel_at_period_end: bool
     created: int
@@ -128,6 +129,7 @@ def _subscription_state(sub) -> SubscriptionState:
         customer_id=customer if isinstance(customer, str) else customer["id"],
         status=sub["status"],
         price_id=first["price"]["id"] if first else None,
+        plan_key=((first or {}).get("price", {}).get("metadata") or {}).get("genlife_plan"),
         current_period_end=_timestamp(period_end),
         cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
         created=int(sub.get("created") or 0),

@@ -259,3 +259,12 @@ def test_admin_lists_members_and_resyncs_from_stripe(client, plans, stripe_setti
 def test_reconciliation_is_scheduled_with_celery_beat(settings):
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "members.tasks.membership_reconcile" in schedule
+
+
+@pytest.mark.django_db
+def test_member_on_a_replaced_price_keeps_their_plan(client, plans, stripe_settings, eager_tasks):
+    user = paid_member(client, stripe_settings, plans)
+    Plan.objects.filter(slug="monthly").update(amount=700)
+    call_command("stripe_sync_plans")  # a new Price; the member still pays the old one
+    services.membership_sync(membership_id=membership_of(user).pk)
+    assert membership_of(user).plan == Plan.objects.get(slug="monthly")
