@@ -399,3 +399,18 @@ def test_undelivered_webhooks_survive_a_restart_with_a_state_file(tmp_path):
     finally:
         stop_fake_stripe(fake)
         receiver.server.shutdown()
+
+
+def test_delay_and_reorder_modes_still_deliver_everything(client, fake_stripe, price, receiver):
+    fake_stripe.control.webhooks(mode="delay", delay=0.6)
+    started = time.monotonic()
+    fake_stripe.control.pay_checkout(checkout(client, fake_stripe, price).id)
+    receiver.wait_for("invoice.paid")
+    assert time.monotonic() - started >= 0.6
+
+    fake_stripe.control.webhooks(mode="reorder", window=0.5)
+    fake_stripe.control.pay_checkout(checkout(client, fake_stripe, price).id)
+    receiver.wait_for(
+        "invoice.paid", "invoice.paid", "checkout.session.completed", "checkout.session.completed"
+    )
+    assert fake_stripe.control.wait_for_webhooks(10)
