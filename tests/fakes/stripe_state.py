@@ -165,6 +165,8 @@ class WebhookDispatcher:
         self.mode: dict[str, Any] = {"mode": "normal", "delay": 0.0, "window": 1.0}
         self.on_delivered = on_delivered
         self._heap: list[tuple[float, int, dict, int]] = []
+        # bumped by clear(): a delivery that started before a reset is never retried after it
+        self._generation = 0
         self._held: list[dict] = []
         self._seq = itertools.count()
         self._in_flight = 0
@@ -257,11 +259,13 @@ class WebhookDispatcher:
 
     def _send_all(self, events: list[dict]) -> None:
         """Send in order from one thread; failures go back to the retry queue."""
+        generation = self._generation
         try:
             for event in events:
-                if not self._attempt(event, 1):
+                if not self._attempt(event, 1, generation):
                     with self._cond:
-                        self._push(time.monotonic() + self.retry_base, event, 2)
+                        if generation == self._generation:
+                            self._push(time.monotonic() + self.retry_base, event, 2)
         finally:
             with self._cond:
                 self._in_flight -= 1
@@ -279,6 +283,7 @@ class WebhookDispatcher:
 
     def clear(self) -> None:
         with self._cond:
+            self._generation += 1
             self._heap.clear()
             self._held.clear()
             self.log.clear()
@@ -308,10 +313,11 @@ class WebhookDispatcher:
                     return
                 _, _, event, attempt = heapq.heappop(self._heap)
                 self._in_flight += 1
+                generation = self._generation
             try:
-                ok = self._attempt(event, attempt)
+                ok = self._attempt(event, attempt, generation)
                 with self._cond:
-                    if not ok and attempt < self.max_attempts:
+                    if not ok and attempt < self.max_attempts and generation == self._generation:
                         backoff = min(self.retry_base * 2 ** (attempt - 1), self.retry_cap)
                         self._push(time.monotonic() + backoff, event, attempt + 1)
             finally:
@@ -319,8 +325,11 @@ class WebhookDispatcher:
                     self._in_flight -= 1
                     self._cond.notify_all()
 
-    def _attempt(self, event: dict, attempt: int) -> bool:
-        url, secret = self.url, self.secret
+    def _attempt(self, event: dict, attempt: int, generation: int | None = None) -> bool:
+        with self._cond:
+            if generation is not None and generation != self._generation:
+                return True  # queued before a reset: forget it
+            url, secret = self.url, self.secret
         payload = json.dumps(event, indent=2)
         request = urllib.request.Request(
             url,

@@ -308,7 +308,7 @@ def test_cancel_through_the_api_sends_subscription_deleted(client, fake_stripe, 
 
 def test_held_webhooks_are_released_in_reverse_and_duplicated(client, fake_stripe, price, receiver):
     session = checkout(client, fake_stripe, price)
-    fake_stripe.control.wait_for_webhooks(5)
+    assert fake_stripe.control.wait_for_webhooks(10)
     receiver.events.clear()
     fake_stripe.control.webhooks(mode="hold")
     fake_stripe.control.pay_checkout(session.id)
