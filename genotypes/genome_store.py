@@ -15,6 +15,7 @@ default.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Iterable
 
@@ -49,8 +50,13 @@ def encryption_keys() -> list[bytes]:
 
 
 def cipher() -> MultiFernet:
+    return _cipher_for(tuple(encryption_keys()))
+
+
+@functools.lru_cache(maxsize=4)
+def _cipher_for(keys: tuple[bytes, ...]) -> MultiFernet:
     try:
-        return MultiFernet([Fernet(key) for key in encryption_keys()])
+        return MultiFernet([Fernet(key) for key in keys])
     except ValueError as exc:
         raise ImproperlyConfigured(
             "GENOME_ENCRYPTION_KEYS holds a value that is not a Fernet key.") from exc
