@@ -68,6 +68,9 @@ class Target:
 
 TARGETS = [
     Target("floor", "/bench/floor", must_contain=("floor",)),
+    # The floor again with the member's session: what being logged in costs every request
+    # (session, user and session-activity queries) before any page does its own work.
+    Target("floor_member", "/bench/floor", member=True, must_contain=("floor",)),
     Target("article_anonymous", f"/articles/{LDN_SLUG}/",
            must_contain=("Your genotype report",), must_not_contain=("genotype-table",)),
     Target("article_member", f"/articles/{LDN_SLUG}/", member=True,
@@ -354,8 +357,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3,
                         help="seconds of wrk per page before measuring, not recorded")
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=3,
+                        help="gunicorn worker processes (3, as in the Dockerfile)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn threads per worker (1: sync workers, as in the Dockerfile)")
     parser.add_argument("--wrk-threads", type=int, default=1,
                         help="wrk threads (each a busy CPU; the server shares the machine)")
     parser.add_argument("--genome-snps", type=int, default=20_000,
