@@ -285,9 +285,11 @@ def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCo
     body = source.path if source.path and only_comments else source.full()
     if not isinstance(body, str):
         body = body if only_comments else body[layout.body_start:]
+    source_io = io.BytesIO(body) if isinstance(body, bytes) else body
     try:
-        raw = pl.read_csv(
-            body,
+        # Only the columns we use are materialised: INFO alone can be most of a VCF.
+        raw = pl.scan_csv(
+            source_io,
             separator="\t",
             has_header=False,
             schema={name: pl.String for name in names},
@@ -296,22 +298,25 @@ def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCo
             truncate_ragged_lines=True,
             encoding="utf8-lossy",
             raise_if_empty=False,
-        )
+        ).select(
+            "chromosome", "position", "rsid", "ref", "alt",
+            has_gt=pl.col("format").str.starts_with("GT"),
+            gt=pl.col("sample").str.extract(r"^([^:]*)", 1),
+        ).collect()
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise _friendly_polars_error(exc) from exc
+    del body, source_io
     counts = TableCounts(lines=raw.height)
     if layout.sample_count > 1:
         counts.notes.append(
             f"The VCF holds {layout.sample_count} samples; only the first one was read.")
-    if raw.height and not raw["format"].str.starts_with("GT").any():
+    if raw.height and not raw["has_gt"].any():
         raise GenomeFormatError(
             "This VCF file has no genotype (GT) field, so it holds no genotypes.",
             code="vcf_no_genotype")
     alleles = pl.concat_list([pl.col("ref"), pl.col("alt").str.split(",")])
     indices = (
-        pl.when(pl.col("format").str.starts_with("GT"))
-        .then(pl.col("sample").str.split(":").list.first())
-        .otherwise(pl.lit("."))
+        pl.when(pl.col("has_gt")).then(pl.col("gt")).otherwise(pl.lit("."))
         .str.replace_all("|", "/", literal=True)
         .str.split("/")
     )
