@@ -223,9 +223,10 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         return
     del source
     _progress(upload, 55)
-    blob_name = upload.genome_file.storage.save(
-        upload.genome_file.field.generate_filename(upload, "genome"),
-        ContentFile(genome_to_blob(genome.frame)))
+    storage = upload.genome_file.storage
+    blob_name = upload.genome_file.field.generate_filename(upload, "genome")
+    storage.delete(blob_name)  # left by an attempt killed before it committed
+    blob_name = storage.save(blob_name, ContentFile(genome_to_blob(genome.frame)))
     _progress(upload, 80)
     results = _results_for(genome.frame, genome.build, Snp.objects.all())
     with transaction.atomic():
@@ -482,9 +483,21 @@ def genome_data_delete_all(*, user, actor=None) -> int:
         genetic_data_audit(actor=actor or user, subject_user_id=user.pk, action=Action.DELETED,
                            detail=f"{len(uploads)} uploads")
     storage = GenomeUpload._meta.get_field("raw_file").storage
-    for name in names:
+    for name in names + _files_under(storage, user.pk):
         storage.delete(name)
     return len(uploads)
+
+
+def _files_under(storage, user_id: int) -> list[str]:
+    """Every stored file of the user, including any a killed worker left without a row."""
+    names = []
+    for folder in (f"genomes/raw/{user_id}", f"genomes/blobs/{user_id}"):
+        try:
+            _, files = storage.listdir(folder)
+        except (FileNotFoundError, NotImplementedError, OSError):
+            continue
+        names += [f"{folder}/{name}" for name in files]
+    return names
 
 
 # --- catalogue import -----------------------------------------------------------------------

@@ -342,3 +342,13 @@ def test_unexpected_parser_error_fails_the_upload_with_an_honest_message(monkeyp
     upload = _process(upload_for(MemberFactory()))
     assert upload.status == "failed" and upload.failure_code == "internal"
     assert "problem on our side" in upload.failure_reason
+
+
+def test_delete_all_also_removes_files_a_killed_worker_left_behind():
+    member = MemberFactory()
+    upload = _process(upload_for(member, n_snps=500))
+    orphan = default_storage.save(f"genomes/blobs/{member.pk}/orphan.parquet.fernet",
+                                  io.BytesIO(b"left by a killed attempt"))
+    services.genome_data_delete_all(user=member)
+    assert not default_storage.exists(orphan)
+    assert not default_storage.exists(upload.genome_file.name)
