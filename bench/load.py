@@ -324,13 +324,13 @@ def goals_check(results: dict[str, dict]) -> dict[str, bool]:
 
 # --- main ------------------------------------------------------------------------------------
 
-def environment_check() -> tuple[str, int]:
+def environment_check(*, need_wrk: bool = True) -> tuple[str, int]:
     database_url = os.environ.get("DATABASE_URL", "")
     broker_url = os.environ.get("CELERY_BROKER_URL", "")
     if not database_url.startswith("postgres") or not broker_url.startswith("redis"):
         sys.exit("bench/load.py measures the production shape: set DATABASE_URL to PostgreSQL "
                  "and CELERY_BROKER_URL (and REDIS_URL) to Redis; see the module docstring.")
-    if shutil.which("wrk") is None:
+    if need_wrk and shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install -y wrk)")
     database = urlsplit(database_url).path.lstrip("/")
     if not database or database == "postgres":
