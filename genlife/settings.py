@@ -144,7 +144,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every process on this machine (web server, worker), so that invalidating a
+    # cached page in one is seen by the others; a per-process memory cache would not be.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("GENLIFE_CACHE_DIR", default=str(DATA_DIR / "cache")),
+        }
+    }
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -212,7 +219,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_CHANGE_EMAIL = True
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+# Seconds after a login or password prompt before sensitive actions ask for the password again.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("GENLIFE_REAUTHENTICATION_TIMEOUT", default=5 * 60)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[genlife] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's defaults, spelled out, plus checkout creation (members.views.join_checkout).

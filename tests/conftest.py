@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # A private broker folder for this test session, so that a local development worker sharing
 # `.data/broker` never steals (and runs against the wrong database) a task a test enqueued.
 _TEST_BROKER_DIR: str | None = None
+# Likewise a private cache folder when the cache is the file-based default.
+_TEST_CACHE_DIR: str | None = None
+if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    _TEST_CACHE_DIR = tempfile.mkdtemp(prefix="genlife-test-cache-")
 if settings.CELERY_BROKER_URL.startswith("filesystem://"):
     _TEST_BROKER_DIR = tempfile.mkdtemp(prefix="genlife-test-broker-")
     celery_app.conf.broker_transport_options = {
@@ -36,7 +40,11 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings():
     """Production settings, minus what only makes sense behind a real TLS front end."""
+    caches = settings.CACHES
+    if _TEST_CACHE_DIR:
+        caches = {"default": {**settings.CACHES["default"], "LOCATION": _TEST_CACHE_DIR}}
     with override_settings(
+        CACHES=caches,
         SECURE_SSL_REDIRECT=False,
         STORAGES={
             **settings.STORAGES,
@@ -67,6 +75,8 @@ def worker_environment() -> dict[str, str]:
     env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
     if _TEST_BROKER_DIR:
         env["GENLIFE_BROKER_DIR"] = _TEST_BROKER_DIR
+    if _TEST_CACHE_DIR:
+        env["GENLIFE_CACHE_DIR"] = _TEST_CACHE_DIR
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -118,5 +128,6 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _TEST_BROKER_DIR:
-        shutil.rmtree(_TEST_BROKER_DIR, ignore_errors=True)
+    for folder in (_TEST_BROKER_DIR, _TEST_CACHE_DIR):
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)

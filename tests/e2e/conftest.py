@@ -29,6 +29,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     running = Site(tmp_path_factory.mktemp("e2e-site"))
@@ -63,9 +71,12 @@ class PageProblems:
     def watch(self, page) -> None:
         page.on("console", lambda msg: msg.type == "error" and self.items.append(f"console: {msg.text}"))
         page.on("pageerror", lambda exc: self.items.append(f"page error: {exc}"))
+        # ERR_ABORTED is the browser cancelling a request because the test navigated on
+        # (a favicon still loading, say); every other failure counts.
         page.on(
             "requestfailed",
-            lambda req: self.items.append(f"request failed: {req.method} {req.url} {req.failure}"),
+            lambda req: "ERR_ABORTED" not in (req.failure or "")
+            and self.items.append(f"request failed: {req.method} {req.url} {req.failure}"),
         )
         page.on(
             "response",
@@ -111,7 +122,7 @@ class Tab:
 
 
 @pytest.fixture
-def new_tab(browser, site):
+def new_tab(request, browser, site):
     """Open a fresh browser context (its own cookies) and tab; checks for problems on close."""
     contexts = []
 
@@ -128,7 +139,14 @@ def new_tab(browser, site):
         return Tab(page=page, problems=problems, site=site)
 
     yield open_tab
-    for context in contexts:
+    failed = getattr(request.node, "e2e_failed", False)
+    for index, context in enumerate(contexts):
+        if failed:  # what each tab showed when the test failed, for the CI log reader
+            SCREENSHOTS.mkdir(exist_ok=True)
+            for number, page in enumerate(context.pages):
+                name = f"FAILED-{request.node.name}-{index}-{number}.png"
+                page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+                print(f"{name}: {page.url}")
         context.close()
 
 

@@ -111,6 +111,8 @@ class Site:
                 "STRIPE_PUBLISHABLE_KEY": "pk_test_e2e_browser",
                 "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "STRIPE_API_BASE": self.stripe_url,
+                # Ask for the password again after 3 s, so the journeys meet the prompt.
+                "GENLIFE_REAUTHENTICATION_TIMEOUT": "3",
                 "PYTHONUNBUFFERED": "1",
             }
         )

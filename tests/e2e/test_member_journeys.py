@@ -3,10 +3,14 @@
 They run in order and hand state on through the `journey` fixture: the member who joins in
 journey 2 is the one who uploads in 3, whose table gains a row in 4, and who leaves in 5.
 """
+import csv
+import io
 import re
 import time
+import zipfile
 
 from genotypes.samples import SampleFormat, generate_rows, render_text
+from tests.e2e.site import ADMIN_LOGIN
 
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 PASSWORD = "a-long-e2e-member-passphrase-93"
@@ -18,8 +22,11 @@ MEMBER_GENOTYPES = {
     "rs2032582": "CC",
     "rs4986790": "AA",
     "rs4986791": "CC",
+    "rs1800497": "AG",  # not in the catalogue yet: the editor adds it in journey 4
 }
 MISSING_FROM_FILE = "rs3829125"  # on the LDN report, deliberately absent from the file
+ADDED_BY_EDITOR = {"rsid": "rs1800497", "gene": "ANKK1", "chromosome": "11",
+                   "position_grch37": "113270828", "ref": "G", "alt": "A"}
 
 
 def _wait_for_text(page, text: str, timeout_ms: int = 30_000) -> None:
@@ -114,7 +121,130 @@ def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(new_ta
     tab.goto(LDN_PATH)
     cells = _genotype_cells(page)
     for rsid, genotype in MEMBER_GENOTYPES.items():
-        assert cells[rsid] == genotype, (rsid, cells)
+        if rsid != ADDED_BY_EDITOR["rsid"]:
+            assert cells[rsid] == genotype, (rsid, cells)
+    assert ADDED_BY_EDITOR["rsid"] not in cells
     assert cells[MISSING_FROM_FILE].lower() == "not on your chip"
     tab.screenshot("member-article")
+    tab.assert_clean()
+
+
+def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new_tab, site, journey):
+    assert journey.get("genome"), "journey 3 did not complete"
+    rsid = ADDED_BY_EDITOR["rsid"]
+    editor = new_tab()
+    page = editor.page
+    editor.goto("/admin/login/")
+    page.locator("#id_username").fill(ADMIN_LOGIN[0])
+    page.locator("#id_password").fill(ADMIN_LOGIN[1])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("load")
+
+    editor.goto("/admin/genotypes/snp/add/")
+    for field, value in ADDED_BY_EDITOR.items():
+        page.locator(f"#id_{field}").fill(value)
+    for index, (genotype, label, text) in enumerate([
+        ("GG", "typical", "Two copies of the common Taq1A allele."),
+        ("AG", "notable", "One copy of the Taq1A A1 allele, linked in studies to fewer dopamine D2 receptors."),
+    ]):
+        if index:
+            page.locator(".add-row a").first.click()
+        page.locator(f"#id_interpretations-{index}-genotype").fill(genotype)
+        page.locator(f"#id_interpretations-{index}-label").select_option(label)
+        page.locator(f"#id_interpretations-{index}-text").fill(text)
+    page.locator("input[name=_save]").click()
+    page.wait_for_load_state("load")
+    assert "was added successfully" in page.locator(".messagelist").inner_text()
+
+    editor.goto("/admin/articles/section/?kind__exact=genotype_report")
+    page.get_by_role("link", name="Your genotype report").first.click()
+    page.wait_for_load_state("load")
+    inline = page.locator(".inline-group", has_text="SNP")
+    inline.locator(".add-row a").first.click()
+    new_row = inline.locator("tr.form-row:not(.empty-form)").last
+    new_row.locator("input[name$='-order']").fill("99")
+    snp_select = new_row.locator("select[name$='-snp']")
+    snp_select.select_option(snp_select.locator("option", has_text=rsid).get_attribute("value"))
+    page.locator("input[name=_save]").click()
+    page.wait_for_load_state("load")
+    assert "changed successfully" in page.locator(".messagelist").inner_text()
+
+    editor.goto("/admin/articles/article/?q=LDN")
+    page.get_by_role("link", name="Naltrexone: LDN & Genetics").first.click()
+    page.wait_for_load_state("load")
+    with page.context.expect_page() as preview_opened:
+        page.get_by_role("link", name=re.compile("as member", re.I)).click(modifiers=["Shift"])
+    preview = preview_opened.value
+    preview.wait_for_load_state("load")
+    assert rsid in preview.content()
+    editor.assert_clean()
+
+    member = new_tab()
+    _log_in(member, journey["email"], PASSWORD)
+    for _ in range(60):
+        member.goto(LDN_PATH)
+        cells = _genotype_cells(member.page)
+        if cells.get(rsid) == MEMBER_GENOTYPES[rsid]:
+            break
+        time.sleep(0.5)
+    assert cells.get(rsid) == MEMBER_GENOTYPES[rsid], cells
+    member.assert_clean()
+
+
+def _answer_password_prompt(page) -> None:
+    """The site asks for the password again before a sensitive action; give it.
+
+    After the prompt allauth resumes the original request, so the caller sees that request's
+    answer (a download, or the page after deletion).
+    """
+    page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+
+
+def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site, journey):
+    assert journey.get("genome"), "journey 3 did not complete"
+    tab = new_tab()
+    page = tab.page
+    _log_in(tab, journey["email"], PASSWORD)
+
+    tab.goto("/account/")
+    page.get_by_role("button", name="Manage billing").click()
+    page.wait_for_url(re.compile(re.escape(site.stripe_url) + "/portal/"))
+    page.get_by_role("button", name="Cancel subscription").click()
+    page.wait_for_load_state("load")
+    if page.url.startswith(site.stripe_url):
+        page.get_by_role("link", name="Return").click()
+    page.wait_for_url(re.compile(re.escape(site.base_url) + r"/account/"))
+    for _ in range(60):
+        ends = page.locator("#membership-date")
+        if ends.count() and "ends on" in ends.inner_text():
+            break
+        time.sleep(0.5)
+        tab.goto("/account/")
+    assert re.search(r"ends on \d{1,2} \w+ \d{4}", page.locator("#membership-date").inner_text())
+    tab.screenshot("account-ending")
+
+    time.sleep(3.5)  # past the re-authentication window of the test site
+    tab.goto("/genetics/export/")
+    page.get_by_role("button", name="Download my data").click()
+    with page.expect_download() as download_info:
+        _answer_password_prompt(page)
+    archive = zipfile.ZipFile(download_info.value.path())
+    results_name = next(name for name in archive.namelist() if name.endswith(".csv"))
+    results = list(csv.DictReader(io.StringIO(archive.read(results_name).decode("utf-8-sig"))))
+    exported = {row["rsid"]: row["your_genotype"] for row in results}
+    for rsid in ("rs1799971", "rs4680"):
+        assert exported[rsid] == MEMBER_GENOTYPES[rsid], exported
+
+    time.sleep(3.5)
+    tab.goto("/genetics/delete/")
+    page.get_by_role("button", name="Delete my genetic data").click()
+    _answer_password_prompt(page)
+    page.wait_for_url(lambda url: "/accounts/reauthenticate/" not in url)
+
+    tab.goto(LDN_PATH)
+    report = page.locator("section", has=page.get_by_role("heading", name="Your genotype report"))
+    assert report.get_by_role("link", name=re.compile("Upload", re.I)).count() >= 1
+    assert MEMBER_GENOTYPES["rs4680"] not in _genotype_cells(page).values()
     tab.assert_clean()

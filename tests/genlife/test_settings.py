@@ -49,7 +49,7 @@ def test_no_environment_gives_the_embedded_local_default(tmp_path):
     assert values["debug"] is True
     assert values["broker"] == "filesystem://"
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
-    assert values["cache"].endswith("LocMemCache")
+    assert values["cache"].endswith("FileBasedCache")
     assert values["health"] is True and values["tz"] is True
     assert values["user"] == "members.User"
     assert (tmp_path / "secret_key").exists()
