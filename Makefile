@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lock venv clean
+.PHONY: run test lock venv bench-deps clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: venv
 ## Run the whole test suite (uses DATABASE_URL / CELERY_BROKER_URL when they are set).
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Install the benchmark-only reference libraries (the "bench" extra) into the venv.
+bench-deps: venv
+	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))' > .venv/bench-ranges.txt
+	$(PY) -m pip install --quiet -c requirements.lock -r .venv/bench-ranges.txt
 
 ## Re-resolve the dependency ranges in pyproject.toml into requirements.lock.
 lock:
