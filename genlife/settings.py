@@ -185,7 +185,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "genome-uploads-requeue-stuck": {
         "task": "genotypes.tasks.genome_uploads_requeue_stuck",
-        "schedule": 60,
+        # Seconds between sweeps; the fault tests shorten it to watch a real beat recover.
+        "schedule": env.int("GENOME_SWEEP_SECONDS", default=60),
     },
     # Resync memberships whose Stripe state may be stale (a lost webhook, a missed renewal).
     "membership-reconcile": {

@@ -84,23 +84,33 @@ def worker_environment() -> dict[str, str]:
 class WorkerProcess:
     """A real `celery worker` process; `restart()` and `kill()` serve the fault tests."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, *, app: str = "genlife", env: dict[str, str] | None = None,
+                 extra_args: tuple[str, ...] = ()) -> None:
+        """`app`, `env` (overrides of `worker_environment()`) and `extra_args` serve the
+        fault tests, which run workers against private brokers and databases."""
         self.log_path = log_path
+        self.app = app
+        self.env = dict(env or {})
+        self.extra_args = tuple(extra_args)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
+        # A restarted worker appends to the same log: look for "ready." after this point only.
+        offset = self.log_path.stat().st_size
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "genlife", "worker", "--loglevel=INFO",
-             "--concurrency=2", "--without-mingle", "--without-gossip", "--pool=prefork"],
-            cwd=ROOT, env=worker_environment(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            [sys.executable, "-m", "celery", "-A", self.app, "worker", "--loglevel=INFO",
+             "--concurrency=2", "--without-mingle", "--without-gossip", "--pool=prefork",
+             *self.extra_args],
+            cwd=ROOT, env={**worker_environment(), **self.env}, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )
+        log.close()  # the child holds its own descriptor
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited early; see {self.log_path}")
-            if b"ready." in self.log_path.read_bytes():
+            if b"ready." in self.log_path.read_bytes()[offset:]:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"celery worker did not become ready; see {self.log_path}")
