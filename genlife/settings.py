@@ -45,7 +45,8 @@ SITE_URL = env("GENLIFE_SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_NAME = "genlife"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with genlife.admin_site.GenlifeAdminSite (allauth login, 2FA gate)
+    "genlife.apps.GenlifeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

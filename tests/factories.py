@@ -37,3 +37,21 @@ class MemberFactory(UserFactory):
 
 class StaffFactory(UserFactory):
     is_staff = True
+
+
+def sign_in_with_two_factor(client, user) -> None:
+    """Log `user` in as if through allauth's password and TOTP steps (the admin asks for both
+    from staff who hold the genetic-data permission, superusers included)."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import RequestFactory
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    record_authentication(request, user, "password")
+    record_authentication(request, user, "mfa", type="totp")
+    request.session.save()

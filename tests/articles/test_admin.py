@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, sign_in_with_two_factor
 
 from .factories import ArticleFactory, AuthorFactory, SnpFactory
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def editor(client):
     user = StaffFactory(is_superuser=True)
-    client.force_login(user)
+    sign_in_with_two_factor(client, user)  # superusers hold the genetic-data permission
     return client
 
 

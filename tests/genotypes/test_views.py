@@ -12,7 +12,13 @@ from django.urls import reverse
 from genotypes import services
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome
-from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, UserFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    MemberFactory,
+    StaffFactory,
+    UserFactory,
+    sign_in_with_two_factor,
+)
 from tests.genotypes.factories import demo_catalogue, upload_for
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +221,7 @@ def test_admin_lists_show_no_genotype_values(client):
     member = MemberFactory()
     _processed_upload(member, include={"rs4680": "CT"})
     admin = UserFactory(is_staff=True, is_superuser=True)
-    _logged_in(client, admin)
+    sign_in_with_two_factor(client, admin)
     for model in ("genomeupload", "geneticdataauditlog"):
         html = client.get(reverse(f"admin:genotypes_{model}_changelist")).content.decode()
         assert "rs4680" not in html and ">CT<" not in html
@@ -243,7 +249,7 @@ def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(client, monkeypatc
                                                               django_capture_on_commit_callbacks):
     sent = []
     monkeypatch.setattr(services, "_send", lambda task, *args: sent.append((task.name, args)))
-    _logged_in(client, UserFactory(is_staff=True, is_superuser=True))
+    sign_in_with_two_factor(client, UserFactory(is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:genotypes_snp_add"), {
             "rsid": "rs3094315", "gene": "MARKER", "chromosome": "1", "ref": "C", "alt": "T",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from members import services
 from members.models import Membership, Plan, User
-from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory
+from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory, sign_in_with_two_factor
 
 from .helpers import membership_of
 
@@ -220,7 +220,7 @@ def test_admin_grants_a_complimentary_membership_with_an_end_date(client):
     from members.selectors import is_member
 
     admin_user = StaffFactory(is_superuser=True)
-    client.force_login(admin_user)
+    sign_in_with_two_factor(client, admin_user)
     guest = UserFactory()
     until = (timezone.now() + dt.timedelta(days=30)).replace(microsecond=0)
     response = client.post(
@@ -244,7 +244,7 @@ def test_admin_lists_members_and_resyncs_from_stripe(client, plans, stripe_setti
     user = paid_member(client, stripe_settings, plans)
     membership = membership_of(user)
     Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.NONE)
-    client.force_login(StaffFactory(is_superuser=True))
+    sign_in_with_two_factor(client, StaffFactory(is_superuser=True))
     listing = client.get(reverse("admin:members_membership_changelist")).content.decode()
     assert membership.stripe_customer_id in listing and membership.stripe_subscription_id in listing
     response = client.post(

@@ -1,0 +1,33 @@
+"""Security matrix setup: a clean cache (page cache and rate-limit counters) per test, a
+throwaway media folder, and a genome encryption key for uploads parsed in-process."""
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.cache import cache
+
+from genlife.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # CI keeps the cache in its own Redis database, never the broker's, so clearing is safe.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GENOME_ENCRYPTION_KEYS = settings.GENOME_ENCRYPTION_KEYS or [Fernet.generate_key().decode()]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process as soon as they are sent (the parse of an upload)."""
+    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
