@@ -5,9 +5,11 @@ gunicorn with production settings and collected static files, a Celery worker, t
 Stripe server, PostgreSQL and Redis), with the floor view enabled (``GENLIFE_BENCH_FLOOR=1``).
 A member is created, logs in through the login form and uploads a generated 23andMe file
 through the upload page; the worker parses it, so the member's LDN article shows a filled
-genotype table. Then, for each target in turn, ``wrk`` (a separate process, loopback only)
-runs for a fixed time with the same number of connections and records requests/s, p50/p95
-latency, responses outside 2xx and socket errors.
+genotype table. ``--members`` minus one more members are made through the services, so that
+the member pages are requested with that many sessions in turn (one per connection by
+default), as fifty different readers would. Then, for each target in turn, ``wrk`` (a
+separate process, loopback only) runs for a fixed time with the same number of connections
+and records requests/s, p50/p95 latency, responses outside 2xx and socket errors.
 
 Goals from issue 7 on the 2-core machine: anonymous article >= 50% of the floor, member
 article >= 25%, no errors at 50 concurrent clients. Usage (PostgreSQL and Redis required)::
@@ -190,6 +192,58 @@ def member_prepare(site, *, genome_snps: int) -> Client:
                        + site.log("worker")[-3000:])
 
 
+OTHER_MEMBERS_SCRIPT = """
+import json
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from genotypes.samples import generate_genome
+from genotypes.services import genome_upload_create
+from members.services import membership_grant_complimentary, user_ensure_verified
+
+for number in range({count}):
+    user = user_ensure_verified(email=f"load-member-{{number:03d}}@genlife.test",
+                                password="{password}", name="Load Member")
+    membership_grant_complimentary(user=user)
+    data = generate_genome("23andme", n_snps={snps}, seed=number, include={calls!r})
+    upload = genome_upload_create(user=user, consent=True,
+                                  file=SimpleUploadedFile("genome.txt", data))
+    client = Client()
+    client.force_login(user)
+    print(json.dumps({{"sessionid": client.cookies["sessionid"].value,
+                      "upload": str(upload.pk)}}))
+"""
+
+
+def other_members_prepare(site, *, count: int, genome_snps: int) -> list[Client]:
+    """More members, so that the load comes from many sessions as it would in production.
+
+    Made through the services (account, membership, genome upload) and logged in with
+    Django's test client, since the login form's rate limit (30 a minute from one address)
+    would refuse fifty logins from loopback; the worker parses their uploads as usual.
+    """
+    if count <= 0:
+        return []
+    result = site.manage("shell", "-c", OTHER_MEMBERS_SCRIPT.format(
+        count=count, password=MEMBER[1], snps=genome_snps, calls=CALLS))
+    made = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    clients = []
+    for member in made:
+        client = Client("127.0.0.1", site.web_port, cookies={"sessionid": member["sessionid"]})
+        status_json = f"/genetics/uploads/{member['upload']}/status.json"
+        deadline = time.monotonic() + 180
+        while True:
+            _, _, text = client.request("GET", status_json)
+            state = json.loads(text)
+            if state["finished"] and state["status"] == "done":
+                break
+            if state["finished"] or time.monotonic() > deadline:
+                raise RuntimeError(f"a member's upload was not parsed: {state}")
+            time.sleep(0.2)
+        clients.append(client)
+    print(f"{len(clients)} more members, each with a parsed upload")
+    return clients
+
+
 def targets_check(site, client: Client) -> None:
     """Each page answers 200 with what it should show, before anything is timed."""
     for target in TARGETS:
@@ -205,13 +259,13 @@ def targets_check(site, client: Client) -> None:
 # --- running wrk -----------------------------------------------------------------------------
 
 def wrk_run(url: str, *, duration: float, connections: int, threads: int,
-            cookie: str = "") -> dict:
+            cookie_file: Path | None = None) -> dict:
     command = ["wrk", f"--threads={threads}", f"--connections={connections}",
                f"--duration={max(1, round(duration))}s", "--timeout=10s",
                f"--script={WRK_SCRIPT}"]
-    if cookie:
-        command += ["--header", f"Cookie: {cookie}"]
     command.append(url)
+    if cookie_file is not None:
+        command += ["--", str(cookie_file)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     line = next((l for l in result.stdout.splitlines() if l.startswith("WRK_JSON ")), None)
     if result.returncode != 0 or line is None:
@@ -363,6 +417,8 @@ def main() -> None:
                         help="gunicorn threads per worker (1: sync workers, as in the Dockerfile)")
     parser.add_argument("--wrk-threads", type=int, default=1,
                         help="wrk threads (each a busy CPU; the server shares the machine)")
+    parser.add_argument("--members", type=int, default=50,
+                        help="members whose sessions the member pages rotate through")
     parser.add_argument("--genome-snps", type=int, default=20_000,
                         help="lines in the member's generated 23andMe file")
     parser.add_argument("--only", nargs="*", default=None, metavar="PAGE",
@@ -393,23 +449,28 @@ def main() -> None:
         print(f"starting the site in {workdir} ...", flush=True)
         site.start()
         client = member_prepare(site, genome_snps=args.genome_snps)
+        others = other_members_prepare(site, count=args.members - 1,
+                                       genome_snps=args.genome_snps)
         targets_check(site, client)
+        if others:
+            targets_check(site, others[-1])
+        cookie_file = workdir / "member-cookies.txt"
+        cookie_file.write_text("".join(c.cookie_header() + "\n" for c in [client, *others]))
         base = f"http://127.0.0.1:{site.web_port}"
         for target in targets:
-            cookie = client.cookie_header() if target.member else ""
             wrk_run(base + target.path, duration=args.warmup, connections=args.connections,
-                    threads=args.wrk_threads, cookie=cookie)
+                    threads=args.wrk_threads, cookie_file=cookie_file if target.member else None)
         # Rounds interleave the pages, so that a burst of other work on the shared machine
         # lands on every page alike rather than on whichever page ran at the time.
         runs: dict[str, list[dict]] = {t.name: [] for t in targets}
         for round_number in range(1, args.rounds + 1):
             for target in targets:
-                cookie = client.cookie_header() if target.member else ""
                 print(f"round {round_number}/{args.rounds}: {target.name} ({target.path}) "
                       f"for {args.duration:g} s ...", flush=True)
                 runs[target.name].append(wrk_run(
                     base + target.path, duration=args.duration, connections=args.connections,
-                    threads=args.wrk_threads, cookie=cookie))
+                    threads=args.wrk_threads,
+                    cookie_file=cookie_file if target.member else None))
                 time.sleep(1)
         results = {t.name: {"path": t.path, "member": t.member, **runs_combine(runs[t.name])}
                    for t in targets}
@@ -432,7 +493,7 @@ def main() -> None:
                      "settings_module": args.settings_module, "warmup_s": args.warmup,
                      "connections": args.connections, "gunicorn_workers": args.workers,
                      "gunicorn_threads": args.threads, "wrk_threads": args.wrk_threads,
-                     "genome_snps": args.genome_snps},
+                     "genome_snps": args.genome_snps, "members": args.members},
         "machine": machine,
         "results": {name: {**r, "ratio_to_floor": round(r["rps"] / floor, 3)}
                     for name, r in results.items()},

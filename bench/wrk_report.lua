@@ -1,6 +1,10 @@
 -- wrk script for bench/load.py: counts every response outside 2xx (wrk's own "status
 -- errors" count only 4xx/5xx) and prints one machine-readable summary line at the end.
 -- Each wrk thread runs its own Lua state; setup() keeps the threads so done() can sum them.
+--
+-- Optional argument (after "--"): a file with one Cookie header value per line. Requests
+-- then take these in turn, so that the load comes from that many different members rather
+-- than from one session shared by every connection.
 
 local threads = {}
 
@@ -10,6 +14,26 @@ end
 
 function init(args)
   non2xx = 0
+  requests = {}
+  next_request = 0
+  if args[1] then
+    for cookie in io.lines(args[1]) do
+      if cookie ~= "" then
+        local headers = {}
+        for name, value in pairs(wrk.headers) do headers[name] = value end
+        headers["Cookie"] = cookie
+        table.insert(requests, wrk.format(nil, nil, headers))
+      end
+    end
+  end
+  if #requests == 0 then
+    table.insert(requests, wrk.format())
+  end
+end
+
+function request()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
 end
 
 function response(status, headers, body)
