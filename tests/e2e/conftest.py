@@ -103,6 +103,13 @@ class Tab:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def snapshot(self, name: str, locator=None) -> Path:
+        """A small picture of one element (or of the viewport), e.g. for the README."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        (locator or self.page).screenshot(path=str(path))
+        return path
+
     def axe_violations(self, impacts=("serious", "critical")) -> list[dict]:
         self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate("async () => await axe.run(document)")

@@ -117,6 +117,7 @@ def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(new_ta
     page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
     _wait_for_text(page, "Done", timeout_ms=60_000)
     tab.screenshot("upload-status")
+    tab.snapshot("readme-upload-status", page.locator("main"))
 
     tab.goto(LDN_PATH)
     cells = _genotype_cells(page)
@@ -126,6 +127,9 @@ def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(new_ta
     assert ADDED_BY_EDITOR["rsid"] not in cells
     assert cells[MISSING_FROM_FILE].lower() == "not on your chip"
     tab.screenshot("member-article")
+    report_heading = page.get_by_role("heading", name="Your genotype report")
+    report = page.locator("section", has=report_heading)
+    tab.snapshot("readme-member-article", report.locator(".table-scroll").first)
     tab.assert_clean()
 
 

@@ -64,4 +64,6 @@ def test_visitor_reads_the_ldn_article_without_members_text(new_tab):
     page.wait_for_function("(hash) => location.hash === hash", arg=target)
     assert page.locator(target).is_visible()
     tab.screenshot("visitor-article")
+    report_heading = page.get_by_role("heading", name="Your genotype report")
+    tab.snapshot("readme-visitor-article", page.locator("section", has=report_heading))
     tab.assert_clean()
