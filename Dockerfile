@@ -9,7 +9,8 @@ RUN pip install -r requirements.lock
 
 COPY . .
 # collectstatic needs settings to import; these throwaway values never reach a running container.
-RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=false \
+RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 DJANGO_SECRET_KEY=build-only \
+    GENOME_ENCRYPTION_KEYS=build-only DJANGO_DEBUG=false \
     python manage.py collectstatic --noinput \
  && useradd --create-home --uid 10001 genlife \
  && mkdir -p /app/.data /data/media && chown -R genlife /app/.data /data/media

@@ -371,8 +371,12 @@ LOGGING = {
 GENOME_UPLOAD_MAX_BYTES = env.int("GENOME_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 GENOME_MAX_UNPACKED_BYTES = env.int("GENOME_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
 # Fernet keys for stored genomes, comma-separated: the first encrypts, all decrypt (rotation).
-# Required outside local mode; local mode derives one from SECRET_KEY (genotypes/genome_store.py).
-GENOME_ENCRYPTION_KEYS = env.list("GENOME_ENCRYPTION_KEYS", default=[])
+# Required outside local mode (no default: the site refuses to start without it, like the
+# secret key); local mode derives one from SECRET_KEY (genotypes/genome_store.py).
+if LOCAL_MODE:
+    GENOME_ENCRYPTION_KEYS = env.list("GENOME_ENCRYPTION_KEYS", default=[])
+else:
+    GENOME_ENCRYPTION_KEYS = env.list("GENOME_ENCRYPTION_KEYS")
 # The sweeper re-queues uploads queued or parsing for longer than these.
 GENOME_STUCK_QUEUED_SECONDS = env.int("GENOME_STUCK_QUEUED_SECONDS", default=120)
 GENOME_STUCK_PARSING_SECONDS = env.int("GENOME_STUCK_PARSING_SECONDS", default=600)

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-production-like-secret-key-" + "x" * 40,
     "DJANGO_ALLOWED_HOSTS": "genlife.example",
     "DJANGO_DEBUG": "false",
+    "GENOME_ENCRYPTION_KEYS": "p4J7d0c9yXbXxXQmRk5z7e2mO3a1Qy8vNw6sL2tU0iE=",
 }
 
 PRINT_SETTINGS = (
@@ -67,11 +68,12 @@ def test_production_environment_gives_postgres_redis_and_no_debug(tmp_path):
     assert values["hsts"] >= 31536000
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+@pytest.mark.parametrize("secret", ["DJANGO_SECRET_KEY", "GENOME_ENCRYPTION_KEYS"])
+def test_production_refuses_to_start_without_its_secrets(tmp_path, secret):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != secret}
     result = _run(["-c", PRINT_SETTINGS], env, tmp_path)
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert secret in result.stderr
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
