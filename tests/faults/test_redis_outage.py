@@ -1,0 +1,67 @@
+"""Redis (broker and cache) stopped while a member uploads: the upload is kept, the member
+sees "queued", and the job runs once Redis is back, with nobody touching anything."""
+
+import time
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from genotypes.models import GenomeUpload, GenotypeResult
+from genotypes.samples import generate_genome
+from tests.factories import MemberFactory
+from tests.genotypes.factories import demo_catalogue
+from tests.utils import wait_until
+
+from .conftest import CSRF_TOKEN, member_session
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+CALLS = {"rs1799971": "AG", "rs4680": "GG"}
+
+
+def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(stack):
+    demo_catalogue()
+    member = MemberFactory()
+    web = stack.web()
+    # Beat sweeps every second and calls an upload queued for 3 s stuck.
+    worker = stack.worker(beat=True, GENOME_SWEEP_SECONDS="1", GENOME_STUCK_QUEUED_SECONDS="3")
+    http = member_session(member)
+    stack.redis.stop()
+
+    started = time.monotonic()
+    response = http.post(
+        web.base_url + reverse("genotypes:upload"),
+        data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
+        files={"file": ("genome.txt", generate_genome(n_snps=20_000, seed=5, include=CALLS),
+                        "text/plain")},
+        allow_redirects=False, timeout=60,
+    )
+    upload_seconds = time.monotonic() - started
+    assert response.status_code == 302, response.text[:2000] + stack.logs()
+    assert upload_seconds < 3, f"the upload took {upload_seconds:.1f} s with Redis down"
+
+    upload = GenomeUpload.objects.get(user=member)
+    assert upload.status == "queued"
+    assert upload.raw_file and default_storage.exists(upload.raw_file.name)
+    page = http.get(web.base_url + response.headers["Location"], timeout=30)
+    assert page.status_code == 200
+    assert "Your file is waiting to be read" in page.text
+    assert '<strong class="upload-status__label">Queued</strong>' in page.text
+    status = http.get(web.base_url + reverse("genotypes:upload_status_json", args=[upload.pk]),
+                      timeout=30).json()
+    assert status["status"] == "queued" and status["finished"] is False
+
+    time.sleep(4)  # longer than the stuck threshold: a sweep now would find it, if it could
+    assert GenomeUpload.objects.get(pk=upload.pk).status == "queued"
+    stack.redis.start()  # same port, empty: a restarted Redis without persistence
+
+    done = wait_until(
+        lambda: GenomeUpload.objects.filter(pk=upload.pk, status="done").first(),
+        timeout=90, raise_on_timeout=False)
+    assert done, "the upload never ran after Redis returned:\n" + stack.logs()
+    results = dict(GenotypeResult.objects.filter(user=member)
+                   .values_list("snp__rsid", "genotype"))
+    assert results["rs1799971"] == "AG" and results["rs4680"] == "GG"
+    assert done.attempts == 1
+    assert worker.process.poll() is None and web.process.poll() is None
