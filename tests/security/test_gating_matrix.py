@@ -1,0 +1,330 @@
+"""Gating leak matrix: no sentence of a members-only section reaches a reader who is not a
+member, on any channel, even when a member has just warmed every cache; members see them.
+
+Readers who must not see: a visitor, a registered non-member, and lapsed members (canceled;
+still "active" in our table but past the paid period; past due beyond the grace period;
+complimentary access that has ended). Channels: the article page, the same page served from
+the cache, conditional GETs (If-None-Match / If-Modified-Since), the meta description, Open
+Graph tags and JSON-LD in it, the RSS feed, the sitemap, search results and snippets, home,
+list, topic and author pages, and signed preview links at both levels.
+"""
+
+import datetime as dt
+import html
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services as article_services
+from articles.models import Article
+from articles.selectors import AccessLevel, article_preview_url
+from members.models import Membership
+from tests.articles.factories import ArticleFactory, SectionFactory, TopicFactory, ldn_catalogue
+from tests.factories import MemberFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Every gated sentence carries a word that appears nowhere else in the article.
+GENOTYPE_SENTENCES = [
+    "Carriers of the quixotrine allele answered the low dose twice as often in the trial.",
+    "Two copies of the zephyrlane variant slowed clearance by a third in the small cohort.",
+]
+LIFEHACK_SENTENCES = [
+    "Take the dose at bedtime with a glass of marmalox water to soften the vivid dreams.",
+    "Keep a six week diary of pain scores before asking about a higher vellichor dose.",
+]
+STANDARD_SENTENCES = [
+    "The unpublished brambleworth analysis found the effect only in women over fifty.",
+]
+GATED_SENTENCES = GENOTYPE_SENTENCES + LIFEHACK_SENTENCES + STANDARD_SENTENCES
+GATED_ONLY_WORDS = ["quixotrine", "zephyrlane", "marmalox", "vellichor", "brambleworth"]
+PUBLIC_SENTENCE = "Low dose naltrexone is a small dose of an old opioid blocker."
+
+
+@pytest.fixture
+def article(db):
+    snps = ldn_catalogue()
+    topic = TopicFactory(name="Pain", slug="pain")
+    article = ArticleFactory(
+        title="Low dose naltrexone and genes", slug="ldn-and-genes",
+        description="What low dose naltrexone is, and which genes change how it works.",
+    )
+    article.topics.add(topic)
+    SectionFactory(article=article, order=1, heading="What it is", body=PUBLIC_SENTENCE)
+    report = SectionFactory(
+        article=article, order=2, heading="Your genotype report", kind="genotype_report",
+        access="members", body=" ".join(GENOTYPE_SENTENCES), teaser="Members see their genotypes here.",
+    )
+    article_services.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
+    SectionFactory(article=article, order=3, heading="Lifehacks", kind="lifehacks", access="members",
+                   body="\n\n".join(f"- {sentence}" for sentence in LIFEHACK_SENTENCES))
+    SectionFactory(article=article, order=4, heading="What the new study adds", access="members",
+                   body="## Details\n\n" + " ".join(STANDARD_SENTENCES))
+    return article_services.article_render(article=article)
+
+
+def _membership(user, **fields) -> None:
+    Membership.objects.update_or_create(user=user, defaults=fields)
+
+
+def _visitor():
+    return None
+
+
+def _registered():
+    return UserFactory()
+
+
+def _canceled():
+    user = MemberFactory()
+    _membership(user, status=Membership.Status.CANCELED,
+                current_period_end=timezone.now() - dt.timedelta(days=1))
+    return user
+
+
+def _past_period_end():
+    """Cancelled at period end and the end has passed, but the final webhook never came."""
+    user = MemberFactory()
+    _membership(user, status=Membership.Status.ACTIVE, cancel_at_period_end=True,
+                current_period_end=timezone.now() - dt.timedelta(days=2))
+    return user
+
+
+def _past_due_beyond_grace():
+    user = MemberFactory()
+    _membership(user, status=Membership.Status.PAST_DUE,
+                past_due_since=timezone.now() - dt.timedelta(days=30))
+    return user
+
+
+def _complimentary_ended():
+    user = MemberFactory()
+    _membership(user, status=Membership.Status.COMPLIMENTARY,
+                complimentary_until=timezone.now() - dt.timedelta(hours=1))
+    return user
+
+
+NON_MEMBERS = {
+    "visitor": _visitor,
+    "registered non-member": _registered,
+    "lapsed: canceled": _canceled,
+    "lapsed: past period end": _past_period_end,
+    "lapsed: past due beyond grace": _past_due_beyond_grace,
+    "lapsed: complimentary ended": _complimentary_ended,
+}
+
+
+def _active():
+    return MemberFactory()
+
+
+def _trialing():
+    user = MemberFactory()
+    _membership(user, status=Membership.Status.TRIALING,
+                current_period_end=timezone.now() + dt.timedelta(days=7))
+    return user
+
+
+def _complimentary():
+    user = MemberFactory()
+    _membership(user, status=Membership.Status.COMPLIMENTARY, complimentary_until=None)
+    return user
+
+
+MEMBERS = {"active": _active, "trialing": _trialing, "complimentary": _complimentary,
+           "staff": StaffFactory}
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _warm_caches_as_a_member(article) -> dict:
+    """A member reads first, so a leak through any shared cache would show up afterwards."""
+    member = _client_for(MemberFactory())
+    first = member.get(article.get_absolute_url())
+    member.get(article.get_absolute_url())
+    assert all(sentence in first.content.decode() for sentence in GATED_SENTENCES)
+    member.get(article_preview_url(article=article, access=AccessLevel.MEMBERS))
+    for path in (reverse("articles:feed"), reverse("articles:sitemap"), reverse("articles:home")):
+        member.get(path)
+    return {"etag": first["ETag"], "last_modified": first["Last-Modified"]}
+
+
+def _head_tags(page: str) -> str:
+    head = page.split("</head>", 1)[0]
+    return "\n".join(re.findall(r"<meta[^>]+>", head))
+
+
+def _json_ld(page: str) -> str:
+    return re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+
+
+def _channels(client: Client, article, member_validators: dict) -> dict[str, str]:
+    url = article.get_absolute_url()
+    first = client.get(url)
+    assert first.status_code == 200
+    page = first.content.decode()
+    channels = {
+        "page": page,
+        "page again (cached)": client.get(url).content.decode(),
+        "meta description and Open Graph": _head_tags(page),
+        "JSON-LD": _json_ld(page),
+        "feed": client.get(reverse("articles:feed")).content.decode(),
+        "sitemap": client.get(reverse("articles:sitemap")).content.decode(),
+        "home": client.get(reverse("articles:home")).content.decode(),
+        "list": client.get(reverse("articles:list")).content.decode(),
+        "topic": client.get(reverse("articles:topic", kwargs={"slug": "pain"})).content.decode(),
+        "author": client.get(article.author.get_absolute_url()).content.decode(),
+        "visitor preview": client.get(article_preview_url(article=article, access=AccessLevel.PUBLIC)).content.decode(),
+        "members preview": client.get(article_preview_url(article=article, access=AccessLevel.MEMBERS)).content.decode(),
+    }
+    for query in ["naltrexone", "naltrexone dose", "vivid dreams diary", *GATED_ONLY_WORDS]:
+        channels[f"search {query!r}"] = client.get(reverse("articles:search"), {"q": query}).content.decode()
+    conditional = {
+        "304 with the member's ETag": {"HTTP_IF_NONE_MATCH": member_validators["etag"]},
+        "304 with the member's Last-Modified": {"HTTP_IF_MODIFIED_SINCE": member_validators["last_modified"]},
+        "304 with both of the member's validators": {
+            "HTTP_IF_NONE_MATCH": member_validators["etag"],
+            "HTTP_IF_MODIFIED_SINCE": member_validators["last_modified"]},
+        "304 with the reader's own ETag": {"HTTP_IF_NONE_MATCH": first["ETag"]},
+    }
+    for name, headers in conditional.items():
+        response = client.get(url, **headers)
+        assert response.status_code in (200, 304), name
+        channels[name] = response.content.decode()
+    return channels
+
+
+def _visible_text(raw: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+
+
+def _assert_no_gated_sentence(channels: dict[str, str], reader: str) -> None:
+    for name, raw in channels.items():
+        text = _visible_text(raw)
+        for sentence in GATED_SENTENCES:
+            assert sentence not in raw and sentence not in text, f"{reader}: {name} leaks {sentence!r}"
+
+
+@pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
+def test_non_member_never_receives_gated_text_on_any_channel(article, make_reader):
+    validators = _warm_caches_as_a_member(article)
+    reader = make_reader()
+    channels = _channels(_client_for(reader), article, validators)
+    _assert_no_gated_sentence(channels, reader="visitor" if reader is None else reader.email)
+    # Words found only in gated text appear nowhere the reader can read (search pages echo
+    # the query itself, so there the test is that the article is not a hit).
+    for name, raw in channels.items():
+        for word in GATED_ONLY_WORDS:
+            if name.startswith("search"):
+                assert f"search {word!r}" != name or article.get_absolute_url() not in raw, name
+            else:
+                assert word not in raw.lower(), f"{name} contains {word!r}"
+    # The public parts are there, so the assertions above looked at real pages.
+    assert PUBLIC_SENTENCE in channels["page"] and "Your genotype report" in channels["page"]
+    assert article.get_absolute_url() in channels["search 'naltrexone'"]
+    assert article.get_absolute_url() in channels["feed"] and article.get_absolute_url() in channels["sitemap"]
+
+
+@pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
+def test_json_ld_and_open_graph_declare_the_gated_parts_without_their_text(article, make_reader):
+    page = _client_for(make_reader()).get(article.get_absolute_url()).content.decode()
+    data = json.loads(_json_ld(page))
+    assert data["isAccessibleForFree"] is False
+    assert {part["cssSelector"] for part in data["hasPart"]} == {
+        "#section-your-genotype-report", "#section-lifehacks", "#section-what-the-new-study-adds"}
+    assert "articleBody" not in data
+    head = _head_tags(page)
+    assert 'property="og:description" content="What low dose naltrexone is' in head
+    assert 'name="description" content="What low dose naltrexone is' in head
+
+
+@pytest.mark.parametrize("make_reader", MEMBERS.values(), ids=MEMBERS.keys())
+def test_member_reads_every_gated_sentence_on_the_page_and_in_the_members_preview(article, make_reader):
+    client = _client_for(make_reader())
+    for url in (article.get_absolute_url(), article.get_absolute_url(),
+                article_preview_url(article=article, access=AccessLevel.MEMBERS)):
+        text = _visible_text(client.get(url).content.decode())
+        for sentence in GATED_SENTENCES:
+            assert sentence in text, (url, sentence)
+
+
+def test_member_who_lapses_is_not_served_their_old_page_on_revalidation(article):
+    member = MemberFactory()
+    client = _client_for(member)
+    first = client.get(article.get_absolute_url())
+    assert GATED_SENTENCES[0] in first.content.decode()
+    Membership.objects.filter(user=member).update(status=Membership.Status.CANCELED)
+    again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"],
+                       HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200, "a 304 would let the browser show its cached member copy"
+    _assert_no_gated_sentence({"revalidated page": again.content.decode()}, reader=member.email)
+
+
+def test_visitor_revalidating_a_members_cached_copy_gets_a_full_public_page(article):
+    validators = _warm_caches_as_a_member(article)
+    response = Client().get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=validators["etag"],
+                            HTTP_IF_MODIFIED_SINCE=validators["last_modified"])
+    assert response.status_code == 200
+    assert PUBLIC_SENTENCE in response.content.decode()
+    _assert_no_gated_sentence({"page": response.content.decode()}, reader="visitor")
+
+
+def test_responses_that_vary_by_reader_say_so_to_shared_caches(article):
+    anonymous = Client().get(article.get_absolute_url())
+    assert "Cookie" in anonymous["Vary"]
+    member = _client_for(MemberFactory()).get(article.get_absolute_url())
+    assert "Cookie" in member["Vary"] and "private" in member["Cache-Control"]
+    preview = _client_for(MemberFactory()).get(article_preview_url(article=article, access=AccessLevel.MEMBERS))
+    assert preview["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("make_reader", [*NON_MEMBERS.values(), *MEMBERS.values()],
+                         ids=[*(f"non-member {k}" for k in NON_MEMBERS), *(f"member {k}" for k in MEMBERS)])
+def test_visitor_level_preview_link_never_shows_members_text_whoever_opens_it(article, make_reader):
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT, published_at=None)
+    response = _client_for(make_reader()).get(article_preview_url(article=article, access=AccessLevel.PUBLIC))
+    assert response.status_code == 200
+    assert PUBLIC_SENTENCE in response.content.decode()
+    _assert_no_gated_sentence({"visitor preview": response.content.decode()}, reader="reader")
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+@pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
+def test_members_level_preview_link_given_to_a_non_member_shows_the_visitor_version(article, make_reader):
+    """Decision: the link is not a key. A members-level preview opened by someone who is not
+    a member (or staff) is the visitor preview, with a note saying why; nothing gated."""
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT, published_at=None)
+    response = _client_for(make_reader()).get(article_preview_url(article=article, access=AccessLevel.MEMBERS))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert PUBLIC_SENTENCE in page and "Members see their genotypes here." in page
+    assert "log in as a member or staff to see members" in page
+    _assert_no_gated_sentence({"members preview": page}, reader="non-member")
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_tampered_preview_link_cannot_raise_its_own_access_level(article):
+    from django.core import signing
+
+    from articles.selectors import PREVIEW_SALT
+
+    def token_of(access):
+        return article_preview_url(article=article, access=access).rstrip("/").rsplit("/", 1)[1]
+
+    visitor_token, members_token = token_of(AccessLevel.PUBLIC), token_of(AccessLevel.MEMBERS)
+    members_payload = members_token.split(":", 1)[0]
+    visitor_stamp_and_signature = visitor_token.split(":", 1)[1]
+    forged = signing.dumps({"a": article.pk, "l": "members"}, salt=PREVIEW_SALT + "x", compress=True)
+    spliced = f"{members_payload}:{visitor_stamp_and_signature}"
+    for token in (forged, spliced, visitor_token[:-1] + ("B" if visitor_token.endswith("A") else "A")):
+        response = _client_for(_registered()).get(reverse("articles:preview", kwargs={"token": token}))
+        assert response.status_code == 404
