@@ -146,3 +146,48 @@ def member_session(user) -> requests.Session:
 def pytest_sessionfinish(session, exitstatus):
     if _CREATED_MEDIA:
         shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def billing(settings, fake_stripe, transactional_db):
+    """The session's fake Stripe (reset) with the app pointed at it, and the two plans."""
+    from members.models import Plan
+    from tests.fakes.fixtures import API_KEY
+
+    settings.STRIPE_API_BASE = fake_stripe.base_url
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    for order, (slug, interval, amount) in enumerate(
+            [("monthly", "month", 600), ("annual", "year", 6000)], start=1):
+        Plan.objects.update_or_create(slug=slug, defaults={
+            "name": slug.title(), "interval": interval, "amount": amount, "currency": "eur",
+            "trial_days": 0, "is_active": True, "order": order, "stripe_price_id": ""})
+    return fake_stripe
+
+
+def checkout_paid(fake, user, *, plan: str = "monthly") -> str:
+    """Start a checkout as `user` (in process) and press Pay on the fake; the subscription id."""
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    response = client.post(reverse("members:join_checkout"), {"plan": plan})
+    assert response.status_code == 302, response
+    session_id = response.url.rsplit("/", 1)[1]
+    fake.control.pay_checkout(session_id)
+    return fake.control.state()["checkout_sessions"][session_id]["subscription"]
+
+
+def welcome_emails(mail_dir: Path) -> list[str]:
+    """The recipients of every welcome email the worker sent (the file email backend)."""
+    import email
+    from email import policy
+
+    recipients = []
+    for path in mail_dir.glob("*.log"):
+        for chunk in path.read_bytes().split(b"-" * 79 + b"\n"):
+            if chunk.strip():
+                message = email.message_from_bytes(chunk, policy=policy.default)
+                if str(message["Subject"]).startswith("Welcome to"):
+                    recipients.append(str(message["To"]))
+    return recipients

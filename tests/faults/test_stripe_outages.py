@@ -1,0 +1,59 @@
+"""Stripe-side faults.
+
+The fake Stripe server down during checkout is covered in tests/members/test_checkout.py:
+`test_stripe_unreachable_shows_a_clear_message_and_writes_nothing` (nothing listening: the
+member is sent back to the join page with "Nothing was charged", no customer or checkout is
+written) and `test_stripe_failing_after_the_customer_exists_leaves_no_half_checkout` (the API
+answers 500s). Here: webhooks that arrive while the Celery worker is down.
+"""
+
+import signal
+
+import pytest
+
+from members.models import Membership, StripeEvent
+from tests.factories import UserFactory
+from tests.utils import wait_until
+
+from .conftest import checkout_paid, welcome_emails
+
+pytestmark = [pytest.mark.worker]
+
+WEBHOOK_PATH = "/stripe/webhook/"
+
+
+def test_webhooks_while_the_worker_is_down_are_stored_then_processed_when_it_returns(
+        stack, billing):
+    fake = billing
+    web = stack.web()
+    worker = stack.worker()
+    worker.stop(signal.SIGKILL)  # the worker dies; web and Redis carry on
+    fake.control.webhooks(url=web.base_url + WEBHOOK_PATH, mode="normal")
+
+    users = [UserFactory() for _ in range(5)]
+    subscriptions = [checkout_paid(fake, user) for user in users]
+    assert fake.control.wait_for_webhooks(30)
+
+    # Every event was acknowledged with a 2xx on its first attempt, and stored, unprocessed.
+    events = fake.control.events()
+    assert events and all(e["attempts"] and e["attempts"][0] in range(200, 300) for e in events)
+    assert all(len(e["attempts"]) == 1 for e in events)
+    stored = StripeEvent.objects.all()
+    assert stored.count() >= 3 * len(users)
+    assert set(stored.values_list("status", flat=True)) == {StripeEvent.Status.RECEIVED}
+    assert not Membership.objects.filter(status=Membership.Status.ACTIVE).exists()
+
+    worker.start()
+    done = wait_until(
+        lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
+        timeout=60, raise_on_timeout=False)
+    assert done, "events were left unprocessed:\n" + stack.logs()
+    for user, sub_id in zip(users, subscriptions, strict=True):
+        membership = Membership.objects.get(user=user)
+        assert membership.status == Membership.Status.ACTIVE
+        assert membership.stripe_subscription_id == sub_id
+    ids = list(StripeEvent.objects.values_list("event_id", flat=True))
+    assert len(ids) == len(set(ids))
+    wait_until(lambda: len(welcome_emails(stack.mail_dir)) >= len(users), timeout=30,
+               message="welcome emails missing:\n" + stack.logs())
+    assert sorted(welcome_emails(stack.mail_dir)) == sorted(u.email for u in users)
