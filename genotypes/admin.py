@@ -5,9 +5,11 @@ uploads show only their status, format and counts.
 """
 
 from django.contrib import admin
+from django.http import Http404
 
 from . import services
 from .models import GeneticDataAuditLog, GenomeUpload, Snp, SnpInterpretation
+from .selectors import GENETIC_DATA_PERMISSION
 
 
 class SnpInterpretationInline(admin.TabularInline):
@@ -32,6 +34,12 @@ class SnpAdmin(admin.ModelAdmin):
 
 @admin.register(GenomeUpload)
 class GenomeUploadAdmin(admin.ModelAdmin):
+    """Members' uploads, for support staff who hold the explicit genetic-data permission.
+
+    Model permissions alone are not enough: to anyone else the list is forbidden and a page
+    that names an upload is a 404, as on the site itself.
+    """
+
     list_display = ["pk", "user", "status", "format", "build", "snp_count", "created"]
     list_filter = ["status", "format", "build"]
     fields = ["user", "status", "progress", "failure_code", "failure_reason", "format", "build",
@@ -44,6 +52,19 @@ class GenomeUploadAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_module_permission(self, request):
+        return (request.user.has_perm(GENETIC_DATA_PERMISSION)
+                and super().has_module_permission(request))
+
+    def has_view_permission(self, request, obj=None):
+        return (request.user.has_perm(GENETIC_DATA_PERMISSION)
+                and super().has_view_permission(request, obj))
+
+    def get_object(self, request, object_id, from_field=None):
+        if not request.user.has_perm(GENETIC_DATA_PERMISSION):
+            raise Http404("No such upload.")
+        return super().get_object(request, object_id, from_field)
 
 
 @admin.register(GeneticDataAuditLog)

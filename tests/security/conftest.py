@@ -31,3 +31,14 @@ def eager_tasks():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def stripe_settings(settings, fake_stripe):
+    """Point the app at the fake Stripe server; returns the fake."""
+    from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
+
+    settings.STRIPE_API_BASE = fake_stripe.base_url
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return fake_stripe

@@ -1,0 +1,208 @@
+"""Access control: every URL that names someone's genetic data or billing answers only its owner.
+
+Another member, staff without the explicit genetic-data permission (even with the admin's
+model permissions), and anyone guessing get the same 404 as for an id that does not exist,
+so the answer tells nobody that the upload exists. URLs that take no id (export, delete,
+billing portal) act on the signed-in user alone, whatever the request carries.
+"""
+
+import io
+import re
+import uuid
+import zipfile
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from genotypes import services
+from genotypes.models import GenomeUpload, GenotypeResult
+from members import stripe_gateway
+from members.models import Membership
+from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
+from tests.genotypes.factories import demo_catalogue, upload_for
+
+pytestmark = pytest.mark.django_db
+
+# Every non-admin URL that takes a parameter, and why it is safe. A new one fails the first
+# test below until it is reviewed here and given an owner-only test.
+REVIEWED_PARAMETER_URLS = {
+    "genotypes:upload_status": "an upload id: owner-only, tested below",
+    "genotypes:upload_status_json": "an upload id: owner-only, tested below",
+    "genotypes:snp_detail": "a catalogue rsid; shows only the reader's own genotype (tested below)",
+    "articles:detail": "a public slug; gating is the matrix's",
+    "articles:overview_image": "a public slug; drafts' images only to staff",
+    "articles:preview": "a signed token; the matrix tests tampering",
+    "articles:topic": "a public slug",
+    "articles:author": "a public slug",
+    "articles:author_photo": "a public slug",
+    "account_confirm_email": "allauth's signed key",
+    "account_reset_password_from_key": "allauth's one-time key",
+}
+
+UPLOAD_URLS = ["genotypes:upload_status", "genotypes:upload_status_json"]
+GENOME_UPLOAD_ADMIN_URLS = ["admin:genotypes_genomeupload_change", "admin:genotypes_genomeupload_history",
+                            "admin:genotypes_genomeupload_delete"]
+
+
+def _parameter_urls() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace, route):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace, route + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                full = route + str(pattern.pattern)
+                if ("<" in full or "(?P" in full) and namespace != "admin" and pattern.name:
+                    names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, None, "")
+    return names
+
+
+def test_every_url_that_takes_an_id_has_been_reviewed():
+    assert _parameter_urls() == set(REVIEWED_PARAMETER_URLS)
+
+
+def _staff_with_upload_model_permissions():
+    """Staff who may view and delete uploads in the admin, but lack the genetic-data permission."""
+    staff = StaffFactory()
+    staff.user_permissions.add(*Permission.objects.filter(
+        codename__in=["view_genomeupload", "delete_genomeupload", "view_geneticdataauditlog"]))
+    return staff
+
+
+INTRUDERS = {
+    "another member": MemberFactory,
+    "staff": StaffFactory,
+    "staff with upload model permissions": _staff_with_upload_model_permissions,
+}
+
+
+@pytest.mark.parametrize("make_intruder", INTRUDERS.values(), ids=INTRUDERS.keys())
+@pytest.mark.parametrize("name", UPLOAD_URLS)
+def test_someone_elses_upload_is_a_404_like_one_that_does_not_exist(client, name, make_intruder):
+    upload = upload_for(MemberFactory())
+    client.force_login(make_intruder())
+    theirs = client.get(reverse(name, args=[upload.pk]))
+    missing = client.get(reverse(name, args=[uuid.uuid4()]))
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.content.decode().replace(str(upload.pk), "") == missing.content.decode().replace(
+        missing.wsgi_request.path.split("/")[3], "")
+    assert upload.original_name not in theirs.content.decode()
+
+
+@pytest.mark.parametrize("name", UPLOAD_URLS)
+def test_visitor_asking_for_an_upload_is_sent_to_log_in_and_learns_nothing(client, name):
+    upload = upload_for(MemberFactory())
+    response = client.get(reverse(name, args=[upload.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", UPLOAD_URLS)
+def test_the_owner_still_reads_their_own_upload(client, name):
+    owner = MemberFactory()
+    upload = upload_for(owner)
+    client.force_login(owner)
+    assert client.get(reverse(name, args=[upload.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("name", GENOME_UPLOAD_ADMIN_URLS)
+def test_admin_pages_naming_an_upload_are_404_for_staff_without_the_genetic_data_permission(client, name):
+    upload = upload_for(MemberFactory())
+    client.force_login(_staff_with_upload_model_permissions())
+    assert client.get(reverse(name, args=[upload.pk])).status_code == 404
+    assert client.post(reverse("admin:genotypes_genomeupload_delete", args=[upload.pk]),
+                       {"post": "yes"}).status_code == 404
+    assert GenomeUpload.objects.filter(pk=upload.pk).exists()
+
+
+def test_admin_upload_list_is_forbidden_and_hidden_for_staff_without_the_genetic_data_permission(client):
+    upload = upload_for(MemberFactory())
+    client.force_login(_staff_with_upload_model_permissions())
+    listing = client.get(reverse("admin:genotypes_genomeupload_changelist"))
+    assert listing.status_code == 403
+    index = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:genotypes_genomeupload_changelist") not in index
+    assert str(upload.pk) not in listing.content.decode()
+
+
+def test_support_staff_with_the_permission_and_a_second_factor_see_an_upload_in_the_admin(client):
+    upload = upload_for(MemberFactory())
+    staff = _staff_with_upload_model_permissions()
+    staff.user_permissions.add(Permission.objects.get(codename="view_genetic_data"))
+    sign_in_with_two_factor(client, staff)
+    assert client.get(reverse("admin:genotypes_genomeupload_change", args=[upload.pk])).status_code == 200
+
+
+def test_genotype_results_have_no_admin_page_at_all(client):
+    sign_in_with_two_factor(client, StaffFactory(is_superuser=True))
+    assert client.get("/admin/genotypes/genotyperesult/").status_code == 404
+
+
+def _processed(member, include):
+    upload = upload_for(member, include=include)
+    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    return upload
+
+
+def test_snp_page_shows_the_readers_genotype_never_anothers(client):
+    demo_catalogue()
+    owner, other = MemberFactory(), MemberFactory()
+    _processed(owner, include={"rs4680": "AA"})
+    _processed(other, include={"rs4680": "GG"})
+    client.force_login(other)
+    html = client.get(reverse("genotypes:snp_detail", args=["rs4680"])).content.decode()
+    assert html.count("(yours)") == 1
+    assert re.search(r"GG: \d+% \(yours\)", html)
+    assert not re.search(r"AA: \d+% \(yours\)", html)
+
+
+def _reauthenticate(client):
+    response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_export_carries_only_the_signed_in_members_data_whatever_the_request_names(client):
+    demo_catalogue()
+    owner, other = MemberFactory(), MemberFactory()
+    theirs = _processed(owner, include={"rs4680": "AA"})
+    _processed(other, include={"rs4680": "GG"})
+    client.force_login(other)
+    _reauthenticate(client)
+    response = client.post(f"{reverse('genotypes:export')}?user={owner.pk}&upload={theirs.pk}",
+                           {"user": owner.pk, "user_id": owner.pk, "upload_id": str(theirs.pk)})
+    assert response.status_code == 200
+    results = zipfile.ZipFile(io.BytesIO(response.content)).read("genlife-results.csv").decode()
+    assert "rs4680,COMT,22,GG" in results and ",AA," not in results
+
+
+def test_delete_removes_only_the_signed_in_members_data_whatever_the_request_names(client):
+    demo_catalogue()
+    owner, other = MemberFactory(), MemberFactory()
+    theirs = _processed(owner, include={"rs4680": "AA"})
+    _processed(other, include={"rs4680": "GG"})
+    client.force_login(other)
+    _reauthenticate(client)
+    client.post(f"{reverse('genotypes:delete')}?user={owner.pk}", {"user": owner.pk, "upload_id": str(theirs.pk)})
+    assert not GenomeUpload.objects.filter(user=other).exists()
+    assert GenomeUpload.objects.filter(pk=theirs.pk).exists()
+    assert GenotypeResult.objects.filter(user=owner).exists()
+
+
+def test_billing_portal_and_invoices_open_only_for_the_signed_in_members_own_customer(client, stripe_settings):
+    owner, other = MemberFactory(), MemberFactory()
+    ids = {}
+    for user in (owner, other):
+        ids[user.pk] = stripe_gateway.customer_create(
+            email=user.email, name=user.name, user_id=user.pk, idempotency_key=f"sec-{user.pk}")
+        Membership.objects.filter(user=user).update(stripe_customer_id=ids[user.pk])
+    client.force_login(other)
+    for url in (f"{reverse('members:billing_portal')}?customer={ids[owner.pk]}",
+                f"{reverse('members:fix_card')}?customer={ids[owner.pk]}"):
+        method = client.post if "billing" in url else client.get
+        response = method(url, {"customer": ids[owner.pk]} if method == client.post else None)
+        assert response.status_code == 302 and "/portal/bps_" in response.url
+    sessions = stripe_settings.control.state()["portal_sessions"].values()
+    assert [session["customer"] for session in sessions] == [ids[other.pk]] * 2
