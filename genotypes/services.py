@@ -420,6 +420,15 @@ def csv_safe(value) -> str:
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
+def _csv_safe_column(name: str) -> pl.Expr:
+    """`csv_safe` for a whole text column at once (a genome has hundreds of thousands of rows)."""
+    column = pl.col(name).cast(pl.String)
+    return (pl.when(column.str.contains(r"^[=+\-@\t\r]"))
+            .then(pl.concat_str([pl.lit("'"), column]))
+            .otherwise(column)
+            .alias(name))
+
+
 @sensitive_variables()
 def genotype_results_csv(*, user) -> str:
     """The member's results as CSV: one row per catalogue SNP."""
@@ -458,7 +467,10 @@ def genome_data_export(*, user) -> bytes:
             with upload.genome_file.open("rb") as handle:
                 frame = genome_from_blob(handle.read()).sort("chromosome", "position")
             text = io.BytesIO()
-            frame.with_columns(pl.col("chromosome").cast(pl.String),
+            # Ids are whatever the uploaded file held (parsers keep unknown ones such as
+            # i3000001), so a crafted file could carry a formula; genotypes and chromosomes
+            # are from the parsers' fixed alphabets.
+            frame.with_columns(_csv_safe_column("rsid"), pl.col("chromosome").cast(pl.String),
                                pl.col("genotype").cast(pl.String)).write_csv(
                 text, separator="\t", include_header=True)
             header = (f"# Your genome as genlife stored it: {upload.format}, build "
