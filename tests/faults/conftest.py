@@ -157,6 +157,8 @@ def billing(settings, fake_stripe, transactional_db):
     settings.STRIPE_API_BASE = fake_stripe.base_url
     settings.STRIPE_SECRET_KEY = API_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    # Fifty members check out from one test client (one IP) within the minute.
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "checkout": "100/m/ip"}
     for order, (slug, interval, amount) in enumerate(
             [("monthly", "month", 600), ("annual", "year", 6000)], start=1):
         Plan.objects.update_or_create(slug=slug, defaults={
