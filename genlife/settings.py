@@ -247,6 +247,8 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
     "checkout": "10/m/user,30/m/ip",
+    # Genome uploads (genotypes.views.upload): each can be 100 MB to store and parse.
+    "genome_upload": "10/h/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "genlife"

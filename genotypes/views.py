@@ -7,6 +7,7 @@ URL that names an upload answers 404 to anyone but its owner (see ``selectors``)
 from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +32,10 @@ from members.selectors import is_member
 Action = GeneticDataAuditLog.Action
 # Multipart framing around the file: boundaries, headers, the consent and CSRF fields.
 MULTIPART_OVERHEAD = 64 * 1024
+# Uploads per member are limited like allauth's actions: ACCOUNT_RATE_LIMITS["genome_upload"].
+UPLOAD_RATE_LIMIT_ACTION = "genome_upload"
+TOO_MANY_UPLOADS = ("You have uploaded several files in a short time. Please wait a while before "
+                    "trying again; if a file keeps failing, the message on its status page says why.")
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -107,6 +112,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not is_member(request.user):
         return _members_only(request)
     if request.method == "POST":
+        # Over the limit: refused before a byte of the body is read (a dry run counts nothing;
+        # the attempt is counted in _upload_checked, once the CSRF token has been checked).
+        if not ratelimit.consume(request, action=UPLOAD_RATE_LIMIT_ACTION, user=request.user,
+                                 dry_run=True):
+            return _upload_refused(request, TOO_MANY_UPLOADS, status=429)
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.GENOME_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
             return _upload_refused(request, _too_large_message(), status=413)
@@ -136,6 +146,8 @@ def _upload_context(form, error: str = "") -> dict:
 def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None) -> HttpResponse:
     if request.method != "POST":
         return render(request, "genotypes/upload.html", _upload_context(GenomeUploadForm()))
+    if not ratelimit.consume(request, action=UPLOAD_RATE_LIMIT_ACTION, user=request.user):
+        return _upload_refused(request, TOO_MANY_UPLOADS, status=429)
     form = GenomeUploadForm(request.POST, request.FILES)
     if handler is not None and handler.exceeded:
         return _upload_refused(request, _too_large_message(), status=413)
