@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_LOGIN = ("editor@genlife.test", "e2e-editor-password-7421")
+# The editor is a superuser, so the admin asks for a TOTP code too (genlife/admin_site.py).
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 WEBHOOK_SECRET = "whsec_e2e_browser_journeys"
 
 
@@ -130,8 +132,10 @@ class Site:
         self.manage(
             "shell", "-c",
             "from members.services import user_ensure_verified; "
-            f"user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
-            "is_staff=True, name='Erin Editor')",
+            "from allauth.mfa.totp.internal.auth import TOTP; "
+            f"editor = user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
+            "is_staff=True, name='Erin Editor'); "
+            f"TOTP.activate(editor, '{ADMIN_TOTP_SECRET}')",
         )
         self._spawn(
             "stripe",

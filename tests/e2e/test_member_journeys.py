@@ -9,8 +9,10 @@ import re
 import time
 import zipfile
 
+from allauth.mfa.totp.internal import auth as totp
+
 from genotypes.samples import SampleFormat, generate_rows, render_text
-from tests.e2e.site import ADMIN_LOGIN
+from tests.e2e.site import ADMIN_LOGIN, ADMIN_TOTP_SECRET
 
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 PASSWORD = "a-long-e2e-member-passphrase-93"
@@ -138,11 +140,15 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
     rsid = ADDED_BY_EDITOR["rsid"]
     editor = new_tab()
     page = editor.page
-    editor.goto("/admin/login/")
-    page.locator("#id_username").fill(ADMIN_LOGIN[0])
+    editor.goto("/admin/login/")  # hands over to allauth's login, then its TOTP step
+    page.locator("#id_login").fill(ADMIN_LOGIN[0])
     page.locator("#id_password").fill(ADMIN_LOGIN[1])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("load")
+    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.wait_for_url(re.compile(r"/2fa/authenticate/"))
+    page.locator("#id_code").fill(totp.format_hotp_value(
+        totp.hotp_value(ADMIN_TOTP_SECRET, next(totp.yield_hotp_counters_from_time()))))
+    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.wait_for_url(re.compile(r"/admin/$"))
 
     editor.goto("/admin/genotypes/snp/add/")
     for field, value in ADDED_BY_EDITOR.items():
