@@ -132,3 +132,26 @@ def test_signing_out_of_the_admin_needs_no_second_factor(client):
     response = client.post(reverse("admin:logout"))
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_no_admin_page_shows_an_authenticators_secret(client):
+    """A TOTP secret in a page would let whoever reads it produce the owner's codes."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    member = MemberFactory()
+    secret = totp.generate_totp_secret()
+    totp.TOTP.activate(member, secret)
+    RecoveryCodes.activate(member)
+    seed = Authenticator.objects.get(user=member, type="recovery_codes").data["seed"]
+    sign_in_with_two_factor(client, StaffFactory(is_superuser=True))
+    pages = [reverse("admin:mfa_authenticator_changelist")]
+    for authenticator in Authenticator.objects.filter(user=member):
+        pages += [reverse("admin:mfa_authenticator_change", args=[authenticator.pk]),
+                  reverse("admin:mfa_authenticator_history", args=[authenticator.pk])]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert secret not in html and seed not in html, url
+    assert member.email in client.get(pages[0]).content.decode()
