@@ -19,7 +19,9 @@ def _clean_cache():
 @pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.GENOME_ENCRYPTION_KEYS = settings.GENOME_ENCRYPTION_KEYS or [Fernet.generate_key().decode()]
+    settings.GENOME_ENCRYPTION_KEYS = settings.GENOME_ENCRYPTION_KEYS or [
+        Fernet.generate_key().decode()
+    ]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 

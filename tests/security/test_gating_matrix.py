@@ -50,20 +50,37 @@ def article(db):
     snps = ldn_catalogue()
     topic = TopicFactory(name="Pain", slug="pain")
     article = ArticleFactory(
-        title="Low dose naltrexone and genes", slug="ldn-and-genes",
+        title="Low dose naltrexone and genes",
+        slug="ldn-and-genes",
         description="What low dose naltrexone is, and which genes change how it works.",
     )
     article.topics.add(topic)
     SectionFactory(article=article, order=1, heading="What it is", body=PUBLIC_SENTENCE)
     report = SectionFactory(
-        article=article, order=2, heading="Your genotype report", kind="genotype_report",
-        access="members", body=" ".join(GENOTYPE_SENTENCES), teaser="Members see their genotypes here.",
+        article=article,
+        order=2,
+        heading="Your genotype report",
+        kind="genotype_report",
+        access="members",
+        body=" ".join(GENOTYPE_SENTENCES),
+        teaser="Members see their genotypes here.",
     )
     article_services.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
-    SectionFactory(article=article, order=3, heading="Lifehacks", kind="lifehacks", access="members",
-                   body="\n\n".join(f"- {sentence}" for sentence in LIFEHACK_SENTENCES))
-    SectionFactory(article=article, order=4, heading="What the new study adds", access="members",
-                   body="## Details\n\n" + " ".join(STANDARD_SENTENCES))
+    SectionFactory(
+        article=article,
+        order=3,
+        heading="Lifehacks",
+        kind="lifehacks",
+        access="members",
+        body="\n\n".join(f"- {sentence}" for sentence in LIFEHACK_SENTENCES),
+    )
+    SectionFactory(
+        article=article,
+        order=4,
+        heading="What the new study adds",
+        access="members",
+        body="## Details\n\n" + " ".join(STANDARD_SENTENCES),
+    )
     return article_services.article_render(article=article)
 
 
@@ -81,30 +98,43 @@ def _registered():
 
 def _canceled():
     user = MemberFactory()
-    _membership(user, status=Membership.Status.CANCELED,
-                current_period_end=timezone.now() - dt.timedelta(days=1))
+    _membership(
+        user,
+        status=Membership.Status.CANCELED,
+        current_period_end=timezone.now() - dt.timedelta(days=1),
+    )
     return user
 
 
 def _past_period_end():
     """Cancelled at period end and the end has passed, but the final webhook never came."""
     user = MemberFactory()
-    _membership(user, status=Membership.Status.ACTIVE, cancel_at_period_end=True,
-                current_period_end=timezone.now() - dt.timedelta(days=2))
+    _membership(
+        user,
+        status=Membership.Status.ACTIVE,
+        cancel_at_period_end=True,
+        current_period_end=timezone.now() - dt.timedelta(days=2),
+    )
     return user
 
 
 def _past_due_beyond_grace():
     user = MemberFactory()
-    _membership(user, status=Membership.Status.PAST_DUE,
-                past_due_since=timezone.now() - dt.timedelta(days=30))
+    _membership(
+        user,
+        status=Membership.Status.PAST_DUE,
+        past_due_since=timezone.now() - dt.timedelta(days=30),
+    )
     return user
 
 
 def _complimentary_ended():
     user = MemberFactory()
-    _membership(user, status=Membership.Status.COMPLIMENTARY,
-                complimentary_until=timezone.now() - dt.timedelta(hours=1))
+    _membership(
+        user,
+        status=Membership.Status.COMPLIMENTARY,
+        complimentary_until=timezone.now() - dt.timedelta(hours=1),
+    )
     return user
 
 
@@ -124,8 +154,11 @@ def _active():
 
 def _trialing():
     user = MemberFactory()
-    _membership(user, status=Membership.Status.TRIALING,
-                current_period_end=timezone.now() + dt.timedelta(days=7))
+    _membership(
+        user,
+        status=Membership.Status.TRIALING,
+        current_period_end=timezone.now() + dt.timedelta(days=7),
+    )
     return user
 
 
@@ -135,8 +168,12 @@ def _complimentary():
     return user
 
 
-MEMBERS = {"active": _active, "trialing": _trialing, "complimentary": _complimentary,
-           "staff": StaffFactory}
+MEMBERS = {
+    "active": _active,
+    "trialing": _trialing,
+    "complimentary": _complimentary,
+    "staff": StaffFactory,
+}
 
 
 def _client_for(user) -> Client:
@@ -183,17 +220,26 @@ def _channels(client: Client, article, member_validators: dict) -> dict[str, str
         "list": client.get(reverse("articles:list")).content.decode(),
         "topic": client.get(reverse("articles:topic", kwargs={"slug": "pain"})).content.decode(),
         "author": client.get(article.author.get_absolute_url()).content.decode(),
-        "visitor preview": client.get(article_preview_url(article=article, access=AccessLevel.PUBLIC)).content.decode(),
-        "members preview": client.get(article_preview_url(article=article, access=AccessLevel.MEMBERS)).content.decode(),
+        "visitor preview": client.get(
+            article_preview_url(article=article, access=AccessLevel.PUBLIC)
+        ).content.decode(),
+        "members preview": client.get(
+            article_preview_url(article=article, access=AccessLevel.MEMBERS)
+        ).content.decode(),
     }
     for query in ["naltrexone", "naltrexone dose", "vivid dreams diary", *GATED_ONLY_WORDS]:
-        channels[f"search {query!r}"] = client.get(reverse("articles:search"), {"q": query}).content.decode()
+        channels[f"search {query!r}"] = client.get(
+            reverse("articles:search"), {"q": query}
+        ).content.decode()
     conditional = {
         "304 with the member's ETag": {"HTTP_IF_NONE_MATCH": member_validators["etag"]},
-        "304 with the member's Last-Modified": {"HTTP_IF_MODIFIED_SINCE": member_validators["last_modified"]},
+        "304 with the member's Last-Modified": {
+            "HTTP_IF_MODIFIED_SINCE": member_validators["last_modified"]
+        },
         "304 with both of the member's validators": {
             "HTTP_IF_NONE_MATCH": member_validators["etag"],
-            "HTTP_IF_MODIFIED_SINCE": member_validators["last_modified"]},
+            "HTTP_IF_MODIFIED_SINCE": member_validators["last_modified"],
+        },
         "304 with the reader's own ETag": {"HTTP_IF_NONE_MATCH": first["ETag"]},
     }
     for name, headers in conditional.items():
@@ -211,7 +257,9 @@ def _assert_no_gated_sentence(channels: dict[str, str], reader: str) -> None:
     for name, raw in channels.items():
         text = _visible_text(raw)
         for sentence in GATED_SENTENCES:
-            assert sentence not in raw and sentence not in text, f"{reader}: {name} leaks {sentence!r}"
+            assert sentence not in raw and sentence not in text, (
+                f"{reader}: {name} leaks {sentence!r}"
+            )
 
 
 @pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
@@ -231,7 +279,10 @@ def test_non_member_never_receives_gated_text_on_any_channel(article, make_reade
     # The public parts are there, so the assertions above looked at real pages.
     assert PUBLIC_SENTENCE in channels["page"] and "Your genotype report" in channels["page"]
     assert article.get_absolute_url() in channels["search 'naltrexone'"]
-    assert article.get_absolute_url() in channels["feed"] and article.get_absolute_url() in channels["sitemap"]
+    assert (
+        article.get_absolute_url() in channels["feed"]
+        and article.get_absolute_url() in channels["sitemap"]
+    )
 
 
 @pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
@@ -240,7 +291,10 @@ def test_json_ld_and_open_graph_declare_the_gated_parts_without_their_text(artic
     data = json.loads(_json_ld(page))
     assert data["isAccessibleForFree"] is False
     assert {part["cssSelector"] for part in data["hasPart"]} == {
-        "#section-your-genotype-report", "#section-lifehacks", "#section-what-the-new-study-adds"}
+        "#section-your-genotype-report",
+        "#section-lifehacks",
+        "#section-what-the-new-study-adds",
+    }
     assert "articleBody" not in data
     head = _head_tags(page)
     assert 'property="og:description" content="What low dose naltrexone is' in head
@@ -248,10 +302,15 @@ def test_json_ld_and_open_graph_declare_the_gated_parts_without_their_text(artic
 
 
 @pytest.mark.parametrize("make_reader", MEMBERS.values(), ids=MEMBERS.keys())
-def test_member_reads_every_gated_sentence_on_the_page_and_in_the_members_preview(article, make_reader):
+def test_member_reads_every_gated_sentence_on_the_page_and_in_the_members_preview(
+    article, make_reader
+):
     client = _client_for(make_reader())
-    for url in (article.get_absolute_url(), article.get_absolute_url(),
-                article_preview_url(article=article, access=AccessLevel.MEMBERS)):
+    for url in (
+        article.get_absolute_url(),
+        article.get_absolute_url(),
+        article_preview_url(article=article, access=AccessLevel.MEMBERS),
+    ):
         text = _visible_text(client.get(url).content.decode())
         for sentence in GATED_SENTENCES:
             assert sentence in text, (url, sentence)
@@ -263,16 +322,22 @@ def test_member_who_lapses_is_not_served_their_old_page_on_revalidation(article)
     first = client.get(article.get_absolute_url())
     assert GATED_SENTENCES[0] in first.content.decode()
     Membership.objects.filter(user=member).update(status=Membership.Status.CANCELED)
-    again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"],
-                       HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    again = client.get(
+        article.get_absolute_url(),
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_IF_MODIFIED_SINCE=first["Last-Modified"],
+    )
     assert again.status_code == 200, "a 304 would let the browser show its cached member copy"
     _assert_no_gated_sentence({"revalidated page": again.content.decode()}, reader=member.email)
 
 
 def test_visitor_revalidating_a_members_cached_copy_gets_a_full_public_page(article):
     validators = _warm_caches_as_a_member(article)
-    response = Client().get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=validators["etag"],
-                            HTTP_IF_MODIFIED_SINCE=validators["last_modified"])
+    response = Client().get(
+        article.get_absolute_url(),
+        HTTP_IF_NONE_MATCH=validators["etag"],
+        HTTP_IF_MODIFIED_SINCE=validators["last_modified"],
+    )
     assert response.status_code == 200
     assert PUBLIC_SENTENCE in response.content.decode()
     _assert_no_gated_sentence({"page": response.content.decode()}, reader="visitor")
@@ -283,15 +348,22 @@ def test_responses_that_vary_by_reader_say_so_to_shared_caches(article):
     assert "Cookie" in anonymous["Vary"]
     member = _client_for(MemberFactory()).get(article.get_absolute_url())
     assert "Cookie" in member["Vary"] and "private" in member["Cache-Control"]
-    preview = _client_for(MemberFactory()).get(article_preview_url(article=article, access=AccessLevel.MEMBERS))
+    preview = _client_for(MemberFactory()).get(
+        article_preview_url(article=article, access=AccessLevel.MEMBERS)
+    )
     assert preview["Cache-Control"] == "private, no-store"
 
 
-@pytest.mark.parametrize("make_reader", [*NON_MEMBERS.values(), *MEMBERS.values()],
-                         ids=[*(f"non-member {k}" for k in NON_MEMBERS), *(f"member {k}" for k in MEMBERS)])
+@pytest.mark.parametrize(
+    "make_reader",
+    [*NON_MEMBERS.values(), *MEMBERS.values()],
+    ids=[*(f"non-member {k}" for k in NON_MEMBERS), *(f"member {k}" for k in MEMBERS)],
+)
 def test_visitor_level_preview_link_never_shows_members_text_whoever_opens_it(article, make_reader):
     Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT, published_at=None)
-    response = _client_for(make_reader()).get(article_preview_url(article=article, access=AccessLevel.PUBLIC))
+    response = _client_for(make_reader()).get(
+        article_preview_url(article=article, access=AccessLevel.PUBLIC)
+    )
     assert response.status_code == 200
     assert PUBLIC_SENTENCE in response.content.decode()
     _assert_no_gated_sentence({"visitor preview": response.content.decode()}, reader="reader")
@@ -299,11 +371,15 @@ def test_visitor_level_preview_link_never_shows_members_text_whoever_opens_it(ar
 
 
 @pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
-def test_members_level_preview_link_given_to_a_non_member_shows_the_visitor_version(article, make_reader):
+def test_members_level_preview_link_given_to_a_non_member_shows_the_visitor_version(
+    article, make_reader
+):
     """Decision: the link is not a key. A members-level preview opened by someone who is not
     a member (or staff) is the visitor preview, with a note saying why; nothing gated."""
     Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT, published_at=None)
-    response = _client_for(make_reader()).get(article_preview_url(article=article, access=AccessLevel.MEMBERS))
+    response = _client_for(make_reader()).get(
+        article_preview_url(article=article, access=AccessLevel.MEMBERS)
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert PUBLIC_SENTENCE in page and "Members see their genotypes here." in page
@@ -323,8 +399,16 @@ def test_a_tampered_preview_link_cannot_raise_its_own_access_level(article):
     visitor_token, members_token = token_of(AccessLevel.PUBLIC), token_of(AccessLevel.MEMBERS)
     members_payload = members_token.split(":", 1)[0]
     visitor_stamp_and_signature = visitor_token.split(":", 1)[1]
-    forged = signing.dumps({"a": article.pk, "l": "members"}, salt=PREVIEW_SALT + "x", compress=True)
+    forged = signing.dumps(
+        {"a": article.pk, "l": "members"}, salt=PREVIEW_SALT + "x", compress=True
+    )
     spliced = f"{members_payload}:{visitor_stamp_and_signature}"
-    for token in (forged, spliced, visitor_token[:-1] + ("B" if visitor_token.endswith("A") else "A")):
-        response = _client_for(_registered()).get(reverse("articles:preview", kwargs={"token": token}))
+    for token in (
+        forged,
+        spliced,
+        visitor_token[:-1] + ("B" if visitor_token.endswith("A") else "A"),
+    ):
+        response = _client_for(_registered()).get(
+            reverse("articles:preview", kwargs={"token": token})
+        )
         assert response.status_code == 404

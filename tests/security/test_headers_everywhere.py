@@ -24,8 +24,12 @@ def _assert_headers(response, where: str) -> None:
     csp = response.get("Content-Security-Policy", "")
     assert csp, f"{where}: no Content-Security-Policy"
     directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
-    assert "'unsafe-inline'" not in directives.get("script-src", directives.get("default-src", [])), where
-    framing_denied = response.get("X-Frame-Options") == "DENY" or directives.get("frame-ancestors") == ["'none'"]
+    assert "'unsafe-inline'" not in directives.get(
+        "script-src", directives.get("default-src", [])
+    ), where
+    framing_denied = response.get("X-Frame-Options") == "DENY" or directives.get(
+        "frame-ancestors"
+    ) == ["'none'"]
     assert framing_denied or "sandbox" in directives, f"{where}: may be framed"
 
 
@@ -59,7 +63,9 @@ def test_every_kind_of_response_keeps_the_security_headers(client):
     for where, path in visitor_paths.items():
         _assert_headers(client.get(path, secure=True), where)
     etag = client.get(article.get_absolute_url(), secure=True)["ETag"]
-    _assert_headers(client.get(article.get_absolute_url(), secure=True, HTTP_IF_NONE_MATCH=etag), "304")
+    _assert_headers(
+        client.get(article.get_absolute_url(), secure=True, HTTP_IF_NONE_MATCH=etag), "304"
+    )
 
     client.force_login(member)
     member_paths = {
@@ -74,8 +80,12 @@ def test_every_kind_of_response_keeps_the_security_headers(client):
     }
     for where, path in member_paths.items():
         _assert_headers(client.get(path, secure=True), where)
-    too_big = client.post(reverse("genotypes:upload"), {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
-                          CONTENT_LENGTH=str(1024 ** 3), secure=True)
+    too_big = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
+        CONTENT_LENGTH=str(1024**3),
+        secure=True,
+    )
     assert too_big.status_code == 413
     _assert_headers(too_big, "413")
 
@@ -91,13 +101,22 @@ def test_every_kind_of_response_keeps_the_security_headers(client):
 
 
 def test_rate_limited_responses_keep_the_security_headers(client, settings):
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "1/m/ip", "genome_upload": "0/h/user"}
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "login": "1/m/ip",
+        "genome_upload": "0/h/user",
+    }
     client.post(reverse("account_login"), {"login": "a@example.com", "password": "x"}, secure=True)
-    limited = client.post(reverse("account_login"), {"login": "a@example.com", "password": "x"}, secure=True)
+    limited = client.post(
+        reverse("account_login"), {"login": "a@example.com", "password": "x"}, secure=True
+    )
     assert limited.status_code == 429
     _assert_headers(limited, "allauth 429")
     client.force_login(MemberFactory())
-    upload = client.post(reverse("genotypes:upload"), {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
-                         secure=True)
+    upload = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
+        secure=True,
+    )
     assert upload.status_code == 429
     _assert_headers(upload, "upload 429")

@@ -33,10 +33,16 @@ def limit(settings, action: str, per: str) -> int:
 
 def test_login_is_refused_with_429_after_the_configured_attempts_per_ip(client, settings):
     allowed = limit(settings, "login", "ip")
-    codes = [client.post(reverse("account_login"), {"login": f"nobody{n}@example.com", "password": "wrong"}).status_code
-             for n in range(allowed)]
+    codes = [
+        client.post(
+            reverse("account_login"), {"login": f"nobody{n}@example.com", "password": "wrong"}
+        ).status_code
+        for n in range(allowed)
+    ]
     assert 429 not in codes
-    refused = client.post(reverse("account_login"), {"login": "someone@example.com", "password": "wrong"})
+    refused = client.post(
+        reverse("account_login"), {"login": "someone@example.com", "password": "wrong"}
+    )
     assert refused.status_code == 429
 
 
@@ -45,31 +51,52 @@ def test_failed_logins_for_one_address_are_refused_even_with_the_right_password(
     allowed = limit(settings, "login_failed", "key")
     for _ in range(allowed):
         client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
-    response = client.post(reverse("account_login"), {"login": user.email, "password": "correct-horse-battery-staple"})
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "correct-horse-battery-staple"}
+    )
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
 def test_signup_is_refused_with_429_after_the_configured_attempts_per_ip(client, settings):
     allowed = limit(settings, "signup", "ip")
-    codes = [client.post(reverse("account_signup"), {
-        "email": f"new{n}@example.com", "password1": "a-long-passphrase-1", "password2": "does-not-match"}).status_code
-        for n in range(allowed)]
+    codes = [
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": f"new{n}@example.com",
+                "password1": "a-long-passphrase-1",
+                "password2": "does-not-match",
+            },
+        ).status_code
+        for n in range(allowed)
+    ]
     assert 429 not in codes
-    refused = client.post(reverse("account_signup"), {
-        "email": "late@example.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"})
+    refused = client.post(
+        reverse("account_signup"),
+        {
+            "email": "late@example.com",
+            "password1": "a-long-passphrase-1",
+            "password2": "a-long-passphrase-1",
+        },
+    )
     assert refused.status_code == 429
     from members.models import User
 
     assert not User.objects.filter(email="late@example.com").exists()
 
 
-def test_password_reset_is_refused_with_429_after_the_configured_requests_per_address(client, settings):
+def test_password_reset_is_refused_with_429_after_the_configured_requests_per_address(
+    client, settings
+):
     from django.core import mail
 
     user = UserFactory()
     allowed = limit(settings, "reset_password", "key")
-    codes = [client.post(reverse("account_reset_password"), {"email": user.email}).status_code for _ in range(allowed)]
+    codes = [
+        client.post(reverse("account_reset_password"), {"email": user.email}).status_code
+        for _ in range(allowed)
+    ]
     assert 429 not in codes
     sent = len(mail.outbox)
     assert client.post(reverse("account_reset_password"), {"email": user.email}).status_code == 429
@@ -78,16 +105,28 @@ def test_password_reset_is_refused_with_429_after_the_configured_requests_per_ad
 
 def test_password_reset_is_refused_with_429_after_the_configured_requests_per_ip(client, settings):
     allowed = limit(settings, "reset_password", "ip")
-    codes = [client.post(reverse("account_reset_password"), {"email": f"who{n}@example.com"}).status_code
-             for n in range(allowed)]
+    codes = [
+        client.post(reverse("account_reset_password"), {"email": f"who{n}@example.com"}).status_code
+        for n in range(allowed)
+    ]
     assert 429 not in codes
-    assert client.post(reverse("account_reset_password"), {"email": "another@example.com"}).status_code == 429
+    assert (
+        client.post(reverse("account_reset_password"), {"email": "another@example.com"}).status_code
+        == 429
+    )
 
 
 def _upload(client, **headers):
-    return client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", generate_genome("23andme", n_snps=100, seed=5)),
-        "consent": "on"}, headers=headers)
+    return client.post(
+        reverse("genotypes:upload"),
+        {
+            "file": SimpleUploadedFile(
+                "genome.txt", generate_genome("23andme", n_snps=100, seed=5)
+            ),
+            "consent": "on",
+        },
+        headers=headers,
+    )
 
 
 def test_upload_is_refused_with_429_after_the_configured_uploads_per_member(client, settings):
@@ -110,8 +149,11 @@ def test_upload_limit_is_per_member_and_refuses_before_reading_the_body(client, 
     client.force_login(first)
     assert _upload(client).status_code == 302
     # A body that would fail the size check is never looked at: the limit answers first.
-    huge = client.post(reverse("genotypes:upload"), {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
-                       CONTENT_LENGTH=str(1024 ** 3))
+    huge = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
+        CONTENT_LENGTH=str(1024**3),
+    )
     assert huge.status_code == 429
     client.force_login(second)
     assert _upload(client).status_code == 302
@@ -132,13 +174,26 @@ def test_a_failed_csrf_check_does_not_spend_a_members_uploads(settings):
 
 
 def test_checkout_creation_is_refused_with_429_after_the_configured_attempts_per_member(
-        client, settings, stripe_settings):
-    Plan.objects.update_or_create(slug="monthly", defaults={
-        "name": "Monthly", "interval": "month", "amount": 600, "currency": "eur", "is_active": True,
-        "order": 1, "stripe_price_id": ""})
+    client, settings, stripe_settings
+):
+    Plan.objects.update_or_create(
+        slug="monthly",
+        defaults={
+            "name": "Monthly",
+            "interval": "month",
+            "amount": 600,
+            "currency": "eur",
+            "is_active": True,
+            "order": 1,
+            "stripe_price_id": "",
+        },
+    )
     client.force_login(UserFactory())
     allowed = limit(settings, "checkout", "user")
-    codes = [client.post(reverse("members:join_checkout"), {"plan": "monthly"}).status_code for _ in range(allowed)]
+    codes = [
+        client.post(reverse("members:join_checkout"), {"plan": "monthly"}).status_code
+        for _ in range(allowed)
+    ]
     assert codes == [302] * allowed
     refused = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
     assert refused.status_code == 429
