@@ -251,6 +251,8 @@ ACCOUNT_RATE_LIMITS = {
     "genome_upload": "10/h/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Encrypts TOTP secrets and recovery-code seeds in the database (allauth stores them in clear).
+MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "genlife"
 USERSESSIONS_TRACK_ACTIVITY = True
 
