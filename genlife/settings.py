@@ -138,7 +138,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but Redis being away is a cache miss, not a 500 (see the module).
+            "BACKEND": "genlife.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "genlife",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

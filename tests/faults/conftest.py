@@ -119,6 +119,8 @@ class Stack:
 def stack(transactional_db, static_root, tmp_path):
     """A private Redis and the processes a test starts on it; all stopped afterwards (before
     the test database is flushed, since this fixture depends on `transactional_db`)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("the fault tests need the redis-server program for a private Redis")
     running = Stack(tmp_path, static_root)
     try:
         yield running

@@ -19,7 +19,7 @@ from genotypes.samples import generate_genome
 from tests.utils import wait_until
 
 from .conftest import CSRF_TOKEN
-from .processes import ROOT, PostgresCluster
+from .processes import PG_BIN, ROOT, PostgresCluster
 
 pytestmark = [pytest.mark.worker]
 
@@ -50,6 +50,8 @@ class Hit:
 
 @pytest.fixture
 def cluster():
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"no PostgreSQL 15 server programs in {PG_BIN}")
     running = PostgresCluster()
     try:
         running.start()

@@ -65,3 +65,20 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
     assert results["rs1799971"] == "AG" and results["rs4680"] == "GG"
     assert done.attempts == 1
     assert worker.process.poll() is None and web.process.poll() is None
+
+
+def test_the_cache_treats_an_unreachable_redis_as_empty_and_stops_trying_for_a_while(
+        monkeypatch):
+    from genlife import cache as resilient
+
+    monkeypatch.setattr(resilient, "_down_until", 0.0)
+    cache = resilient.ResilientRedisCache("redis://127.0.0.1:9/0",
+                                          {"OPTIONS": {"socket_connect_timeout": 1}})
+    started = time.monotonic()
+    assert cache.get("page", "fallback") == "fallback"
+    assert resilient._down_until > time.monotonic()  # the next calls do not even try
+    assert cache.add("allauth-lock", True) is True  # rate-limit locks are granted
+    cache.set("page", "html")
+    assert cache.get_many(["page"]) == {} and cache.has_key("page") is False
+    assert cache.delete("page") is False
+    assert time.monotonic() - started < 2

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from genlife.celery import app as celery_app
 from genotypes.genome_store import genome_from_blob
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome, generate_rows
@@ -136,5 +137,18 @@ def test_whole_worker_killed_mid_parse_is_requeued_by_the_sweeper(stack, tmp_pat
     assert stuck.status == "parsing" and stuck.attempts == 1
 
     worker.start()  # the service comes back; nobody touches the upload
-    _assert_completed_once_and_correct(upload.pk, member, catalogue, stack)
+    done = _assert_completed_once_and_correct(upload.pk, member, catalogue, stack)
     assert "Re-queued 1 stuck genome uploads" in worker.log()
+
+    # An hour later Redis hands the killed worker's unacknowledged message out again: it
+    # must change nothing. Send the same message (same task id) now.
+    with celery_app.connection_for_write(stack.redis.url(0)) as connection:
+        celery_app.send_task("genotypes.tasks.genome_upload_process", args=[str(upload.pk)],
+                             task_id=stuck.task_id, connection=connection)
+    wait_until(lambda: f"genome_upload_process[{stuck.task_id}] succeeded" in worker.log(),
+               timeout=60, message="the late redelivery never ran:\n" + stack.logs())
+    again = GenomeUpload.objects.get(pk=upload.pk)
+    assert (again.status, again.attempts, again.genome_file.name, again.finished_at) == (
+        "done", done.attempts, done.genome_file.name, done.finished_at)
+    assert GeneticDataAuditLog.objects.filter(
+        upload_id=upload.pk, action=GeneticDataAuditLog.Action.PROCESSED).count() == 1

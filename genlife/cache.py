@@ -1,0 +1,77 @@
+"""The site's Redis cache, which treats an unreachable Redis as an empty cache, not an error.
+
+The cache holds nothing that must survive: rendered article pages, allauth's rate-limit
+counters and short-lived nudge markers. When Redis restarts or fails over, Django's own
+``RedisCache`` raises on every call, and every page that touches the cache (login, signup,
+checkout, a genome upload, all of them rate limited) answers 500. Here reads miss, writes are
+dropped and ``add`` reports success: allauth takes its rate-limit lock with ``add``, so while
+Redis is away requests go through without being counted (rate limits fail open) rather than
+fail. After a failure the backend stops trying for a few seconds, so an outage costs one
+refused connection per process every few seconds, not one per cache call; it logs a warning
+each time it gives up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 5.0
+# Shared by every thread's backend instance in the process (Django makes one per thread).
+_down_until = 0.0
+
+
+def _call(operation, fallback, *args, **kwargs):
+    global _down_until
+    if time.monotonic() < _down_until:
+        return fallback
+    try:
+        return operation(*args, **kwargs)
+    except UNAVAILABLE:
+        logger.warning("Redis cache unreachable; serving without it for %.0f s",
+                       RETRY_AFTER_SECONDS, exc_info=True)
+        _down_until = time.monotonic() + RETRY_AFTER_SECONDS
+        return fallback
+
+
+class ResilientRedisCache(RedisCache):
+    """``django.core.cache.backends.redis.RedisCache`` that survives Redis being away."""
+
+    def get(self, key, default=None, version=None):
+        return _call(super().get, default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return _call(super().get_many, {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return _call(super().has_key, False, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # Success, so that a lock taken with add() (allauth's rate limits) is not refused.
+        return _call(super().add, True, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        _call(super().set, None, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return _call(super().set_many, [], data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return _call(super().touch, False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return _call(super().delete, False, key, version)
+
+    def delete_many(self, keys, version=None):
+        _call(super().delete_many, None, keys, version)
+
+    def clear(self):
+        _call(super().clear, None)
