@@ -428,7 +428,7 @@ def main() -> None:
                              "(bench/profile_pages.py)")
     parser.add_argument("--settings-module", default="genlife.settings",
                         help="for what-if experiments: a module that imports genlife.settings "
-                             "and changes one thing (put its folder on PYTHONPATH)")
+                             "and changes one thing (bench/whatif/ is on the path)")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the site's working folder (logs) and print its path")
     args = parser.parse_args()
@@ -443,7 +443,10 @@ def main() -> None:
     site = Site(workdir, database_name=database, redis_dbs=(redis_db, redis_db),
                 web_workers=args.workers, web_threads=args.threads, access_log=False,
                 extra_env={"GENLIFE_BENCH_FLOOR": "1",
-                           "DJANGO_SETTINGS_MODULE": args.settings_module})
+                           "DJANGO_SETTINGS_MODULE": args.settings_module,
+                           # where the what-if settings modules live
+                           "PYTHONPATH": os.pathsep.join(filter(None, [
+                               str(ROOT / "bench" / "whatif"), os.environ.get("PYTHONPATH")]))})
     results: dict[str, dict] = {}
     try:
         print(f"starting the site in {workdir} ...", flush=True)
