@@ -126,10 +126,10 @@ def test_whole_worker_killed_mid_parse_is_requeued_by_the_sweeper(stack, tmp_pat
     member = MemberFactory()
     hold_file = tmp_path / "held-pid"
     stack.web()
-    # Beat runs inside the worker, sweeping every second; a parse is "stuck" after 5 s.
+    # Beat runs inside the worker, sweeping every second; a parse is "stuck" after 8 s.
     worker = stack.worker(app="tests.faults.held_worker_app", beat=True,
                           GENLIFE_FAULTS_HOLD_FILE=str(hold_file), GENOME_SWEEP_SECONDS="1",
-                          GENOME_STUCK_PARSING_SECONDS="5")
+                          GENOME_STUCK_PARSING_SECONDS="8")
     upload = _upload(stack, member)
     _held_pid(hold_file, stack)
     worker.stop(signal.SIGKILL)  # parent, pool processes and beat, all at once
