@@ -136,6 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Sessions read from Redis and written through to the database: one query less per
+    # signed-in request, and nothing lost when the cache is flushed.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CACHES = {
         "default": {
             # Django's RedisCache, but Redis being away is a cache miss, not a 500 (see the module).
@@ -255,7 +258,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Encrypts TOTP secrets and recovery-code seeds in the database (allauth stores them in clear).
 MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "genlife"
-USERSESSIONS_TRACK_ACTIVITY = True
+# The list of signed-in devices is recorded at each login. Tracking "last active" on every
+# request would cost a database write per page view (bench/README.md measured it halving the
+# member article's throughput), so it is off.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Stripe (members app; members/stripe_gateway.py is the only module that reads these) ----
 # Without a real key, local mode uses the fake server (python -m tests.fakes.stripe_server),
