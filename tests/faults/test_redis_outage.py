@@ -4,6 +4,7 @@ sees "queued", and the job runs once Redis is back, with nobody touching anythin
 import time
 
 import pytest
+import requests
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
@@ -20,6 +21,25 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 CALLS = {"rs1799971": "AG", "rs4680": "GG"}
 
 
+def _post_upload(web, http, seed: int):
+    started = time.monotonic()
+    response = http.post(
+        web.base_url + reverse("genotypes:upload"),
+        data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
+        files={"file": ("genome.txt", generate_genome(n_snps=20_000, seed=seed, include=CALLS),
+                        "text/plain")},
+        allow_redirects=False, timeout=60,
+    )
+    return response, time.monotonic() - started
+
+
+def _done(upload_id, stack) -> GenomeUpload:
+    done = wait_until(lambda: GenomeUpload.objects.filter(pk=upload_id, status="done").first(),
+                      timeout=90, raise_on_timeout=False)
+    assert done, f"upload {upload_id} never ran:\n" + stack.logs()
+    return done
+
+
 def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(stack):
     demo_catalogue()
     member = MemberFactory()
@@ -27,21 +47,16 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
     # Beat sweeps every second and calls an upload queued for 3 s stuck.
     worker = stack.worker(beat=True, GENOME_SWEEP_SECONDS="1", GENOME_STUCK_QUEUED_SECONDS="3")
     http = member_session(member)
+    before, _ = _post_upload(web, http, 4)  # the web process now holds a broker connection
+    assert before.status_code == 302
+    _done(GenomeUpload.objects.get(user=member).pk, stack)
     stack.redis.stop()
 
-    started = time.monotonic()
-    response = http.post(
-        web.base_url + reverse("genotypes:upload"),
-        data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
-        files={"file": ("genome.txt", generate_genome(n_snps=20_000, seed=5, include=CALLS),
-                        "text/plain")},
-        allow_redirects=False, timeout=60,
-    )
-    upload_seconds = time.monotonic() - started
+    response, upload_seconds = _post_upload(web, http, 5)
     assert response.status_code == 302, response.text[:2000] + stack.logs()
     assert upload_seconds < 3, f"the upload took {upload_seconds:.1f} s with Redis down"
 
-    upload = GenomeUpload.objects.get(user=member)
+    upload = GenomeUpload.objects.filter(user=member).latest("created")
     assert upload.status == "queued"
     assert upload.raw_file and default_storage.exists(upload.raw_file.name)
     page = http.get(web.base_url + response.headers["Location"], timeout=30)
@@ -51,19 +66,26 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
     status = http.get(web.base_url + reverse("genotypes:upload_status_json", args=[upload.pk]),
                       timeout=30).json()
     assert status["status"] == "queued" and status["finished"] is False
+    health = requests.get(web.base_url + "/healthz", timeout=30)
+    assert (health.status_code, health.json()["broker"]) == (503, "unavailable")
+    assert f"upload {upload.pk} stays queued for the sweeper" in web.log()
 
     time.sleep(4)  # longer than the stuck threshold: a sweep now would find it, if it could
     assert GenomeUpload.objects.get(pk=upload.pk).status == "queued"
     stack.redis.start()  # same port, empty: a restarted Redis without persistence
 
-    done = wait_until(
-        lambda: GenomeUpload.objects.filter(pk=upload.pk, status="done").first(),
-        timeout=90, raise_on_timeout=False)
-    assert done, "the upload never ran after Redis returned:\n" + stack.logs()
+    done = _done(upload.pk, stack)
     results = dict(GenotypeResult.objects.filter(user=member)
                    .values_list("snp__rsid", "genotype"))
     assert results["rs1799971"] == "AG" and results["rs4680"] == "GG"
-    assert done.attempts == 1
+    assert done.attempts == 1 and done.is_current
+
+    # The web process sends the next upload's job itself again, with no help from the sweeper.
+    after, _ = _post_upload(web, http, 6)
+    assert after.status_code == 302
+    latest = GenomeUpload.objects.filter(user=member).latest("created")
+    _done(latest.pk, stack)
+    assert f"upload {latest.pk} stays queued" not in web.log()
     assert worker.process.poll() is None and web.process.poll() is None
 
 
