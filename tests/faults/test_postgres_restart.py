@@ -5,6 +5,7 @@ The database is a private cluster this test creates, migrates and restarts; the 
 shared PostgreSQL is never touched.
 """
 
+import socket
 import subprocess
 import sys
 import threading
@@ -159,3 +160,46 @@ def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(sta
     assert (web.process.pid, web.worker_pids()) == web_pids
     assert worker.process.pid == worker_pid and worker.process.poll() is None
     assert _upload_and_wait(web, cookie, 2, stack)["status"] == "done"
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a database host that hangs (a network
+    partition, a frozen server), where only a connect timeout stops the wait."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+def test_a_database_that_never_answers_gives_the_503_after_the_connect_timeout(stack):
+    silent = SilentServer()
+    try:
+        web = stack.web(DATABASE_URL=f"postgres://postgres@127.0.0.1:{silent.port}/genlife",
+                        DJANGO_DB_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT))
+        for _ in range(2):
+            started = time.monotonic()
+            response = requests.get(web.base_url + "/", timeout=30)
+            seconds = time.monotonic() - started
+            assert response.status_code == 503 and "Back in a moment" in response.text
+            assert CONNECT_TIMEOUT - 0.5 < seconds < CONNECT_TIMEOUT + 2, seconds
+        assert silent.accepted, "the site never tried the database"
+    finally:
+        silent.close()
