@@ -4,13 +4,17 @@ The fake Stripe server down during checkout is covered in tests/members/test_che
 `test_stripe_unreachable_shows_a_clear_message_and_writes_nothing` (nothing listening: the
 member is sent back to the join page with "Nothing was charged", no customer or checkout is
 written) and `test_stripe_failing_after_the_customer_exists_leaves_no_half_checkout` (the API
-answers 500s). Here: webhooks that arrive while the Celery worker is down.
+answers 500s). Here: webhooks that arrive while the Celery worker is down, and while Redis
+(the broker) is down.
 """
 
+import datetime as dt
 import signal
 
 import pytest
+from django.utils import timezone
 
+from genlife.celery import app as celery_app
 from members.models import Membership, StripeEvent
 from tests.factories import UserFactory
 from tests.utils import wait_until
@@ -57,3 +61,39 @@ def test_webhooks_while_the_worker_is_down_are_stored_then_processed_when_it_ret
     wait_until(lambda: len(welcome_emails(stack.mail_dir)) >= len(users), timeout=30,
                message="welcome emails missing:\n" + stack.logs())
     assert sorted(welcome_emails(stack.mail_dir)) == sorted(u.email for u in users)
+
+
+def test_webhooks_while_redis_is_down_are_acknowledged_kept_and_reconciled_later(
+        stack, billing):
+    fake = billing
+    web = stack.web()
+    worker = stack.worker()
+    fake.control.webhooks(url=web.base_url + WEBHOOK_PATH, mode="normal")
+    stack.redis.stop()
+
+    users = [UserFactory() for _ in range(3)]
+    for user in users:
+        checkout_paid(fake, user)
+    assert fake.control.wait_for_webhooks(30)
+    # Acknowledged on the first attempt, quickly, though no task could be queued.
+    events = fake.control.events()
+    assert all(e["attempts"] and e["attempts"][0] in range(200, 300) for e in events)
+    assert all(len(e["attempts"]) == 1 for e in events)
+    stored = StripeEvent.objects.all()
+    assert stored.count() >= 3 * len(users)
+    assert set(stored.values_list("status", flat=True)) == {StripeEvent.Status.RECEIVED}
+    assert "the sweeper will retry" in web.log()
+
+    stack.redis.start()
+    wait_until(lambda: "Connected to redis" in worker.log().rsplit("Cannot connect", 1)[-1],
+               timeout=60, message="the worker did not reconnect:\n" + stack.logs())
+    # Beat's reconciliation (every 15 minutes) re-sends events stored over two minutes ago.
+    StripeEvent.objects.update(received=timezone.now() - dt.timedelta(minutes=3))
+    with celery_app.connection_for_write(stack.redis.url(0)) as connection:
+        celery_app.send_task("members.tasks.membership_reconcile", connection=connection)
+    done = wait_until(
+        lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
+        timeout=60, raise_on_timeout=False)
+    assert done, "events were left unprocessed:\n" + stack.logs()
+    assert all(Membership.objects.get(user=user).status == Membership.Status.ACTIVE
+               for user in users)
