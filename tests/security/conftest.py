@@ -17,6 +17,13 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _totp_tolerance(settings):
+    # A code computed just before a 30-second boundary and checked just after it would fail
+    # now and then; accepting the neighbouring period keeps the two-factor tests steady.
+    settings.MFA_TOTP_TOLERANCE = 1
+
+
+@pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GENOME_ENCRYPTION_KEYS = settings.GENOME_ENCRYPTION_KEYS or [
