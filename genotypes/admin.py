@@ -32,20 +32,12 @@ class SnpAdmin(admin.ModelAdmin):
         services.snp_catalogue_changed(snp=form.instance)
 
 
-@admin.register(GenomeUpload)
-class GenomeUploadAdmin(admin.ModelAdmin):
-    """Members' uploads, for support staff who hold the explicit genetic-data permission.
+class GeneticDataOnlyAdmin(admin.ModelAdmin):
+    """For support staff who hold the explicit genetic-data permission, and nobody else.
 
-    Model permissions alone are not enough: to anyone else the list is forbidden and a page
-    that names an upload is a 404, as on the site itself.
+    Model permissions alone are not enough: to anyone else the list is forbidden and hidden,
+    and a page that names a row is a 404, as on the site itself.
     """
-
-    list_display = ["pk", "user", "status", "format", "build", "snp_count", "created"]
-    list_filter = ["status", "format", "build"]
-    fields = ["user", "status", "progress", "failure_code", "failure_reason", "format", "build",
-              "snp_count", "no_call_count", "attempts", "is_current", "keep_raw", "created",
-              "finished_at"]
-    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
@@ -63,21 +55,27 @@ class GenomeUploadAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         if not request.user.has_perm(GENETIC_DATA_PERMISSION):
-            raise Http404("No such upload.")
+            raise Http404("Not found.")
         return super().get_object(request, object_id, from_field)
 
 
+@admin.register(GenomeUpload)
+class GenomeUploadAdmin(GeneticDataOnlyAdmin):
+    list_display = ["pk", "user", "status", "format", "build", "snp_count", "created"]
+    list_filter = ["status", "format", "build"]
+    fields = ["user", "status", "progress", "failure_code", "failure_reason", "format", "build",
+              "snp_count", "no_call_count", "attempts", "is_current", "keep_raw", "created",
+              "finished_at"]
+    readonly_fields = fields
+
+
 @admin.register(GeneticDataAuditLog)
-class GeneticDataAuditLogAdmin(admin.ModelAdmin):
+class GeneticDataAuditLogAdmin(GeneticDataOnlyAdmin):
+    """Who uploaded, read or deleted whose genetic data: itself telling who took a DNA test."""
+
     list_display = ["created", "action", "subject_user_id", "actor", "upload_id"]
     list_filter = ["action"]
     readonly_fields = ["created", "action", "subject_user_id", "actor", "upload_id", "detail"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

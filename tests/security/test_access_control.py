@@ -147,6 +147,22 @@ def test_admin_upload_list_is_forbidden_and_hidden_for_staff_without_the_genetic
     assert str(upload.pk) not in listing.content.decode()
 
 
+@pytest.mark.parametrize("view", ["change", "history", "delete"])
+def test_audit_log_pages_are_404_for_staff_without_the_genetic_data_permission(client, view):
+    from genotypes.models import GeneticDataAuditLog
+
+    upload_for(MemberFactory())  # writes an "uploaded" audit entry
+    entry = GeneticDataAuditLog.objects.get()
+    client.force_login(_staff_with_upload_model_permissions())
+    url = reverse(f"admin:genotypes_geneticdataauditlog_{view}", args=[entry.pk])
+    assert client.get(url).status_code == 404
+    listing = client.get(reverse("admin:genotypes_geneticdataauditlog_changelist"))
+    assert listing.status_code == 403
+    assert reverse("admin:genotypes_geneticdataauditlog_change", args=[entry.pk]) not in (
+        listing.content.decode()
+    )
+
+
 def test_support_staff_with_the_permission_and_a_second_factor_see_an_upload_in_the_admin(client):
     upload = upload_for(MemberFactory())
     staff = _staff_with_upload_model_permissions()
