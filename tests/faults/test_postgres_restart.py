@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -42,6 +43,7 @@ print("SESSION", session.session_key)
 
 @dataclass
 class Hit:
+    path: str
     at: float
     status: int  # 0: no HTTP answer at all
     seconds: float
@@ -81,10 +83,10 @@ def _load(base_url: str, cookie: str, hits: list[Hit], stop: threading.Event) ->
         try:
             response = http.get(base_url + path, headers={"Cookie": cookie}, timeout=20,
                                 allow_redirects=False)
-            hit = Hit(started, response.status_code, time.monotonic() - started,
+            hit = Hit(path, started, response.status_code, time.monotonic() - started,
                       response.text, response.headers.get("Retry-After"))
         except requests.RequestException as error:
-            hit = Hit(started, 0, time.monotonic() - started, repr(error), None)
+            hit = Hit(path, started, 0, time.monotonic() - started, repr(error), None)
         hits.append(hit)
         time.sleep(0.05)
 
@@ -146,7 +148,9 @@ def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(sta
     assert {h.status for h in hits} <= {200, 503}, sorted({(h.status, h.body[:200])
                                                            for h in hits if h.status not in
                                                            (200, 503)})
-    assert all(h.status == 503 for h in during), {h.status for h in during}
+    # The member's page needs the database; the home page may come from Redis's page cache.
+    assert {h.status for h in during if h.path != "/"} == {503}, Counter(
+        (h.path, h.status) for h in during)
     for hit in (h for h in hits if h.status == 503):
         assert "Back in a moment" in hit.body and hit.retry_after == "30"
         assert "Traceback" not in hit.body and "OperationalError" not in hit.body
