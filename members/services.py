@@ -13,6 +13,7 @@ import time
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -85,13 +86,17 @@ def _tasks():
 # --- users ------------------------------------------------------------------------------------
 @transaction.atomic
 def user_ensure_verified(
-    *, email: str, password: str, is_staff: bool = False, name: str = ""
+    *, email: str, password: str, is_staff: bool = False, is_superuser: bool | None = None,
+    name: str = "",
 ) -> User:
-    """Create or reset a user whose email address is already verified (demo and support use)."""
+    """Create or reset a user whose email address is already verified (demo and support use).
+
+    Staff are superusers unless `is_superuser=False` says otherwise.
+    """
     user, _ = User.objects.get_or_create(email=email.lower(), defaults={"name": name})
     user.name = name or user.name
     user.is_staff = is_staff
-    user.is_superuser = is_staff
+    user.is_superuser = is_staff if is_superuser is None else is_superuser
     user.is_active = True
     user.set_password(password)
     user.full_clean()
@@ -169,6 +174,27 @@ def plan_sync_to_stripe(*, plan: Plan) -> str:
 def membership_get_or_create(*, user: User) -> Membership:
     membership, _ = Membership.objects.get_or_create(user=user)
     return membership
+
+
+EDITOR_GROUP = "Editors"
+EDITOR_APP_MODELS = {
+    "articles": None,  # every articles model
+    "genotypes": {"snp", "snpinterpretation"},  # the catalogue, never members' genetic data
+}
+
+
+@transaction.atomic
+def editor_group_ensure() -> Group:
+    """The "Editors" group: write articles and the SNP catalogue, see no member's data."""
+    group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
+    permissions = Permission.objects.filter(content_type__app_label__in=EDITOR_APP_MODELS)
+    chosen = [
+        p for p in permissions.select_related("content_type")
+        if EDITOR_APP_MODELS[p.content_type.app_label] is None
+        or p.content_type.model in EDITOR_APP_MODELS[p.content_type.app_label]
+    ]
+    group.permissions.set(chosen)
+    return group
 
 
 def membership_grant_complimentary(*, user: User, until: dt.datetime | None = None) -> Membership:
