@@ -11,8 +11,9 @@ Every failure is a ``GenomeFormatError`` whose ``message`` is written for the me
 
 from __future__ import annotations
 
+import mmap
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -24,6 +25,7 @@ from genotypes.parsers.containers import (
     EMPTY_ZIP_MAGIC,
     GZIP_MAGIC,
     ZIP_MAGIC,
+    gunzip_pieces,
     unpack,
 )
 from genotypes.parsers.detect import (
@@ -43,6 +45,8 @@ from genotypes.parsers.formats import (
     GENOTYPES,
     NO_CALL,
     PARSERS,
+    StreamCheck,
+    StreamUnsuitable,
     TextSource,
 )
 from genotypes.parsers.markers import KNOWN_POSITIONS
@@ -110,12 +114,18 @@ class ParsedGenome:
 
 def detect_build(frame: pl.DataFrame) -> int | None:
     """36, 37 or 38 from the positions of well-known rsids; None when none is present."""
-    markers = frame.filter(pl.col("rsid").is_in(list(KNOWN_POSITIONS))).select("rsid", "position")
+    rsids, positions = frame["rsid"], frame["position"]
     votes = {36: 0, 37: 0, 38: 0}
-    for rsid, position in markers.iter_rows():
-        for build, known in KNOWN_POSITIONS[rsid][1].items():
-            if known == position:
-                votes[build] += 1
+    # A dozen look-ups by value are as quick as one set-membership pass over the column
+    # and leave the query engine out of it, which keeps the parse's peak memory down.
+    for rsid, (_, known_positions) in KNOWN_POSITIONS.items():
+        start = 0
+        while (found := rsids.slice(start).index_of(rsid)) is not None:
+            position = positions[start + found]
+            for build, known in known_positions.items():
+                if known == position:
+                    votes[build] += 1
+            start += found + 1
     best = max(votes, key=lambda b: votes[b])
     return best if votes[best] else None
 
@@ -157,11 +167,35 @@ def parse_genome(
 ) -> ParsedGenome:
     """Parse a raw-DNA upload (path, bytes or binary stream) of any supported format."""
     if isinstance(source, str | os.PathLike):
-        mapped = _plain_file_source(os.fspath(source), max_bytes)
+        path = os.fspath(source)
+        mapped = _plain_file_source(path, max_bytes)
         if mapped is not None:
             return _parse_text(mapped, container="plain")
+        if _starts_like_gzip(path):
+            # The compressed file is mapped rather than read, and unmapped as soon as it has
+            # been decompressed; should the streamed route give up, the whole-text route
+            # reads the file again.
+            streamed = _parse_gzip_streamed(lambda: _map_file(path), max_bytes=max_bytes,
+                                            max_ratio=max_ratio)
+            if streamed is not None:
+                return streamed
+            return _parse_whole(_read_source(path, max_bytes), max_bytes=max_bytes,
+                                max_ratio=max_ratio)
     return parse_genome_bytes(_read_source(source, max_bytes), max_bytes=max_bytes,
                               max_ratio=max_ratio)
+
+
+def _map_file(path: str) -> mmap.mmap:
+    with open(path, "rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _starts_like_gzip(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    except OSError:
+        return False
 
 
 def _plain_file_source(path: str, max_bytes: int) -> TextSource | None:
@@ -190,12 +224,94 @@ def _plain_file_source(path: str, max_bytes: int) -> TextSource | None:
 def parse_genome_bytes(
     data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_ratio: int = DEFAULT_MAX_RATIO
 ) -> ParsedGenome:
+    streamed = _parse_gzip_streamed(lambda: data, max_bytes=max_bytes, max_ratio=max_ratio)
+    if streamed is not None:
+        return streamed
+    return _parse_whole(data, max_bytes=max_bytes, max_ratio=max_ratio)
+
+
+def _parse_whole(data: bytes, *, max_bytes: int, max_ratio: int) -> ParsedGenome:
+    """The whole-text route: unpack, decode, then parse; every file can take it."""
     unpacked = unpack(data, max_bytes=max_bytes, max_ratio=max_ratio,
                       looks_like_genome=looks_like_genome)
     container = unpacked.container
     text = decode_text(unpacked.data)
     del unpacked
     return _parse_text(TextSource(text), container=container)
+
+
+def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: int,
+                         max_ratio: int) -> ParsedGenome | None:
+    """Parse a large gzip upload while it is decompressed, never holding all of its text.
+
+    Only the common case is taken this way: a plain UTF-8 text whose start needs no
+    rewriting. Whenever anything turns out otherwise (a damaged archive, a refused file, line
+    ends or whitespace that the whole-text route would rewrite) this returns None and the
+    whole-text route runs from the start, so results and error messages stay exactly those
+    of that route.
+    """
+    try:
+        data = load()
+    except (GenomeFormatError, OSError, ValueError):
+        return None
+    if data[:len(GZIP_MAGIC)] != GZIP_MAGIC or len(data) > max_bytes:
+        return None
+    pieces = gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio)
+    del data  # the decompressor holds the only reference and drops it when done
+    head_pieces: list[bytes] = []
+    head_size = 0
+    try:
+        for piece in pieces:
+            head_pieces.append(piece)
+            head_size += len(piece)
+            if head_size > _STREAM_HEAD_BYTES:
+                break
+        else:
+            return None  # small enough for the whole-text route
+        head = b"".join(head_pieces)
+        del head_pieces
+        lines = head[:head.rfind(b"\n") + 1]  # a piece may end between CR and LF
+        if head.startswith((ZIP_MAGIC, GZIP_MAGIC)) or decode_text(lines) is not lines:
+            return None
+        del lines
+        # Handed over without a local name, so that the head is freed once it has been read.
+        sources = [TextSource(head, rest=pieces, check=StreamCheck(head))]
+        del head
+        return _parse_text(sources.pop(), container="gzip")
+    except (GenomeFormatError, StreamUnsuitable):
+        return None
+    finally:
+        pieces.close()
+
+
+# The streamed route reads this much before judging the text, so that the head covers the
+# format detector's window and the table reader's sample does not overlap the tail.
+_STREAM_HEAD_BYTES = 2 * HEAD_BYTES + 2 * 64 * 1024
+
+
+# The distinct-id count is taken one hash bucket at a time, over slices of this many rows.
+_ID_BUCKETS = 4
+_ID_SLICE_ROWS = 1 << 17
+
+
+def _distinct_count(rsids: pl.Series) -> int:
+    """How many distinct non-null ids there are, judged by their 64-bit hashes.
+
+    The hashes are counted one bucket (hash modulo ``_ID_BUCKETS``) at a time, each slice of
+    the column hashed separately, so that only a fraction of them exists at once: counting
+    all of them in one go used to set the parse's peak memory. Equal ids share a bucket, so
+    the sum over the buckets equals the count over all hashes.
+    """
+    distinct = 0
+    for bucket in range(_ID_BUCKETS):
+        hashes = []
+        for offset in range(0, rsids.len(), _ID_SLICE_ROWS):
+            slice_hashes = rsids.slice(offset, _ID_SLICE_ROWS).drop_nulls().hash()
+            hashes.append(slice_hashes.filter(slice_hashes % _ID_BUCKETS == bucket))
+            del slice_hashes
+        distinct += pl.concat(hashes).n_unique() if hashes else 0
+        del hashes
+    return distinct
 
 
 def _parse_text(source: TextSource, *, container: str) -> ParsedGenome:
@@ -226,10 +342,10 @@ def _parse_text(source: TextSource, *, container: str) -> ParsedGenome:
             code="no_data")
 
     duplicate_count = conflicting = 0
-    ids = frame.select(
-        distinct=pl.col("rsid").drop_nulls().hash().n_unique(), total=pl.col("rsid").count()
-    ).row(0)
-    if ids[0] != ids[1]:
+    rsids = frame["rsid"]
+    repeated = _distinct_count(rsids) != rsids.len() - rsids.null_count()
+    del rsids
+    if repeated:
         before = frame.height
         frame = frame.unique(subset=["rsid", "genotype"], keep="first", maintain_order=True)
         conflicted = frame.filter(pl.col("rsid").is_not_null() & pl.col("rsid").is_duplicated())

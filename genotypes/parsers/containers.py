@@ -10,10 +10,12 @@ refused with a member-facing message.
 from __future__ import annotations
 
 import io
+import mmap
 import posixpath
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from genotypes.parsers.errors import GenomeFormatError
@@ -78,7 +80,19 @@ def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
 
     Stops as soon as the output passes ``max_bytes`` or the ratio passes ``max_ratio``.
     """
-    out: list[bytes] = []
+    return b"".join(gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio))
+
+
+def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                  max_ratio: int = DEFAULT_MAX_RATIO) -> Iterator[bytes]:
+    """``gunzip`` as a stream of pieces of at most 1 MiB, with the same checks and errors.
+
+    ``data`` may be a read-only memory map of the compressed file; it is let go of once the
+    last piece has been produced.
+
+    An error is raised when the piece that reveals it is reached, so a consumer sees the
+    pieces before it first.
+    """
     produced = 0
     offset = 0
     view = memoryview(data)
@@ -98,7 +112,9 @@ def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
                     consumed = offset - len(inflater.unconsumed_tail) - len(inflater.unused_data)
                     if produced > RATIO_GRACE_BYTES and produced > max_ratio * max(consumed, 1):
                         raise _bomb()
-                    out.append(piece)
+                    if piece:
+                        yield piece
+                    del piece
                     if inflater.eof:
                         break
                     pending = inflater.unconsumed_tail
@@ -115,7 +131,6 @@ def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         offset -= len(inflater.unused_data)
         if data[offset:offset + 2] != GZIP_MAGIC:
             break  # trailing bytes after the last member
-    return b"".join(out)
 
 
 # Everything zipfile raises on damaged or hostile archives (found by fuzzing).

@@ -85,17 +85,26 @@ _LONE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 
 def _crlf_throughout(data: bytes) -> bool:
-    """True when every line ends in CRLF.
+    """True when every line ends in CRLF (see ``crlf_throughout``)."""
+    return crlf_throughout(data.count(b"\r"), data.count(b"\n"), data[:_EDGE],
+                           data[-_EDGE:])
+
+
+_EDGE = 64 * 1024
+
+
+def crlf_throughout(carriage_returns: int, line_feeds: int, head: bytes, tail: bytes) -> bool:
+    """True when every line ends in CRLF, judged from counts and the text's two ends.
 
     Counting single bytes is several times faster than counting the two-byte CRLF: equal
     numbers of CR and LF mean CRLF throughout unless lone CRs and bare LFs balance exactly,
-    which the start and end of the file are also checked for. (A file mixing them only in
-    its middle, in equal numbers, would be refused as damaged rather than misread.)
+    which the start and end of the file (``head`` and ``tail``, up to 64 KiB each) are also
+    checked for. (A file mixing them only in its middle, in equal numbers, would be refused
+    as damaged rather than misread.) A streamed reader passes its running counts.
     """
-    if data.count(b"\r") != data.count(b"\n"):
+    if carriage_returns != line_feeds:
         return False
-    sample = 64 * 1024
-    head, tail = data[:sample], data[-sample:]
+    head, tail = head[:_EDGE], tail[-_EDGE:]
     head = head[:head.rfind(b"\n") + 1]  # whole lines only, so no CRLF is cut in two
     tail = tail[tail.find(b"\n") + 1:]
     return not (_LONE_CR_OR_LF.search(head) or _LONE_CR_OR_LF.search(tail))

@@ -4,20 +4,23 @@ Every parser takes the decoded text and its ``Layout`` and returns a polars fram
 ``rsid`` (String; null only for VCF records without an id), ``chromosome`` (Enum of 1-22, X,
 Y, XY, MT), ``position`` (UInt32) and ``genotype`` (Enum: alleles sorted, "A" for a haploid
 call, "--" for a no-call) plus the raw counts the caller turns into a report. The hot path is
-one ``polars.read_csv`` with a pinned all-string schema followed by dictionary look-ups; the
-Python-level work is proportional to the header, not to the number of lines.
+a polars CSV read with a pinned schema per block of about a megabyte, straight into the
+canonical dtypes when the file spells its values the canonical way (dictionary look-ups
+otherwise); the Python-level work is per block and per header line, not per genome line.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import product
 
 import polars as pl
 
-from genotypes.parsers.detect import GenomeFormat, Layout, decode_text
+from genotypes.parsers.detect import GenomeFormat, Layout, crlf_throughout, decode_text
 from genotypes.parsers.errors import GenomeFormatError
 
 CHROMOSOMES = tuple([str(i) for i in range(1, 23)] + ["X", "Y", "XY", "MT"])
@@ -84,6 +87,8 @@ def _friendly_polars_error(exc: Exception) -> GenomeFormatError:
 _BLANKS = re.compile(rb"[ \t]+")
 _EDGE_TABS = re.compile(rb"^\t|\t(?=\r?$)", re.MULTILINE)
 _SAMPLE = 64 * 1024
+# Size of the pieces the table reader takes at a time (see ``read_table``).
+BLOCK_BYTES = 1024 * 1024
 
 
 def _sample(body: bytes, start: int = 0) -> bytes:
@@ -119,21 +124,81 @@ def _needs_lowercase(sample: bytes) -> bool:
 
 @dataclass
 class TextSource:
-    """Decoded genome text, or, for a large plain file on disk, its head, tail and path.
+    """Decoded genome text, or its head plus a way to stream the rest.
 
-    With a path, the reader maps the file itself instead of copying it into Python bytes;
-    ``full()`` loads and decodes the whole file when a layout needs rewriting first.
+    With a ``path`` (a large plain file on disk) or ``rest`` (the decompressed pieces that
+    follow ``head`` in a gzip upload), the table reader takes the text in line-aligned blocks
+    instead of holding all of it; ``full()`` loads and decodes the whole text when a layout
+    needs rewriting first. A streamed source only stands for the decoded text when nothing
+    in it needs rewriting, which ``StreamCheck`` confirms once the blocks have been read.
     """
 
     head: bytes
     path: str | None = None
     tail: bytes = b""
+    rest: Iterator[bytes] | None = None
+    check: StreamCheck | None = None
+
+    @property
+    def streamed(self) -> bool:
+        return self.path is not None or self.rest is not None
 
     def full(self) -> bytes:
-        if self.path is None:
-            return self.head
-        with open(self.path, "rb") as handle:
-            return decode_text(handle.read())
+        if self.path is not None:
+            with open(self.path, "rb") as handle:
+                return decode_text(handle.read())
+        if self.rest is not None:
+            return decode_text(self.head + b"".join(self.rest))
+        return self.head
+
+    def pieces(self) -> Iterator[bytes]:
+        """The raw text in pieces of about ``BLOCK_BYTES`` (only for a streamed source)."""
+        if self.path is not None:
+            with open(self.path, "rb") as handle:
+                while piece := handle.read(BLOCK_BYTES):
+                    yield piece
+            return
+        yield self.head
+        for piece in self.rest or ():
+            if self.check is not None:
+                self.check.see(piece)
+            yield piece
+
+
+class StreamUnsuitable(Exception):
+    """A streamed text turned out to need the whole-text route (rewriting, other sample)."""
+
+
+@dataclass
+class StreamCheck:
+    """What ``decode_text`` and the table reader would have decided from the whole text.
+
+    Line ends are counted and the last ``_SAMPLE`` bytes kept while the pieces go by, so that
+    after the read ``confirm`` can tell whether the text needed rewriting (lone carriage
+    returns) or a different whitespace and case treatment than the head alone suggested.
+    """
+
+    head: bytes
+    carriage_returns: int = 0
+    line_feeds: int = 0
+    tail: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.carriage_returns = self.head.count(b"\r")
+        self.line_feeds = self.head.count(b"\n")
+        self.tail = self.head[-_SAMPLE:]
+
+    def see(self, piece: bytes) -> None:
+        self.carriage_returns += piece.count(b"\r")
+        self.line_feeds += piece.count(b"\n")
+        self.tail = piece[-_SAMPLE:] if len(piece) >= _SAMPLE else (self.tail + piece)[-_SAMPLE:]
+
+    def confirm(self) -> bytes:
+        """The tail of the text; raises ``StreamUnsuitable`` if it needed rewriting."""
+        if self.carriage_returns and not crlf_throughout(
+                self.carriage_returns, self.line_feeds, self.head, self.tail):
+            raise StreamUnsuitable("line ends need rewriting")
+        return self.tail
 
 
 def _needs_cleaning(sample: bytes, separator: str) -> bool:
@@ -147,11 +212,18 @@ def _only_comments(header: bytes) -> bool:
 
 
 def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """Read and normalise a rsid/chromosome/position/genotype table (every non-VCF format)."""
+    """Read and normalise a rsid/chromosome/position/genotype table (every non-VCF format).
+
+    The text goes to the reader in line-aligned blocks of about ``BLOCK_BYTES``, each
+    normalised to the compact dtypes (and its bad lines dropped) before the next is read, so
+    that full-width string columns exist for one block at a time, not for the whole file.
+    """
     only_comments = _only_comments(source.head[:layout.body_start])
     sample = source.head[layout.body_start:layout.body_start + _SAMPLE] + source.tail
-    if source.path and only_comments and not _needs_cleaning(sample, layout.separator):
-        body, separator = source.path, layout.separator
+    streamed = source.streamed and only_comments and not _needs_cleaning(sample,
+                                                                          layout.separator)
+    if streamed:
+        blocks, separator = _line_blocks(source.pieces()), layout.separator
     else:
         text = source.full()
         if only_comments:
@@ -161,17 +233,98 @@ def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableC
         del text
         body, separator = _clean_body(body, layout.separator, start)
         sample = _sample(body, start)
-    columns = layout.columns
-    raw = _scan(body, separator, list(columns), lambda lazy: lazy)
-    del body
-    if "genotype" in columns:
+        blocks = _line_blocks(_slices(body))
+        del body
+    lowercase = _needs_lowercase(sample)
+    names = list(layout.columns)
+    parts: list[pl.DataFrame] = []
+    tally: Counter[int] = Counter()
+    # The reader takes its number of fields from a block's first line. Every block after the
+    # first therefore starts with a made-up line of the expected width, dropped once read, so
+    # that each line is read as it would be in one pass over the whole text.
+    anchor = separator.join(_ANCHOR_FIELDS[name] for name in names).encode() + b"\n"
+    # Canonical dtypes are tried first while every block so far has allowed them.
+    final = "genotype" in names
+    for index, block in enumerate(blocks):
+        if index:
+            raw = _scan(anchor + block, separator, names, final=final).slice(1)
+        else:
+            raw = _scan(block, separator, names, final=final)
+        final = final and raw["genotype"].dtype == GENOTYPE_DTYPE
+        if final and not lowercase and _clean_block(raw):
+            part, part_tally = raw, Counter({0: raw.height})
+        else:
+            part, part_tally = _normalise(raw, lowercase)
+        del raw, block
+        tally.update(part_tally)
+        parts.append(part)
+    if streamed and source.check is not None:
+        tail_sample = source.head[layout.body_start:layout.body_start + _SAMPLE] \
+            + source.check.confirm()
+        if (_needs_cleaning(tail_sample, layout.separator)
+                or _needs_lowercase(tail_sample) != lowercase):
+            raise StreamUnsuitable("the end of the text needs other treatment")
+    frame = pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]
+    del parts
+    counts = TableCounts(lines=tally.total() - tally[1], repeated_headers=tally[1],
+                         malformed=tally[2], invalid_genotypes=tally[3])
+    return frame, counts
+
+
+_ANCHOR_FIELDS = {"rsid": "rs0", "chromosome": "1", "position": "0", "genotype": "--",
+                  "allele1": "-", "allele2": "-"}
+
+
+_COLUMNS = ["rsid", "chromosome", "position", "genotype"]
+_HEADER_IDS = ("rsid", "name", "snp")
+
+
+def _clean_block(raw: pl.DataFrame) -> bool:
+    """True when no line of a block read in the canonical dtypes needs a flag.
+
+    Such a read has already refused every genotype that is not DNA letters, and the reader
+    gives a null (never an empty string) for an empty field, so only nulls and a repeated
+    header line remain to look for.
+    """
+    if raw.columns != _COLUMNS or any(raw.null_count().select(_COLUMNS[0], *_COLUMNS[2:]).row(0)):
+        return False
+    rsids = raw["rsid"]
+    return all(rsids.index_of(name) is None for name in _HEADER_IDS)
+
+
+def _line_blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-cut a stream of text pieces at line ends; always yields at least one block."""
+    rest = b""
+    yielded = False
+    for piece in pieces:
+        cut = piece.rfind(b"\n") + 1
+        if not cut:
+            rest += piece
+            continue
+        block = rest + piece[:cut] if rest else piece[:cut] if cut < len(piece) else piece
+        rest = piece[cut:]
+        yielded = True
+        yield block
+        del block
+    if rest or not yielded:
+        yield rest
+
+
+def _slices(body: bytes) -> Iterator[bytes]:
+    for start in range(0, len(body), BLOCK_BYTES):
+        yield body[start:start + BLOCK_BYTES]
+
+
+def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counter[int]]:
+    """One block's raw columns as the final four, with bad lines dropped and tallied."""
+    if "genotype" in raw.columns:
         genotype_raw = raw["genotype"]
     else:
         genotype_raw = raw.select(pl.concat_str(
             [pl.col("allele1").cast(pl.String).str.strip_chars(),
              pl.col("allele2").cast(pl.String).fill_null("").str.strip_chars()])).to_series()
     rsid = raw["rsid"]
-    if _needs_lowercase(sample):
+    if lowercase:
         rsid = rsid.str.to_lowercase()
     frame = pl.DataFrame({
         "rsid": rsid,
@@ -191,17 +344,17 @@ def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableC
         .otherwise(pl.lit(0, pl.UInt8))
     )
     flags = frame.select(flag=flag)["flag"]
-    tally = dict(flags.value_counts().iter_rows())
-    counts = TableCounts(lines=frame.height - tally.get(1, 0), repeated_headers=tally.get(1, 0),
-                         malformed=tally.get(2, 0), invalid_genotypes=tally.get(3, 0))
+    tally = Counter(dict(flags.value_counts().iter_rows()))
     frame = frame.drop("raw_missing")
-    if len(tally) > 1 or 0 not in tally:
+    if len(tally) > 1 or (tally and 0 not in tally):
         frame = frame.filter(flags == 0)
-    return frame, counts
+    return frame, tally
 
 
 def _mapped(series: pl.Series, mapping: dict, dtype) -> pl.Series:
     """Map raw values to canonical ones; categoricals are mapped through their few codes."""
+    if series.dtype == dtype:
+        return series  # read straight into the canonical values
     if series.dtype == pl.Categorical:
         distinct = series.drop_nulls().unique()
         codes = dict(zip(distinct.to_physical().to_list(), distinct.to_list()))
@@ -210,30 +363,36 @@ def _mapped(series: pl.Series, mapping: dict, dtype) -> pl.Series:
     return series.cast(pl.String).replace_strict(mapping, default=None, return_dtype=dtype)
 
 
-def _scan(body: bytes | str, separator: str, names: list[str], plan) -> pl.DataFrame:
-    """Run ``plan`` over the table read with a pinned schema: typed first, then all-string.
+_FINAL = {"position": pl.UInt32, "chromosome": CHROMOSOME_DTYPE, "genotype": GENOTYPE_DTYPE}
 
-    Positions are parsed as integers and low-cardinality columns as categoricals by the
-    reader itself, fused with the normalisation into one query; a non-numeric position
-    anywhere (a repeated header, damage) fails the typed read, and the all-string read then
-    lets the flags count what is wrong.
+
+def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.DataFrame:
+    """Read a block with a pinned schema: canonical, then typed, then all-string.
+
+    With ``final`` the reader is first asked for the canonical dtypes themselves (the Enum
+    chromosome and genotype), which succeeds when every value is already spelled the
+    canonical way, as in 23andMe files, and leaves nothing to map. Otherwise positions are
+    parsed as integers and low-cardinality columns as categoricals; a non-numeric position
+    (a repeated header, damage) fails that read too, and the all-string read then lets the
+    flags count what is wrong.
     """
     options = dict(separator=separator, has_header=False, comment_prefix="#",
                    quote_char=None, truncate_ragged_lines=True, raise_if_empty=False)
-    source = io.BytesIO(body) if isinstance(body, bytes) else body
-    try:
-        return plan(pl.scan_csv(source, schema={n: _TYPED.get(n, pl.String) for n in names},
-                                **options)).collect()
-    except (pl.exceptions.PolarsError, ValueError):
-        pass
+    source = io.BytesIO(body)
+    schemas = [{n: _FINAL.get(n, pl.String) for n in names}] if final else []
+    schemas.append({n: _TYPED.get(n, pl.String) for n in names})
+    for schema in schemas:
+        try:
+            return pl.scan_csv(source, schema=schema, **options).collect()
+        except (pl.exceptions.PolarsError, ValueError):
+            source.seek(0)
     strings = {name: pl.String for name in names}
     try:
         for encoding in ("utf8", "utf8-lossy"):
-            if isinstance(source, io.BytesIO):
-                source.seek(0)
+            source.seek(0)
             try:
-                return plan(pl.scan_csv(source, schema=strings, encoding=encoding,
-                                        **options)).collect()
+                return pl.scan_csv(source, schema=strings, encoding=encoding,
+                                   **options).collect()
             except pl.exceptions.ComputeError:
                 if encoding == "utf8-lossy":
                     raise
