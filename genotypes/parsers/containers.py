@@ -83,18 +83,23 @@ def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     return b"".join(gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio))
 
 
+_CAN_RELEASE = hasattr(mmap, "MADV_DONTNEED")
+
+
 def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES,
                   max_ratio: int = DEFAULT_MAX_RATIO) -> Iterator[bytes]:
     """``gunzip`` as a stream of pieces of at most 1 MiB, with the same checks and errors.
 
-    ``data`` may be a read-only memory map of the compressed file; it is let go of once the
-    last piece has been produced.
+    ``data`` may be a read-only memory map of the compressed file; the pages already
+    decompressed are handed back as it goes, and the map is let go of once the last piece
+    has been produced.
 
     An error is raised when the piece that reveals it is reached, so a consumer sees the
     pieces before it first.
     """
     produced = 0
     offset = 0
+    released = 0
     view = memoryview(data)
     while True:
         inflater = zlib.decompressobj(wbits=31)
@@ -104,6 +109,12 @@ def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES
                 chunk = view[offset:offset + _CHUNK]
                 offset += len(chunk)
                 pending = bytes(chunk)
+                if isinstance(data, mmap.mmap) and _CAN_RELEASE:
+                    # Pages read again later (a member ending mid-chunk) fault back in.
+                    upto = offset - offset % mmap.PAGESIZE
+                    if upto > released:
+                        data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                        released = upto
                 while pending:
                     piece = inflater.decompress(pending, _CHUNK)
                     produced += len(piece)
