@@ -247,8 +247,9 @@ class SectionAdmin(admin.ModelAdmin):
         services.article_render(article=form.instance.article)
 
 
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class NamedThingAdmin(admin.ModelAdmin):
+    """Topics and authors: every article page shows them, so an edit retires cached pages."""
+
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
@@ -260,18 +261,13 @@ class TopicAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         services.article_cache_invalidate()
+
+
+@admin.register(Topic)
+class TopicAdmin(NamedThingAdmin):
+    pass
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.article_cache_invalidate()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.article_cache_invalidate()
+class AuthorAdmin(NamedThingAdmin):
+    pass

@@ -72,6 +72,11 @@ def worker_environment() -> dict[str, str]:
     env["DATABASE_URL"] = _database_url_for(settings.DATABASES["default"])
     env.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)
     env.setdefault("DJANGO_DEBUG", "false")
+    # The worker runs in the production shape, where the genome keys have no default: hand
+    # it the keys this process uses (in local mode, the one derived from SECRET_KEY).
+    from genotypes.genome_store import encryption_keys
+
+    env.setdefault("GENOME_ENCRYPTION_KEYS", ",".join(k.decode() for k in encryption_keys()))
     env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
     if _TEST_BROKER_DIR:
         env["GENLIFE_BROKER_DIR"] = _TEST_BROKER_DIR
@@ -141,3 +146,24 @@ def pytest_sessionfinish(session, exitstatus):
     for folder in (_TEST_BROKER_DIR, _TEST_CACHE_DIR):
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process as soon as they are sent (tests not about the worker)."""
+    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def stripe_settings(settings, fake_stripe):
+    """Point the app at the fake Stripe server; returns the fake."""
+    from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
+
+    settings.STRIPE_API_BASE = fake_stripe.base_url
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return fake_stripe

@@ -48,7 +48,8 @@ def _faults_settings(settings):
 def static_root(tmp_path_factory) -> Path:
     """Static files collected once, for gunicorn under production settings (manifest)."""
     folder = tmp_path_factory.mktemp("faults-static")
-    env = {**os.environ, "DJANGO_STATIC_ROOT": str(folder)}
+    # DEBUG off, as in the servers the tests start: the manifest storage writes its manifest.
+    env = {**os.environ, "DJANGO_STATIC_ROOT": str(folder), "DJANGO_DEBUG": "false"}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT,
                    env=env, check=True, capture_output=True, timeout=300)
     return folder

@@ -3,9 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from genlife.celery import app as celery_app
 from members.models import Plan
-from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
 
 
 def _clear_rate_limits() -> None:
@@ -33,23 +31,8 @@ def _fresh_rate_limits():
     _clear_rate_limits()
 
 
-@pytest.fixture
-def stripe_settings(settings, fake_stripe):
-    """Point the app at the fake Stripe; returns the fake."""
-    settings.STRIPE_API_BASE = fake_stripe.base_url
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return fake_stripe
 
 
-@pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in-process, at once (for tests that are not about the worker)."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
 
 
 @pytest.fixture

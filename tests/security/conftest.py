@@ -5,7 +5,6 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.cache import cache
 
-from genlife.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
@@ -32,22 +31,4 @@ def _private_files(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in-process as soon as they are sent (the parse of an upload)."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
 
-
-@pytest.fixture
-def stripe_settings(settings, fake_stripe):
-    """Point the app at the fake Stripe server; returns the fake."""
-    from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
-
-    settings.STRIPE_API_BASE = fake_stripe.base_url
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return fake_stripe
