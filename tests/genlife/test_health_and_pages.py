@@ -1,8 +1,8 @@
+from celery import Celery
 from django.db import OperationalError
 from django.urls import reverse
 
 from genlife import health
-from genlife.celery import app as celery_app
 
 
 def test_healthz_reports_database_and_broker_ok(client, db):
@@ -13,10 +13,12 @@ def test_healthz_reports_database_and_broker_ok(client, db):
 
 
 def test_healthz_answers_503_without_detail_when_broker_is_unreachable(client, db, monkeypatch):
-    # A port nothing listens on: the broker connection really fails. Celery reads the
-    # environment variable before its own setting, so both are pointed there.
+    # A port nothing listens on: the broker connection really fails. A separate Celery app,
+    # so that the site's own app (and its producer pool) never sees the bad address; Celery
+    # reads the environment variable before its own setting, so that is pointed there too.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    unreachable = Celery("unreachable", broker="redis://127.0.0.1:9/0", set_as_current=False)
+    monkeypatch.setattr(health, "app", unreachable)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
