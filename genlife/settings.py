@@ -258,6 +258,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Encrypts TOTP secrets and recovery-code seeds in the database (allauth stores them in clear).
 MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "genlife"
+# Accept the code of the neighbouring 30-second period too: phones' clocks drift, and a code
+# typed as the period turns over should not be refused (RFC 6238 recommends one step).
+MFA_TOTP_TOLERANCE = 1
 # The list of signed-in devices is recorded at each login. Tracking "last active" on every
 # request would cost a database write per page view (bench/README.md measured it halving the
 # member article's throughput), so it is off.
