@@ -37,6 +37,11 @@ def _join_url() -> str:
         return reverse("account_signup")
 
 
+
+def _page(request: HttpRequest, articles):
+    """One page of an article listing, from ?page= (out-of-range numbers give the last page)."""
+    return Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     featured, latest = selectors.article_home_lists()
@@ -47,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.article_list_published(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, selectors.article_list_published())
     return render(request, "articles/article_list.html", {"page_obj": page, "articles": page.object_list})
 
 
@@ -56,7 +61,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = selectors.topic_get(slug=slug)
     if topic is None:
         raise Http404("No such topic")
-    page = Paginator(selectors.article_list_for_topic(topic=topic), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, selectors.article_list_for_topic(topic=topic))
     return render(request, "articles/topic_detail.html", {"topic": topic, "page_obj": page, "articles": page.object_list})
 
 
@@ -65,7 +70,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = selectors.author_get(slug=slug)
     if author is None:
         raise Http404("No such author")
-    page = Paginator(selectors.article_list_for_author(author=author), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, selectors.article_list_for_author(author=author))
     return render(request, "articles/author_detail.html", {"author": author, "page_obj": page, "articles": page.object_list})
 
 

@@ -401,41 +401,6 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
     raise _friendly_polars_error(ValueError("unreadable"))
 
 
-def parse_23andme(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """23andMe: TAB, ``# rsid chromosome position genotype`` (or split allele1/allele2)."""
-    return read_table(source, layout)
-
-
-def parse_ancestry(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """AncestryDNA: TAB, uncommented header, two allele columns, ``0 0`` no-call, 23-26."""
-    return read_table(source, layout)
-
-
-def parse_ftdna(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """FamilyTreeDNA: quoted CSV ``RSID,CHROMOSOME,POSITION,RESULT``; header may repeat."""
-    return read_table(source, layout)
-
-
-def parse_famfinder(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """FTDNA famfinder: comma-separated with two allele columns; chromosome 0 occurs."""
-    return read_table(source, layout)
-
-
-def parse_myheritage(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """MyHeritage: like FTDNA, including the "extra-quoted" variant (``"rs1"",""1""...``)."""
-    return read_table(source, layout)
-
-
-def parse_livingdna(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """LivingDNA: TAB, ``# rsid chromosome position genotype``, GRCh37 forward strand."""
-    return read_table(source, layout)
-
-
-def parse_text_23andme_style(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
-    """23andMe-style text written by whole-genome tools; the header's build is not trusted."""
-    return read_table(source, layout)
-
-
 def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
     """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
     names = ["chromosome", "position", "rsid", "ref", "alt", "qual", "filter", "info", "format",
@@ -538,13 +503,24 @@ def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCo
     return frame, counts
 
 
+# The consumer formats differ only in what `detect_format` writes into their Layout
+# (separator, quoting, one genotype column or two allele columns, no-call spelling, chromosome
+# numbering), so one table reader serves them all:
+#   23andMe         TAB, "# rsid chromosome position genotype" (or allele1/allele2)
+#   AncestryDNA     TAB, uncommented header, two allele columns, "0 0" no-call, 23-26
+#   FamilyTreeDNA   quoted CSV "RSID,CHROMOSOME,POSITION,RESULT"; the header may repeat
+#   famfinder       comma-separated, two allele columns; chromosome 0 occurs
+#   MyHeritage      like FTDNA, including the "extra-quoted" variant
+#   LivingDNA       TAB, "# rsid chromosome position genotype", GRCh37 forward strand
+#   WGS text        23andMe-style text from whole-genome tools; its stated build is not trusted
+# VCF alone has a reader of its own.
 PARSERS = {
-    GenomeFormat.TWENTYTHREEANDME: parse_23andme,
-    GenomeFormat.ANCESTRY: parse_ancestry,
-    GenomeFormat.FTDNA: parse_ftdna,
-    GenomeFormat.FAMFINDER: parse_famfinder,
-    GenomeFormat.MYHERITAGE: parse_myheritage,
-    GenomeFormat.LIVINGDNA: parse_livingdna,
-    GenomeFormat.TEXT_23ANDME_STYLE: parse_text_23andme_style,
+    GenomeFormat.TWENTYTHREEANDME: read_table,
+    GenomeFormat.ANCESTRY: read_table,
+    GenomeFormat.FTDNA: read_table,
+    GenomeFormat.FAMFINDER: read_table,
+    GenomeFormat.MYHERITAGE: read_table,
+    GenomeFormat.LIVINGDNA: read_table,
+    GenomeFormat.TEXT_23ANDME_STYLE: read_table,
     GenomeFormat.VCF: parse_vcf,
 }
