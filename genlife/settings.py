@@ -116,9 +116,13 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Fail fast when PostgreSQL is unreachable instead of hanging a web worker.
-        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-            "DJANGO_DB_CONNECT_TIMEOUT", default=3
-        )
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["connect_timeout"] = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
+        # A query stuck behind a lock or a sick disk is cancelled (and the reader gets the
+        # friendly 503) long before gunicorn's 60 s timeout kills the whole worker. 0: none,
+        # e.g. `DJANGO_DB_STATEMENT_TIMEOUT=0 manage.py migrate` for a long migration.
+        statement_timeout = env.float("DJANGO_DB_STATEMENT_TIMEOUT", default=15)
+        options["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write at the same time: take the write lock when a
