@@ -31,8 +31,9 @@ RESERVED_ANCHORS = frozenset({
 
 
 # --- Cache --------------------------------------------------------------------------------------
-# Every cached article page sits under a "generation" key; any edit bumps the generation, which
-# retires all pages at once (related-article lists and topic names appear on other pages too).
+# Every cached article page carries the "generation" it was built under; any edit bumps the
+# generation, which retires all pages at once (related-article lists and topic names appear
+# on other pages too).
 # A cache outage must never take pages down: calls fail soft and are skipped for a short while.
 
 _CACHE_RETRY_SECONDS = 30.0
@@ -51,14 +52,6 @@ def _cache_call(operation, *args, **kwargs):
         return None
 
 
-def _cache_generation() -> str | None:
-    generation = _cache_call(cache.get, CACHE_GENERATION_KEY)
-    if generation is None:
-        _cache_call(cache.add, CACHE_GENERATION_KEY, uuid.uuid4().hex, None)
-        generation = _cache_call(cache.get, CACHE_GENERATION_KEY)
-    return generation
-
-
 def _generation_bump() -> None:
     _cache_call(cache.set, CACHE_GENERATION_KEY, uuid.uuid4().hex, None)
 
@@ -73,22 +66,42 @@ def article_cache_invalidate() -> None:
     transaction.on_commit(_generation_bump)
 
 
-def _page_key(*, generation: str, slug: str, variant: str) -> str:
-    return f"articles:page:{generation}:{variant}:{slug}"
+def _page_key(*, slug: str, variant: str) -> str:
+    return f"articles:page:{variant}:{slug}"
 
 
-def article_page_cache_get(*, slug: str, variant: str) -> dict | None:
-    """What was cached for this article and variant (an access level, whole page or parts)."""
-    generation = _cache_generation()
-    if generation is None:
-        return None
-    return _cache_call(cache.get, _page_key(generation=generation, slug=slug, variant=variant))
+def article_page_cache_get(*, slug: str, variant: str,
+                           version_keys: tuple[str, ...] = ()) -> tuple[object | None, tuple | None]:
+    """(what was cached for this article and variant, the stamp to cache a fresh copy under).
+
+    A cached value counts only if it was stored under the current stamp: the article
+    generation plus the values of ``version_keys`` (a member's genotype versions, say). The
+    versions and the page come back in one round trip. A None stamp means the cache is
+    unavailable: build the page and do not store it.
+    """
+    keys = [CACHE_GENERATION_KEY, *version_keys]
+    page_key = _page_key(slug=slug, variant=variant)
+    found = _cache_call(cache.get_many, [*keys, page_key]) or {}
+    missing = [key for key in keys if key not in found]
+    if missing:  # first use, or evicted: start a version (add: a racing request may win)
+        for key in missing:
+            _cache_call(cache.add, key, uuid.uuid4().hex, None)
+        found.update(_cache_call(cache.get_many, missing) or {})
+        if any(key not in found for key in keys):
+            return None, None
+    stamp = tuple(found[key] for key in keys)
+    entry = found.get(page_key)
+    if isinstance(entry, dict) and entry.get("stamp") == stamp:
+        return entry["page"], stamp
+    return None, stamp
 
 
-def article_page_cache_set(*, slug: str, variant: str, page: dict, timeout: int) -> None:
-    generation = _cache_generation()
-    if generation is not None:
-        _cache_call(cache.set, _page_key(generation=generation, slug=slug, variant=variant), page, timeout)
+def article_page_cache_set(*, slug: str, variant: str, stamp: tuple | None, page: object,
+                           timeout: int) -> None:
+    """Cache ``page`` under the stamp ``article_page_cache_get`` gave before it was built."""
+    if stamp is not None:
+        _cache_call(cache.set, _page_key(slug=slug, variant=variant),
+                    {"stamp": stamp, "page": page}, timeout)
 
 
 # --- Rendering ----------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
+from genotypes.genome_store import seal, unseal
 from genotypes.selectors import genotype_report_for
+from genotypes.versions import genotype_version_keys
 
 from . import selectors
 from .selectors import AccessLevel
@@ -27,6 +29,9 @@ from .services import article_page_cache_get, article_page_cache_set
 
 PAGE_SIZE = 10
 PAGE_CACHE_SECONDS = 600
+# Shorter for a member's own page: were a version bump lost while the cache was unreachable,
+# this bounds how long the member could still see their page as it was before a change.
+MEMBER_PAGE_CACHE_SECONDS = 300
 
 
 def _join_url() -> str:
@@ -186,26 +191,58 @@ def _with_validators(request: HttpRequest, html: str, etag: str, last_modified: 
     return response
 
 
+def _whole_page_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, tuple[str, ...]]:
+    """Under which cache variant this reader's whole article page is kept, and the versions,
+    besides the article generation, that it depends on.
+
+    Visitors share one page, and so do registered readers without membership. A member's page
+    holds their own genotype tables: it is kept per member, stamped with their genotype data
+    version and the catalogue's (genotypes.versions), and encrypted.
+    """
+    if not request.user.is_authenticated:
+        return "page-public", ()
+    if access == AccessLevel.MEMBERS:
+        return (f"page-member-{request.user.pk}",
+                tuple(genotype_version_keys(user_id=request.user.pk)))
+    return "page-user-public", ()
+
+
+def _cached_page_open(cached: dict, *, sealed: bool) -> str | None:
+    if not sealed:
+        return cached["html"]
+    plain = unseal(cached["html"])
+    return plain.decode() if plain is not None else None
+
+
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """An article. Visitors get a whole cached page; readers who are logged in get the cached
-    article for their access level with their own genotype tables and header around it."""
-    anonymous = not request.user.is_authenticated
-    whole_page_cacheable = anonymous and len(get_messages(request)) == 0
-    if whole_page_cacheable:
-        cached = article_page_cache_get(slug=slug, variant="page-public")
-        if cached is not None:
-            return _with_validators(request, cached["html"], cached["etag"], cached["last_modified"], shared=True)
+    """An article: the whole page from the cache when this reader's copy is current, else
+    built from the cached article for their access level with their genotype tables in it.
 
+    A page that carries a one-off message (after logging in, say) is neither read from nor
+    written to the cache.
+    """
+    anonymous = not request.user.is_authenticated
     access = AccessLevel.PUBLIC if anonymous else selectors.article_access_for(user=request.user)
-    variant = f"fragments-{access}-{'anonymous' if anonymous else 'user'}"
-    fragments = article_page_cache_get(slug=slug, variant=variant)
+    variant, version_keys = _whole_page_variant(request, access)
+    sealed = access == AccessLevel.MEMBERS
+    cacheable = len(get_messages(request)) == 0
+    stamp = None
+    if cacheable:
+        cached, stamp = article_page_cache_get(slug=slug, variant=variant, version_keys=version_keys)
+        html = _cached_page_open(cached, sealed=sealed) if cached is not None else None
+        if html is not None:
+            return _with_validators(request, html, cached["etag"], cached["last_modified"], shared=anonymous)
+
+    fragments_variant = f"fragments-{access}-{'anonymous' if anonymous else 'user'}"
+    fragments, fragments_stamp = article_page_cache_get(slug=slug, variant=fragments_variant)
     if fragments is None:
         article = selectors.article_get_published(slug=slug)
         if article is None:
             raise Http404("No such article")
         fragments = _article_fragments(article, access, viewer_authenticated=not anonymous)
-        article_page_cache_set(slug=slug, variant=variant, page=fragments, timeout=PAGE_CACHE_SECONDS)
+        article_page_cache_set(slug=slug, variant=fragments_variant, stamp=fragments_stamp,
+                               page=fragments, timeout=PAGE_CACHE_SECONDS)
 
     html = render_to_string("articles/article_detail.html", {
         "page": {**fragments, "head": mark_safe(fragments["head"])},  # noqa: S308 (our template output)
@@ -213,10 +250,12 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "access": access,
     }, request)
     etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
-    if whole_page_cacheable:
+    if cacheable:
         article_page_cache_set(
-            slug=slug, variant="page-public", timeout=PAGE_CACHE_SECONDS,
-            page={"html": html, "etag": etag, "last_modified": fragments["last_modified"]},
+            slug=slug, variant=variant, stamp=stamp,
+            timeout=MEMBER_PAGE_CACHE_SECONDS if sealed else PAGE_CACHE_SECONDS,
+            page={"html": seal(html.encode()) if sealed else html, "etag": etag,
+                  "last_modified": fragments["last_modified"]},
         )
     return _with_validators(request, html, etag, fragments["last_modified"], shared=anonymous)
 

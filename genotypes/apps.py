@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class GenotypesConfig(AppConfig):
     name = "genotypes"
     verbose_name = "Genotypes"
+
+    def ready(self):
+        from genotypes.versions import connect_signals
+
+        connect_signals()

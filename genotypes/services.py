@@ -36,6 +36,7 @@ from genotypes.models import (
     SnpInterpretation,
 )
 from genotypes.parsers import GenomeFormatError, parse_genome
+from genotypes.versions import genotype_data_changed
 
 logger = logging.getLogger(__name__)
 
@@ -406,6 +407,8 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
              for pk, (user_id, genotype) in found.items() if pk in current],
             update_conflicts=True, unique_fields=["user", "snp"],
             update_fields=["upload", "genotype", "updated"])
+        genotype_data_changed(user_ids=[user_id for pk, (user_id, _) in found.items()
+                                        if pk in current])
     return len(current)
 
 
@@ -492,6 +495,7 @@ def genome_data_delete_all(*, user, actor=None) -> int:
         names = [n for u in uploads for n in (u.raw_file.name, u.genome_file.name) if n]
         GenotypeResult.objects.filter(user=user).delete()
         GenomeUpload.objects.filter(user=user).delete()
+        genotype_data_changed(user_ids=[user.pk])
         genetic_data_audit(actor=actor or user, subject_user_id=user.pk, action=Action.DELETED,
                            detail=f"{len(uploads)} uploads")
     storage = GenomeUpload._meta.get_field("raw_file").storage
