@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -126,6 +127,14 @@ def article_home_lists(*, latest: int = 6) -> tuple[Article | None, list[Article
     if featured is not None:
         latest_qs = latest_qs.exclude(pk=featured.pk)
     return featured, list(latest_qs[:latest])
+
+
+def article_next_due_in() -> float | None:
+    """Seconds until the next scheduled article goes live; None when none is scheduled."""
+    now = timezone.now()
+    due = (Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+           .order_by("published_at").values_list("published_at", flat=True).first())
+    return (due - now).total_seconds() if due else None
 
 
 def article_list_for_topic(*, topic: Topic) -> QuerySet[Article]:

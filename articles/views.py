@@ -1,6 +1,7 @@
 """Reading pages. Thin: selectors decide what is visible, templates print it."""
 import dataclasses
 import hashlib
+import math
 import mimetypes
 
 from django.conf import settings
@@ -47,12 +48,30 @@ def _page(request: HttpRequest, articles):
     """One page of an article listing, from ?page= (out-of-range numbers give the last page)."""
     return Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
 
+def _page_cache_seconds(longest: int = PAGE_CACHE_SECONDS) -> int:
+    """How long a page that lists articles may be cached: never past the moment the next
+    scheduled article goes live, which would then be missing from it."""
+    due_in = selectors.article_next_due_in()
+    return longest if due_in is None else max(1, min(longest, math.ceil(due_in)))
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """The home page; visitors get it from the cache (one per article generation)."""
+    cacheable = not request.user.is_authenticated and len(get_messages(request)) == 0
+    stamp = None
+    if cacheable:
+        cached, stamp = article_page_cache_get(slug="", variant="home-public")
+        if cached is not None:
+            return HttpResponse(cached)
     featured, latest = selectors.article_home_lists()
-    return render(request, "articles/home.html", {
+    response = render(request, "articles/home.html", {
         "featured": featured, "latest": latest, "topics": selectors.topic_list_with_articles(),
     })
+    if cacheable:
+        article_page_cache_set(slug="", variant="home-public", stamp=stamp,
+                               page=response.content.decode(), timeout=_page_cache_seconds())
+    return response
 
 
 @require_safe
@@ -234,6 +253,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if html is not None:
             return _with_validators(request, html, cached["etag"], cached["last_modified"], shared=anonymous)
 
+    cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
     fragments_variant = f"fragments-{access}-{'anonymous' if anonymous else 'user'}"
     fragments, fragments_stamp = article_page_cache_get(slug=slug, variant=fragments_variant)
     if fragments is None:
@@ -242,7 +262,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404("No such article")
         fragments = _article_fragments(article, access, viewer_authenticated=not anonymous)
         article_page_cache_set(slug=slug, variant=fragments_variant, stamp=fragments_stamp,
-                               page=fragments, timeout=PAGE_CACHE_SECONDS)
+                               page=fragments, timeout=cache_seconds)
 
     html = render_to_string("articles/article_detail.html", {
         "page": {**fragments, "head": mark_safe(fragments["head"])},  # noqa: S308 (our template output)
@@ -253,7 +273,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if cacheable:
         article_page_cache_set(
             slug=slug, variant=variant, stamp=stamp,
-            timeout=MEMBER_PAGE_CACHE_SECONDS if sealed else PAGE_CACHE_SECONDS,
+            timeout=min(cache_seconds, MEMBER_PAGE_CACHE_SECONDS if sealed else PAGE_CACHE_SECONDS),
             page={"html": seal(html.encode()) if sealed else html, "etag": etag,
                   "last_modified": fragments["last_modified"]},
         )
