@@ -56,7 +56,7 @@ def is_member(user: User | AnonymousUser) -> bool:
     if user.is_staff:
         return True
     # A fresh read each time: a user object can outlive a change made by a webhook.
-    membership = Membership.objects.filter(user_id=user.pk).first()
+    membership = next(iter(Membership.objects.filter(user_id=user.pk)[:1]), None)  # unordered
     return membership is not None and membership_is_entitled(membership=membership)
 
 
