@@ -70,8 +70,9 @@ def _page_key(*, slug: str, variant: str) -> str:
     return f"articles:page:{variant}:{slug}"
 
 
-def article_page_cache_get(*, slug: str, variant: str,
-                           version_keys: tuple[str, ...] = ()) -> tuple[object | None, tuple | None]:
+def article_page_cache_get(
+    *, slug: str, variant: str, version_keys: tuple[str, ...] = ()
+) -> tuple[object | None, tuple | None]:
     """(what was cached for this article and variant, the stamp to cache a fresh copy under).
 
     A cached value counts only if it was stored under the current stamp: the article

@@ -248,10 +248,12 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cacheable = len(get_messages(request)) == 0
     stamp = None
     if cacheable:
-        cached, stamp = article_page_cache_get(slug=slug, variant=variant, version_keys=version_keys)
+        cached, stamp = article_page_cache_get(slug=slug, variant=variant,
+                                               version_keys=version_keys)
         html = _cached_page_open(cached, sealed=sealed) if cached is not None else None
         if html is not None:
-            return _with_validators(request, html, cached["etag"], cached["last_modified"], shared=anonymous)
+            return _with_validators(request, html, cached["etag"], cached["last_modified"],
+                                    shared=anonymous)
 
     cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
     fragments_variant = f"fragments-{access}-{'anonymous' if anonymous else 'user'}"

@@ -84,7 +84,8 @@ def test_an_interpretation_edit_shows_at_once(article, catalogue):
     interpretation = SnpInterpretation.objects.get(snp=catalogue["rs1799971"], genotype="AG")
     interpretation.text = "Freshly reworded by an editor."
     interpretation.save()
-    assert "Freshly reworded by an editor." in client.get(article.get_absolute_url()).content.decode()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Freshly reworded by an editor." in page
 
 
 def test_a_snp_backfilled_after_the_page_was_cached_shows_at_once(article):
