@@ -55,3 +55,18 @@ def sign_in_with_two_factor(client, user) -> None:
     record_authentication(request, user, "password")
     record_authentication(request, user, "mfa", type="totp")
     request.session.save()
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator-app code for `secret` in the current 30-second period.
+
+    Not the first counter of allauth's tolerance window, which is the previous period: a test
+    that crosses a period boundary between typing and checking that code would be refused.
+    """
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal import auth as totp
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD
+    return totp.format_hotp_value(totp.hotp_value(secret, counter))

@@ -9,10 +9,9 @@ import re
 import time
 import zipfile
 
-from allauth.mfa.totp.internal import auth as totp
-
 from genotypes.samples import SampleFormat, generate_rows, render_text
 from tests.e2e.site import ADMIN_LOGIN, ADMIN_TOTP_SECRET
+from tests.factories import totp_code
 
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 PASSWORD = "a-long-e2e-member-passphrase-93"
@@ -145,8 +144,7 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
     page.locator("#id_password").fill(ADMIN_LOGIN[1])
     page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
     page.wait_for_url(re.compile(r"/2fa/authenticate/"))
-    page.locator("#id_code").fill(totp.format_hotp_value(
-        totp.hotp_value(ADMIN_TOTP_SECRET, next(totp.yield_hotp_counters_from_time()))))
+    page.locator("#id_code").fill(totp_code(ADMIN_TOTP_SECRET))
     page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
     page.wait_for_url(re.compile(r"/admin/$"))
 

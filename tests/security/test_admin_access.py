@@ -11,6 +11,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
     sign_in_with_two_factor,
+    totp_code,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +34,7 @@ def _genetic_data_staff(**kwargs):
 
 
 def _current_code(secret: str) -> str:
-    return totp.format_hotp_value(
-        totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time()))
-    )
+    return totp_code(secret)
 
 
 @pytest.mark.parametrize("name", ADMIN_PAGES)

@@ -6,15 +6,13 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal import auth as totp
 from django.urls import reverse
 
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
 
 def _code(secret: str) -> str:
-    return totp.format_hotp_value(
-        totp.hotp_value(secret, next(totp.yield_hotp_counters_from_time()))
-    )
+    return totp_code(secret)
 
 
 def _sign_in(client, user, code: str):
