@@ -26,6 +26,7 @@ from genotypes.services import genome_data_delete_all
 from . import stripe_gateway
 from .models import Membership, Plan, StripeEvent, User
 from .selectors import (
+    MEMBER_STATUSES,
     PAYING_STATUSES,
     SUBSCRIBED_STATUSES,
     membership_is_entitled,
@@ -69,10 +70,17 @@ class AlreadyMember(Exception):
     """The user already has a live subscription; a second checkout would charge twice."""
 
 
+# A paid membership that ends (cancelled at period end, or renewals failed for good) gets the
+# "ended" email; a complimentary one is ended by us, and a checkout that never paid never began.
+ENDS_WITH_EMAIL = frozenset({Membership.Status.ACTIVE, Membership.Status.TRIALING,
+                             Membership.Status.PAST_DUE})
+
+
 class MembershipEmail:
     WELCOME = "welcome"
     PAYMENT_FAILED = "payment_failed"
     ENDING = "ending"
+    ENDED = "ended"
     ACCOUNT_DELETED = "account_deleted"
 
 
@@ -365,6 +373,8 @@ def membership_sync(*, membership_id: int) -> Membership:
             emails.append(MembershipEmail.PAYMENT_FAILED)
         if membership.cancel_at_period_end and not before_cancel:
             emails.append(MembershipEmail.ENDING)
+        if before_status in ENDS_WITH_EMAIL and membership.status not in MEMBER_STATUSES:
+            emails.append(MembershipEmail.ENDED)
         for kind in emails:
             _email_enqueue(membership_id=membership.pk, kind=kind)
     return membership
@@ -514,6 +524,8 @@ def membership_email_send(*, membership_id: int, kind: str) -> None:
             "membership": membership,
             "account_url": site + reverse("members:account"),
             "fix_card_url": site + reverse("members:fix_card"),
+            "join_url": site + reverse("members:join"),
+            "genetics_url": site + reverse("genotypes:mine"),
         },
     )
 

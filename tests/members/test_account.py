@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from members import services
+from members import services, stripe_gateway
 from members.models import Membership, Plan, User
 from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory, sign_in_with_two_factor
 
@@ -268,3 +268,24 @@ def test_member_on_a_replaced_price_keeps_their_plan(client, plans, stripe_setti
     call_command("stripe_sync_plans")  # a new Price; the member still pays the old one
     services.membership_sync(membership_id=membership_of(user).pk)
     assert membership_of(user).plan == Plan.objects.get(slug="monthly")
+
+
+@pytest.mark.django_db
+def test_a_paid_membership_that_ends_sends_one_ended_email(
+    client, plans, stripe_settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    user = paid_member(client, stripe_settings, plans)
+    membership = membership_of(user)
+    # Stripe ends the subscription (renewals failed for good, or cancelled from its dashboard).
+    stripe_gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_sync(membership_id=membership.pk)
+    assert membership_of(user).status == Membership.Status.CANCELED
+    ended = [m for m in mail.outbox if m.subject == "Your genlife membership has ended"]
+    assert len(ended) == 1 and ended[0].to == [user.email]
+    assert reverse("members:join") in ended[0].body
+    assert reverse("genotypes:mine") in ended[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.membership_sync(membership_id=membership.pk)  # nothing new to say
+    assert len([m for m in mail.outbox if m.subject == ended[0].subject]) == 1
+
