@@ -20,6 +20,7 @@ until it expires; such a page is only ever shown to that member, and it is encry
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 
@@ -28,6 +29,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 CATALOGUE_VERSION_KEY = "genotypes:version:catalogue"
+logger = logging.getLogger(__name__)
 
 
 def member_version_key(user_id: int) -> str:
@@ -42,8 +44,9 @@ def genotype_version_keys(*, user_id: int) -> list[str]:
 def _bump(keys: list[str]) -> None:
     try:
         cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
-    except Exception:  # noqa: BLE001 (a cache outage must not fail the write it follows)
-        pass
+    except Exception:  # a cache outage must not fail the write it follows
+        logger.warning("Could not retire cached genotype pages (%d version keys)", len(keys),
+                       exc_info=True)
 
 
 def _bump_now_and_on_commit(keys: list[str]) -> None:
