@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from genlife.cache import versions_bump
 from genotypes.models import Snp
 
 from .article_file import ArticleFileError, ParsedArticle, article_file_parse, catalogue_parse
@@ -52,18 +53,9 @@ def _cache_call(operation, *args, **kwargs):
         return None
 
 
-def _generation_bump() -> None:
-    _cache_call(cache.set, CACHE_GENERATION_KEY, uuid.uuid4().hex, None)
-
-
 def article_cache_invalidate() -> None:
-    """Retire every cached article page: now, and again once the change commits.
-
-    The second bump covers a request that re-cached the old content while the transaction
-    was still open.
-    """
-    _generation_bump()
-    transaction.on_commit(_generation_bump)
+    """Retire every cached article page (genlife.cache.versions_bump)."""
+    versions_bump([CACHE_GENERATION_KEY])
 
 
 def _page_key(*, slug: str, variant: str) -> str:

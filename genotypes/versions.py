@@ -5,10 +5,9 @@ SNP catalogue's (rsids, alleles, interpretations; the same for everyone) and the
 (their uploads and results). Any change to either replaces the version with a new random one,
 so every page built before the change stops matching; nothing has to find and delete it.
 
-Each bump happens twice, like the article cache's: at once, and again when the transaction
-commits, so that a page rebuilt from the old rows while the change was still open is retired
-as well. Signals on uploads, SNPs and interpretations cover every save and delete (the
-site, the worker, the admin, the shell). Results are written in bulk, which sends no
+Bumps go through ``genlife.cache.versions_bump``, as the article generation's do: at once,
+and again when the transaction commits. Signals on uploads, SNPs and interpretations cover
+every save and delete (the site, the worker, the admin, the shell). Results are written in bulk, which sends no
 signals, and always beside an upload save, except in the backfill and in the deletion of a
 member's data, which call ``genotype_data_changed`` themselves. (A signal on results
 would also cost Django's fast delete: every row loaded, one bump per row.)
@@ -20,16 +19,13 @@ until it expires; such a page is only ever shown to that member, and it is encry
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Iterable
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from genlife.cache import versions_bump
+
 CATALOGUE_VERSION_KEY = "genotypes:version:catalogue"
-logger = logging.getLogger(__name__)
 
 
 def member_version_key(user_id: int) -> str:
@@ -41,29 +37,16 @@ def genotype_version_keys(*, user_id: int) -> list[str]:
     return [CATALOGUE_VERSION_KEY, member_version_key(user_id)]
 
 
-def _bump(keys: list[str]) -> None:
-    try:
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
-    except Exception:  # a cache outage must not fail the write it follows
-        logger.warning("Could not retire cached genotype pages (%d version keys)", len(keys),
-                       exc_info=True)
-
-
-def _bump_now_and_on_commit(keys: list[str]) -> None:
-    _bump(keys)
-    transaction.on_commit(lambda: _bump(keys))
-
-
 def genotype_data_changed(*, user_ids: Iterable[int]) -> None:
     """These members' uploads or results changed: retire the pages showing their genotypes."""
     keys = [member_version_key(user_id) for user_id in set(user_ids)]
     if keys:
-        _bump_now_and_on_commit(keys)
+        versions_bump(keys)
 
 
 def genotype_catalogue_changed() -> None:
     """A SNP or an interpretation changed: retire every page that shows genotypes."""
-    _bump_now_and_on_commit([CATALOGUE_VERSION_KEY])
+    versions_bump([CATALOGUE_VERSION_KEY])
 
 
 def _member_data_changed(sender, instance, **kwargs) -> None:
