@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from genlife import queue
 from genotypes.genome_store import genome_from_blob, genome_to_blob
 from genotypes.models import (
     GeneticDataAuditLog,
@@ -106,14 +107,9 @@ def genome_upload_create(*, user, file: UploadedFile, consent: bool,
 
 def genome_upload_enqueue(*, upload_id) -> bool:
     """Send the parse task; False when the broker is unreachable (the sweeper retries)."""
-    from genotypes.tasks import genome_upload_process as task
+    from genotypes.tasks import genome_upload_process
 
-    try:
-        task.apply_async(args=[str(upload_id)], retry=False)
-    except Exception:  # broker down: the upload stays queued and the sweeper re-sends it
-        logger.warning("Broker unreachable; upload %s stays queued for the sweeper", upload_id)
-        return False
-    return True
+    return queue.task_send(genome_upload_process, str(upload_id))
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -346,17 +342,7 @@ def snp_catalogue_changed(*, snp: Snp) -> None:
     from genotypes.tasks import snp_results_backfill
 
     snp_id = snp.pk
-    transaction.on_commit(lambda: _send(snp_results_backfill, snp_id))
-
-
-def _send(task, *args) -> bool:
-    """Enqueue without blocking on an unreachable broker (the caller's work is committed)."""
-    try:
-        task.apply_async(args=list(args), retry=False)
-    except Exception:
-        logger.warning("Broker unreachable; %s was not queued", task.name)
-        return False
-    return True
+    queue.task_send_on_commit(snp_results_backfill, snp_id)
 
 
 def snp_results_backfill(*, snp_id: int) -> int:
@@ -366,7 +352,7 @@ def snp_results_backfill(*, snp_id: int) -> int:
     ids = [str(pk) for pk in GenomeUpload.objects.filter(is_current=True)
            .exclude(genome_file="").order_by("pk").values_list("pk", flat=True)]
     for start in range(0, len(ids), BACKFILL_CHUNK):
-        _send(genotype_results_backfill_chunk, snp_id, ids[start:start + BACKFILL_CHUNK])
+        queue.task_send(genotype_results_backfill_chunk, snp_id, ids[start:start + BACKFILL_CHUNK])
     return len(ids)
 
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from genlife import queue
 from genotypes.services import genome_data_delete_all
 
 from . import stripe_gateway
@@ -398,12 +399,8 @@ def membership_sync_nudge(*, user: User) -> bool:
         return False
     if not cache.add(f"members:sync-nudge:{membership.pk}", 1, timeout=30):
         return False
-    try:
-        _tasks().membership_sync.delay(membership.pk)
-    except Exception:  # the broker is down; the reconciliation task will get there
-        logger.exception("Could not queue a resync for membership %s", membership.pk)
-        return False
-    return True
+    # The broker down: the reconciliation task will get there.
+    return queue.task_send(_tasks().membership_sync, membership.pk)
 
 
 def membership_reconcile() -> int:
@@ -415,14 +412,14 @@ def membership_reconcile() -> int:
     """
     ids = list(membership_list_stale().values_list("pk", flat=True))
     for membership_id in ids:
-        _tasks().membership_sync.delay(membership_id)
+        queue.task_send(_tasks().membership_sync, membership_id)
     # Events stored but never processed (the broker was down when they arrived).
     stuck = StripeEvent.objects.filter(
         status=StripeEvent.Status.RECEIVED,
         received__lt=timezone.now() - dt.timedelta(minutes=2),
     ).values_list("pk", flat=True)
     for event_pk in stuck:
-        _tasks().stripe_event_process.delay(event_pk)
+        queue.task_send(_tasks().stripe_event_process, event_pk)
     return len(ids)
 
 
@@ -441,17 +438,10 @@ def stripe_event_record(*, event: dict) -> StripeEvent | None:
                 created=dt.datetime.fromtimestamp(int(event.get("created") or 0), tz=dt.UTC),
                 payload=event,
             )
-            transaction.on_commit(lambda: _enqueue_event(record.pk))
+            queue.task_send_on_commit(_tasks().stripe_event_process, record.pk)
     except IntegrityError:
         return None
     return record
-
-
-def _enqueue_event(event_pk: int) -> None:
-    try:
-        _tasks().stripe_event_process.delay(event_pk)
-    except Exception:  # the broker is down; the reconciliation task picks the event up later
-        logger.exception("Could not queue Stripe event %s; the sweeper will retry", event_pk)
 
 
 def stripe_event_process(*, event_pk: int) -> StripeEvent:
@@ -508,7 +498,7 @@ def _membership_link_from_checkout(*, session: dict) -> Membership | None:
 
 # --- emails -----------------------------------------------------------------------------------
 def _email_enqueue(*, membership_id: int, kind: str) -> None:
-    transaction.on_commit(lambda: _tasks().membership_email_send.delay(membership_id, kind))
+    queue.task_send_on_commit(_tasks().membership_email_send, membership_id, kind)
 
 
 def membership_email_send(*, membership_id: int, kind: str) -> None:

@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from genlife import queue
 from genotypes import genome_store, services
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from tests.factories import MemberFactory
@@ -216,7 +217,7 @@ def test_backfill_fans_out_in_chunks(monkeypatch):
     snp = SnpFactory()
     chunks = []
     monkeypatch.setattr(services, "BACKFILL_CHUNK", 2)
-    monkeypatch.setattr(services, "_send", lambda task, *args: chunks.append(args))
+    monkeypatch.setattr(queue, "task_send", lambda task, *args: chunks.append(args))
     assert services.snp_results_backfill(snp_id=snp.pk) == 3
     assert [len(ids) for _, ids in chunks] == [2, 1]
 

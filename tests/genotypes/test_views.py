@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from genlife import queue
 from genotypes import services
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome
@@ -248,7 +249,7 @@ def test_index_page_links_the_upload_and_the_sample(client):
 def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(client, monkeypatch,
                                                               django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr(services, "_send", lambda task, *args: sent.append((task.name, args)))
+    monkeypatch.setattr(queue, "task_send", lambda task, *args: sent.append((task.name, args)))
     sign_in_with_two_factor(client, UserFactory(is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:genotypes_snp_add"), {

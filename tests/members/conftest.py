@@ -41,7 +41,8 @@ def queued(monkeypatch):
     from members import tasks
 
     calls: list[int] = []
-    monkeypatch.setattr(tasks.stripe_event_process, "delay", lambda pk: calls.append(pk))
+    monkeypatch.setattr(tasks.stripe_event_process, "apply_async",
+                        lambda args, **options: calls.append(*args))
     return calls
 
 
