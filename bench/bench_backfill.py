@@ -34,11 +34,11 @@ def main() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from genotypes import services
     from genotypes.genome_store import genome_to_blob
     from genotypes.models import GenomeUpload, GenotypeResult, Snp
     from genotypes.parsers import parse_genome
     from genotypes.samples import generate_genome
+    from genotypes.services import backfill
     from members.models import User
 
     User.objects.filter(email__startswith="bench-backfill-").delete()
@@ -71,7 +71,7 @@ def main() -> None:
         with transaction.atomic():
             snp = Snp.objects.create(rsid=NEW_SNP, gene="MARKER", chromosome="1", ref="C",
                                      alt="T", position_grch37=752566)
-            services.snp_catalogue_changed(snp=snp)
+            backfill.snp_catalogue_changed(snp=snp)
         while True:
             done = GenotypeResult.objects.filter(snp=snp).count()
             if done >= args.genomes:

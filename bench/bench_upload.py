@@ -51,7 +51,7 @@ def main() -> None:
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
     broker_db = int(urlsplit(os.environ["CELERY_BROKER_URL"]).path.lstrip("/") or 0)
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-    from load import Client, member_prepare  # the load benchmark's loopback HTTP client
+    from load import member_prepare  # the load benchmark's loopback HTTP client
 
     from genotypes.samples import generate_genome
     from tests.e2e.site import Site

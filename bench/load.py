@@ -197,7 +197,7 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from genotypes.samples import generate_genome
-from genotypes.services import genome_upload_create
+from genotypes.services.uploads import genome_upload_create
 from members.services import membership_grant_complimentary, user_ensure_verified
 
 for number in range({count}):

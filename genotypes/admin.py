@@ -7,7 +7,8 @@ uploads show only their status, format and counts.
 from django.contrib import admin
 from django.http import Http404
 
-from . import services
+from genotypes.services import backfill
+
 from .models import GeneticDataAuditLog, GenomeUpload, Snp, SnpInterpretation
 from .selectors import GENETIC_DATA_PERMISSION
 
@@ -29,7 +30,7 @@ class SnpAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Members who uploaded earlier get their genotype for this SNP without re-uploading.
-        services.snp_catalogue_changed(snp=form.instance)
+        backfill.snp_catalogue_changed(snp=form.instance)
 
 
 class GeneticDataOnlyAdmin(admin.ModelAdmin):

@@ -6,6 +6,8 @@ class GenotypesConfig(AppConfig):
     verbose_name = "Genotypes"
 
     def ready(self):
+        from genotypes import receivers
         from genotypes.versions import connect_signals
 
         connect_signals()
+        receivers.connect()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from genotypes import services
+from genotypes.services import backfill, parsing
 
 
 @shared_task(
@@ -19,23 +19,23 @@ from genotypes import services
 )
 def genome_upload_process(self, upload_id: str) -> None:
     """Parse one upload. A killed worker's message is redelivered and resumes."""
-    services.genome_upload_process(upload_id=upload_id, task_id=self.request.id or "")
+    parsing.genome_upload_process(upload_id=upload_id, task_id=self.request.id or "")
 
 
 @shared_task(acks_late=True)
 def genome_uploads_requeue_stuck() -> int:
     """Beat: re-queue uploads stuck in queued (broker down) or parsing (worker killed)."""
-    return services.genome_uploads_requeue_stuck()
+    return parsing.genome_uploads_requeue_stuck()
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=4)
 def snp_results_backfill(snp_id: int) -> int:
     """Fan a new or changed catalogue SNP out to every stored genome, in chunks."""
-    return services.snp_results_backfill(snp_id=snp_id)
+    return backfill.snp_results_backfill(snp_id=snp_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,),
              retry_backoff=5, max_retries=4)
 def genotype_results_backfill_chunk(snp_id: int, upload_ids: list[str]) -> int:
     """Materialise one SNP for a chunk of stored genomes."""
-    return services.genotype_results_backfill_chunk(snp_id=snp_id, upload_ids=upload_ids)
+    return backfill.genotype_results_backfill_chunk(snp_id=snp_id, upload_ids=upload_ids)

@@ -24,9 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from genotypes import selectors, services
+from genotypes import selectors
 from genotypes.forms import GenomeUploadForm
 from genotypes.models import GeneticDataAuditLog
+from genotypes.services import audit, deletion, uploads
+from genotypes.services.export import genome_data_export
 from members.selectors import is_member
 
 Action = GeneticDataAuditLog.Action
@@ -153,7 +155,7 @@ def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None
         return _upload_refused(request, _too_large_message(), status=413)
     if form.is_valid():
         try:
-            created = services.genome_upload_create(
+            created = uploads.genome_upload_create(
                 user=request.user, file=form.cleaned_data["file"],
                 consent=form.cleaned_data["consent"], keep_raw=form.cleaned_data["keep_raw"])
         except ValidationError as error:
@@ -176,7 +178,7 @@ def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None
 def upload_status(request: HttpRequest, upload_id) -> HttpResponse:
     upload_obj = selectors.genome_upload_get_for(user=request.user, upload_id=upload_id)
     if request.user.pk != upload_obj.user_id:
-        services.genetic_data_audit(actor=request.user, subject_user_id=upload_obj.user_id,
+        audit.genetic_data_audit(actor=request.user, subject_user_id=upload_obj.user_id,
                                     action=Action.VIEWED_STATUS, upload_id=upload_obj.pk)
     return render(request, "genotypes/upload_status.html", {"upload": upload_obj})
 
@@ -205,7 +207,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     """My genetics: uploads, status, build, coverage and articles with results."""
     overview = selectors.genetics_overview_for(user=request.user)
     if overview.current is not None:
-        services.genetic_data_audit(actor=request.user, subject_user_id=request.user.pk,
+        audit.genetic_data_audit(actor=request.user, subject_user_id=request.user.pk,
                                     action=Action.VIEWED_RESULTS, detail="my genetics page")
     return render(request, "genotypes/mine.html", {
         "overview": overview, "is_member": is_member(request.user)})
@@ -231,7 +233,7 @@ def export(request: HttpRequest) -> HttpResponse:
     """GET: what the export holds. POST (after re-authentication): the zip download."""
     if request.method == "GET":
         return render(request, "genotypes/export.html", {})
-    data = services.genome_data_export(user=request.user)
+    data = genome_data_export(user=request.user)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="genlife-genetic-data.zip"'
     return response
@@ -246,7 +248,7 @@ def delete(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "genotypes/delete.html", {
             "uploads": selectors.genome_uploads_of(user=request.user)})
-    count = services.genome_data_delete_all(user=request.user)
+    count = deletion.genome_data_delete_all(user=request.user)
     messages.success(request, "Your genetic data has been deleted: "
                               f"{count} upload{'s' if count != 1 else ''} and every result.")
     return redirect("genotypes:mine")

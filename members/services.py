@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from genlife import queue
-from genotypes.services import genome_data_delete_all
 
 from . import stripe_gateway
 from .models import Membership, Plan, StripeEvent, User
@@ -33,6 +32,7 @@ from .selectors import (
     membership_is_entitled,
     membership_list_stale,
 )
+from .signals import user_deleting
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def user_ensure_verified(
     return user
 
 
-def user_delete(*, user: User) -> None:
+def user_delete(*, user: User, actor: User | None = None) -> None:
     """Delete the account: end billing in Stripe, erase genetic data, then the user and all
     rows that hang off it; a confirmation goes to the address the account had.
 
@@ -128,7 +128,7 @@ def user_delete(*, user: User) -> None:
         # Deleting the Stripe customer cancels every subscription at once and removes the
         # email address and name we gave Stripe.
         stripe_gateway.customer_delete(customer_id=membership.stripe_customer_id)
-    genome_data_delete_all(user=user)
+    user_deleting.send(sender=User, user=user, actor=actor or user)
     email, name = user.email, user.get_short_name()
     customer_id = membership.stripe_customer_id if membership else ""
     with transaction.atomic():

@@ -18,8 +18,9 @@ class ReportCachePatch:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        import articles.views as views
         from django.core.cache import cache
+
+        import articles.views as views
 
         original = views.genotype_report_for
 

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import services as article_services
 from articles.models import Section
-from genotypes import services
 from genotypes.genome_store import unseal
 from genotypes.models import SnpInterpretation
+from genotypes.services import backfill, deletion, parsing
 from tests.factories import MemberFactory
 from tests.genotypes.factories import SnpFactory, demo_catalogue, upload_for
 
@@ -38,7 +38,7 @@ def _member_with(calls: dict[str, str]):
     """A member whose processed upload holds ``calls``, and a client logged in as them."""
     member = MemberFactory()
     upload = upload_for(member, include=calls)
-    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     client = Client()
     client.force_login(member)
     return member, client
@@ -74,7 +74,7 @@ def test_a_new_upload_shows_at_once(article):
     alice, client = _member_with({"rs1799971": "AG"})
     assert _genotypes(client, article)["rs1799971"] == "AG"
     upload = upload_for(alice, include={"rs1799971": "AA"})
-    services.genome_upload_process(upload_id=upload.pk, task_id="t2")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t2")
     assert _genotypes(client, article)["rs1799971"] == "AA"
 
 
@@ -97,14 +97,14 @@ def test_a_snp_backfilled_after_the_page_was_cached_shows_at_once(article):
     assert _genotypes(client, article)["rs3094315"] == "Not on your chip"  # not read yet
 
     upload = alice.genome_uploads.get(is_current=True)
-    services.genotype_results_backfill_chunk(snp_id=marker.pk, upload_ids=[str(upload.pk)])
+    backfill.genotype_results_backfill_chunk(snp_id=marker.pk, upload_ids=[str(upload.pk)])
     assert _genotypes(client, article)["rs3094315"] == "CT"
 
 
 def test_deleting_genetic_data_empties_the_cached_page(article):
     alice, client = _member_with({"rs1799971": "AG"})
     assert _genotypes(client, article)["rs1799971"] == "AG"
-    services.genome_data_delete_all(user=alice)
+    deletion.genome_data_delete_all(user=alice)
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Upload your DNA file" in page
     assert "<strong>AG</strong>" not in page

@@ -24,10 +24,10 @@ HOLD_SECONDS = 60
 
 @worker_process_init.connect
 def _hold_the_first_parse(**kwargs) -> None:
-    from genotypes import services
+    from genotypes.services import parsing
 
     hold_file = os.environ["GENLIFE_FAULTS_HOLD_FILE"]
-    parse = services.parse_genome
+    parse = parsing.parse_genome
 
     def parse_then_hold(source, **options):
         genome = parse(source, **options)
@@ -40,4 +40,4 @@ def _hold_the_first_parse(**kwargs) -> None:
         time.sleep(HOLD_SECONDS)  # the test kills this process here
         return genome
 
-    services.parse_genome = parse_then_hold
+    parsing.parse_genome = parse_then_hold

@@ -20,7 +20,7 @@ from genlife.celery import app as celery_app
 from genotypes.genome_store import genome_from_blob
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome, generate_rows
-from genotypes.services import _files_under
+from genotypes.services.deletion import _files_under
 from tests.factories import MemberFactory
 from tests.genotypes.factories import demo_catalogue
 from tests.utils import wait_until

@@ -1,9 +1,9 @@
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from genotypes import services
 from genotypes.models import Snp, SnpInterpretation
 from genotypes.samples import generate_genome
+from genotypes.services import uploads
 
 
 class SnpFactory(factory.django.DjangoModelFactory):
@@ -42,5 +42,5 @@ def genome_file(name: str = "genome.txt", **kwargs) -> SimpleUploadedFile:
 
 
 def upload_for(user, *, keep_raw: bool = False, **kwargs):
-    return services.genome_upload_create(user=user, file=genome_file(**kwargs), consent=True,
+    return uploads.genome_upload_create(user=user, file=genome_file(**kwargs), consent=True,
                                          keep_raw=keep_raw)

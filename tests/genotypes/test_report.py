@@ -8,7 +8,6 @@ from genotypes.selectors import genotype_report_for
 from tests.factories import MemberFactory
 from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory
 
-
 # --- matching (pure) -------------------------------------------------------------------------
 
 def test_genotype_on_the_plus_strand_matches_order_insensitively():

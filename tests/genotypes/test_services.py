@@ -16,8 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from genlife import queue
-from genotypes import genome_store, services
+from genotypes import genome_store
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
+from genotypes.services import backfill, deletion, export, parsing, uploads
 from tests.factories import MemberFactory
 from tests.genotypes.factories import SnpFactory, demo_catalogue, genome_file, upload_for
 
@@ -27,7 +28,7 @@ CALLS = {"rs1799971": "AG", "rs4680": "AA", "rs1045642": "--", "rs4986790": "AA"
 
 
 def _process(upload, task_id="task-1"):
-    services.genome_upload_process(upload_id=upload.pk, task_id=task_id)
+    parsing.genome_upload_process(upload_id=upload.pk, task_id=task_id)
     upload.refresh_from_db()
     return upload
 
@@ -38,7 +39,7 @@ def _results(user):
 
 def test_upload_requires_consent():
     with pytest.raises(ValidationError):
-        services.genome_upload_create(user=MemberFactory(), file=genome_file(), consent=False)
+        uploads.genome_upload_create(user=MemberFactory(), file=genome_file(), consent=False)
     assert GenomeUpload.objects.count() == 0
 
 
@@ -52,7 +53,7 @@ def test_upload_over_the_size_limit_is_refused(settings):
 def test_upload_is_stored_queued_and_enqueued_only_after_commit(django_capture_on_commit_callbacks,
                                                                 monkeypatch):
     sent = []
-    monkeypatch.setattr(services, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id))
+    monkeypatch.setattr(uploads, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload = upload_for(MemberFactory())
         assert sent == []
@@ -103,7 +104,7 @@ def test_bad_file_fails_with_the_parser_message_and_keeps_previous_results(
     with django_capture_on_commit_callbacks(execute=True):
         first = _process(upload_for(member, include=CALLS))
     before = _results(member)
-    bad = services.genome_upload_create(
+    bad = uploads.genome_upload_create(
         user=member, file=SimpleUploadedFile("genome.txt", b"%PDF-1.5 not a genome"), consent=True)
     with django_capture_on_commit_callbacks(execute=True):
         bad = _process(bad)
@@ -162,22 +163,22 @@ def test_a_second_task_does_not_start_while_another_is_parsing():
 def test_sweeper_requeues_stuck_uploads_and_gives_up_after_max_attempts(
         django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(services, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id))
+    monkeypatch.setattr(uploads, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id))
     member = MemberFactory()
     old = timezone.now() - timedelta(hours=1)
     queued = upload_for(member)
-    parsing = upload_for(member)
+    stuck = upload_for(member)
     fresh = upload_for(member)
     exhausted = upload_for(member)
     GenomeUpload.objects.filter(pk=queued.pk).update(queued_at=old)
-    GenomeUpload.objects.filter(pk=parsing.pk).update(status="parsing", started_at=old, task_id="dead")
+    GenomeUpload.objects.filter(pk=stuck.pk).update(status="parsing", started_at=old, task_id="dead")
     GenomeUpload.objects.filter(pk=exhausted.pk).update(status="parsing", started_at=old,
-                                                        attempts=services.MAX_ATTEMPTS)
+                                                        attempts=parsing.MAX_ATTEMPTS)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.genome_uploads_requeue_stuck() == 2
-    assert set(sent) == {queued.pk, parsing.pk}
-    parsing.refresh_from_db()
-    assert parsing.status == "queued" and parsing.task_id == ""
+        assert parsing.genome_uploads_requeue_stuck() == 2
+    assert set(sent) == {queued.pk, stuck.pk}
+    stuck.refresh_from_db()
+    assert stuck.status == "queued" and stuck.task_id == ""
     fresh.refresh_from_db()
     assert fresh.status == "queued"
     exhausted.refresh_from_db()
@@ -192,7 +193,7 @@ def test_enqueue_with_the_broker_down_keeps_the_upload_queued(monkeypatch):
 
     monkeypatch.setattr(tasks.genome_upload_process, "apply_async", refuse)
     upload = upload_for(MemberFactory())
-    assert services.genome_upload_enqueue(upload_id=upload.pk) is False
+    assert uploads.genome_upload_enqueue(upload_id=upload.pk) is False
     upload.refresh_from_db()
     assert upload.status == "queued"
 
@@ -202,11 +203,11 @@ def test_backfill_fills_a_new_snp_for_members_who_uploaded_earlier():
     member = MemberFactory()
     upload = _process(upload_for(member, include={**CALLS, "rs3094315": "CT"}))
     marker = SnpFactory(rsid="rs3094315", chromosome="1", ref="C", alt="T")
-    assert services.genotype_results_backfill_chunk(snp_id=marker.pk,
+    assert backfill.genotype_results_backfill_chunk(snp_id=marker.pk,
                                                     upload_ids=[str(upload.pk)]) == 1
     assert _results(member)["rs3094315"] == "CT"
     # A second run is harmless.
-    services.genotype_results_backfill_chunk(snp_id=marker.pk, upload_ids=[str(upload.pk)])
+    backfill.genotype_results_backfill_chunk(snp_id=marker.pk, upload_ids=[str(upload.pk)])
     assert GenotypeResult.objects.filter(user=member, snp=marker).count() == 1
 
 
@@ -216,9 +217,9 @@ def test_backfill_fans_out_in_chunks(monkeypatch):
         member_uploads.append(_process(upload_for(MemberFactory(), n_snps=500)))
     snp = SnpFactory()
     chunks = []
-    monkeypatch.setattr(services, "BACKFILL_CHUNK", 2)
+    monkeypatch.setattr(backfill, "BACKFILL_CHUNK", 2)
     monkeypatch.setattr(queue, "task_send", lambda task, *args: chunks.append(args))
-    assert services.snp_results_backfill(snp_id=snp.pk) == 3
+    assert backfill.snp_results_backfill(snp_id=snp.pk) == 3
     assert [len(ids) for _, ids in chunks] == [2, 1]
 
 
@@ -227,7 +228,7 @@ def test_vcf_without_ids_is_matched_by_position_in_its_build():
     member = MemberFactory()
     file = genome_file("genome.vcf", fmt="vcf", build=38, vcf_ids=False, chr_prefix=True,
                        include={"rs4680": "AG"})
-    upload = _process(services.genome_upload_create(user=member, file=file, consent=True))
+    upload = _process(uploads.genome_upload_create(user=member, file=file, consent=True))
     assert upload.build == 38
     assert _results(member)["rs4680"] == "AG"
     assert len(_results(member)) == len(catalogue)
@@ -269,15 +270,15 @@ def test_no_genotype_values_reach_the_logs(caplog, django_capture_on_commit_call
 
 
 def test_results_csv_neutralises_formula_injection():
-    assert services.csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert services.csv_safe("+1") == "'+1" and services.csv_safe("@x") == "'@x"
-    assert services.csv_safe("AG") == "AG"
+    assert export.csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert export.csv_safe("+1") == "'+1" and export.csv_safe("@x") == "'@x"
+    assert export.csv_safe("AG") == "AG"
     snp = SnpFactory(gene="=cmd|' /C calc'!A0")
     member = MemberFactory()
     upload = _process(upload_for(member, n_snps=500))
     GenotypeResult.objects.update_or_create(user=member, snp=snp,
                                             defaults={"upload": upload, "genotype": "--"})
-    rows = list(csv.reader(io.StringIO(services.genotype_results_csv(user=member))))
+    rows = list(csv.reader(io.StringIO(export.genotype_results_csv(user=member))))
     row = next(r for r in rows if r[0] == snp.rsid)
     assert row[1].startswith("'=") and row[3] == "no call"
 
@@ -286,7 +287,7 @@ def test_export_holds_results_and_the_parsed_genome():
     demo_catalogue()
     member = MemberFactory()
     _process(upload_for(member, include=CALLS))
-    archive = zipfile.ZipFile(io.BytesIO(services.genome_data_export(user=member)))
+    archive = zipfile.ZipFile(io.BytesIO(export.genome_data_export(user=member)))
     assert set(archive.namelist()) == {"genlife-results.csv", "genlife-genome.tsv"}
     assert "rs4680,COMT,22,AA" in archive.read("genlife-results.csv").decode()
     assert "rs1799971\t6\t154360797\tAG" in archive.read("genlife-genome.tsv").decode()
@@ -302,7 +303,7 @@ def test_delete_all_removes_files_blobs_and_rows_at_once():
     theirs = _process(upload_for(other))
     names = [kept.raw_file.name, kept.genome_file.name, pending.raw_file.name]
     assert all(default_storage.exists(n) for n in names)
-    assert services.genome_data_delete_all(user=member) == 2
+    assert deletion.genome_data_delete_all(user=member) == 2
     assert not any(default_storage.exists(n) for n in names)
     assert not GenomeUpload.objects.filter(user=member).exists()
     assert not GenotypeResult.objects.filter(user=member).exists()
@@ -310,7 +311,7 @@ def test_delete_all_removes_files_blobs_and_rows_at_once():
     assert default_storage.exists(theirs.genome_file.name)
     log = GeneticDataAuditLog.objects.get(action="deleted", subject_user_id=member.pk)
     assert log.detail == "2 uploads"
-    assert services.genome_data_delete_all(user=member) == 0  # nothing left: harmless
+    assert deletion.genome_data_delete_all(user=member) == 0  # nothing left: harmless
 
 
 def test_raw_and_blob_files_live_under_the_media_root(settings):
@@ -339,7 +340,7 @@ def test_unexpected_parser_error_fails_the_upload_with_an_honest_message(monkeyp
     def explode(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(services, "parse_genome", explode)
+    monkeypatch.setattr(parsing, "parse_genome", explode)
     upload = _process(upload_for(MemberFactory()))
     assert upload.status == "failed" and upload.failure_code == "internal"
     assert "problem on our side" in upload.failure_reason
@@ -350,6 +351,6 @@ def test_delete_all_also_removes_files_a_killed_worker_left_behind():
     upload = _process(upload_for(member, n_snps=500))
     orphan = default_storage.save(f"genomes/blobs/{member.pk}/orphan.parquet.fernet",
                                   io.BytesIO(b"left by a killed attempt"))
-    services.genome_data_delete_all(user=member)
+    deletion.genome_data_delete_all(user=member)
     assert not default_storage.exists(orphan)
     assert not default_storage.exists(upload.genome_file.name)

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from genlife import queue
-from genotypes import services
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome
+from genotypes.services import parsing, uploads
 from tests.factories import (
     TEST_PASSWORD,
     MemberFactory,
@@ -41,7 +41,7 @@ def _reauthenticate(client):
 
 def _processed_upload(member, **kwargs):
     upload = upload_for(member, **kwargs)
-    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     upload.refresh_from_db()
     return upload
 
@@ -137,10 +137,10 @@ def test_status_page_and_json_for_the_owner(client):
 
 def test_failed_upload_status_names_the_problem(client):
     member = _logged_in(client)
-    upload = services.genome_upload_create(
+    upload = uploads.genome_upload_create(
         user=member, file=SimpleUploadedFile("x.txt", b"<html><body>expired</body></html>"),
         consent=True)
-    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     data = client.get(reverse("genotypes:upload_status_json", args=[upload.pk])).json()
     assert data["status"] == "failed" and "web page (HTML)" in data["reason"]
 

@@ -57,7 +57,7 @@ def test_a_bad_file_fails_in_the_worker_and_the_worker_survives(client, celery_w
 
 
 def test_catalogue_backfill_reaches_stored_genomes_through_the_worker(client, celery_worker):
-    from genotypes import services
+    from genotypes.services import backfill
 
     demo_catalogue()
     member = MemberFactory()
@@ -72,7 +72,7 @@ def test_catalogue_backfill_reaches_stored_genomes_through_the_worker(client, ce
     from django.db import transaction
 
     with transaction.atomic():
-        services.snp_catalogue_changed(snp=snp)
+        backfill.snp_catalogue_changed(snp=snp)
     result = wait_until(lambda: GenotypeResult.objects.filter(user=member, snp=snp).first(),
                         raise_on_timeout=False)
     assert result, celery_worker.log()[-3000:]

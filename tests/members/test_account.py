@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from genotypes import receivers
 from members import services, stripe_gateway
 from members.models import Membership, Plan, User
 from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory, sign_in_with_two_factor
@@ -149,13 +150,14 @@ def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
     user = paid_member(client, stripe_settings, plans)
     membership = membership_of(user)
     erased = []
-    real = services.genome_data_delete_all
+    real = receivers.genome_data_delete_all
 
-    def spy(*, user):
-        erased.append(user.pk)
-        return real(user=user)
+    def spy(*, user, actor):
+        erased.append((user.pk, actor.pk))
+        return real(user=user, actor=actor)
 
-    monkeypatch.setattr(services, "genome_data_delete_all", spy)
+    # Genotypes hears of the deletion through members.signals.user_deleting.
+    monkeypatch.setattr(receivers, "genome_data_delete_all", spy)
     reauthenticate(client)
     page = client.get(reverse("members:account_delete"))
     assert page.status_code == 200 and "Delete my account" in page.content.decode()
@@ -171,7 +173,7 @@ def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
     assert state["subscriptions"][membership.stripe_subscription_id]["status"] == "canceled"
     assert mail.outbox[-1].subject == "Your genlife account has been deleted"
     assert mail.outbox[-1].to == [user.email]
-    assert erased == [user.pk]
+    assert erased == [(user.pk, user.pk)]
     assert client.get(reverse("members:account")).status_code == 302
 
 

@@ -6,7 +6,6 @@ from cryptography.fernet import Fernet
 from django.core.cache import cache
 
 
-
 @pytest.fixture(autouse=True)
 def _clean_cache():
     # CI keeps the cache in its own Redis database, never the broker's, so clearing is safe.

@@ -15,8 +15,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from genotypes import services
 from genotypes.models import GenomeUpload, GenotypeResult
+from genotypes.services import parsing
 from members import stripe_gateway
 from members.models import Membership
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
@@ -181,7 +181,7 @@ def test_genotype_results_have_no_admin_page_at_all(client):
 
 def _processed(member, include):
     upload = upload_for(member, include=include)
-    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     return upload
 
 

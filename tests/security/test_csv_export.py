@@ -15,9 +15,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from genotypes import services
 from genotypes.models import GenomeUpload, Snp, SnpInterpretation
 from genotypes.samples import generate_genome
+from genotypes.services import export, parsing, uploads
 from tests.factories import TEST_PASSWORD, MemberFactory
 from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory
 
@@ -54,8 +54,8 @@ def _cells(text: str, delimiter: str) -> list[str]:
 
 @pytest.mark.parametrize("prefix", FORMULA_STARTS, ids=repr)
 def test_csv_safe_neutralises_each_formula_start(prefix):
-    assert services.csv_safe(f"{prefix}1+1") == f"'{prefix}1+1"
-    assert services.csv_safe(f"a{prefix}1") == f"a{prefix}1"
+    assert export.csv_safe(f"{prefix}1+1") == f"'{prefix}1+1"
+    assert export.csv_safe(f"a{prefix}1") == f"a{prefix}1"
 
 
 def test_results_csv_neutralises_formulas_in_editor_written_text(client):
@@ -66,14 +66,14 @@ def test_results_csv_neutralises_formulas_in_editor_written_text(client):
         )
         SnpInterpretationFactory(snp=snp, genotype="AG", text=payload)
     include = {snp.rsid: "AG" for snp in Snp.objects.all()}
-    upload = services.genome_upload_create(
+    upload = uploads.genome_upload_create(
         user=member,
         consent=True,
         file=SimpleUploadedFile(
             "genome.txt", generate_genome("23andme", n_snps=500, seed=3, include=include)
         ),
     )
-    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     assert GenomeUpload.objects.get(pk=upload.pk).status == "done"
     assert SnpInterpretation.objects.count() == len(PAYLOADS)
 
@@ -90,12 +90,12 @@ def test_genome_tsv_neutralises_formulas_in_ids_from_the_uploaded_file(client):
     genome = generate_genome("23andme", n_snps=500, seed=4).decode().rstrip("\n").split("\n")
     crafted = ['=HYPERLINK("http://evil.example","x")', "+cmd", "-2+3", "@SUM(1+1)"]
     genome += [f"{name}\t1\t{1000 + index}\tAG" for index, name in enumerate(crafted)]
-    upload = services.genome_upload_create(
+    upload = uploads.genome_upload_create(
         user=member,
         consent=True,
         file=SimpleUploadedFile("genome.txt", ("\n".join(genome) + "\n").encode()),
     )
-    services.genome_upload_process(upload_id=upload.pk, task_id="t")
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     assert GenomeUpload.objects.get(pk=upload.pk).status == "done"
 
     tsv = _export(client, member).read("genlife-genome.tsv").decode()

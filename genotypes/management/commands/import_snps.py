@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from genotypes.services import snp_catalogue_import
+from genotypes.services.catalogue import snp_catalogue_import
 
 
 def import_csv(path: Path) -> tuple[int, int]:

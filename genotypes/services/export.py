@@ -1,0 +1,90 @@
+"""A member's own genetic data, exported: their results CSV and their stored genome."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import polars as pl
+from django.views.decorators.debug import sensitive_variables
+
+from genotypes.genome_store import genome_from_blob
+from genotypes.models import (
+    GeneticDataAuditLog,
+    GenomeUpload,
+    GenotypeResult,
+    SnpInterpretation,
+)
+from genotypes.services.audit import genetic_data_audit
+
+Status = GenomeUpload.Status
+Action = GeneticDataAuditLog.Action
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """Neutralise spreadsheet formula injection (a leading =, +, -, @, tab or CR)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _csv_safe_column(name: str) -> pl.Expr:
+    """`csv_safe` for a whole text column at once (a genome has hundreds of thousands of rows)."""
+    column = pl.col(name).cast(pl.String)
+    return (pl.when(column.str.contains(r"^[=+\-@\t\r]"))
+            .then(pl.concat_str([pl.lit("'"), column]))
+            .otherwise(column)
+            .alias(name))
+
+
+@sensitive_variables()
+def genotype_results_csv(*, user) -> str:
+    """The member's results as CSV: one row per catalogue SNP."""
+    from genotypes.matching import Status as MatchStatus
+    from genotypes.matching import match_genotype
+
+    interpretations = {(i.snp_id, i.genotype): i for i in SnpInterpretation.objects.all()}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["rsid", "gene", "chromosome", "your_genotype", "status", "label",
+                     "interpretation"])
+    results = GenotypeResult.objects.filter(user=user).select_related("snp").order_by(
+        "snp__gene", "snp__rsid")
+    for result in results:
+        snp = result.snp
+        match = match_genotype(genotype=result.genotype, ref=snp.ref, alt=snp.alt)
+        interpretation = interpretations.get((snp.pk, match.key))
+        shown = {MatchStatus.NOT_ON_CHIP: "not in your file",
+                 MatchStatus.NO_CALL: "no call"}.get(match.status, match.genotype)
+        writer.writerow([csv_safe(v) for v in (
+            snp.rsid, snp.gene, snp.chromosome, shown, match.status,
+            interpretation.label if interpretation else "",
+            interpretation.text if interpretation else "")])
+    return buffer.getvalue()
+
+
+@sensitive_variables()
+def genome_data_export(*, user) -> bytes:
+    """A zip of the member's results CSV and their parsed genome (tab-separated)."""
+    genetic_data_audit(actor=user, subject_user_id=user.pk, action=Action.EXPORTED)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("genlife-results.csv", genotype_results_csv(user=user))
+        upload = GenomeUpload.objects.filter(user=user, is_current=True).first()
+        if upload is not None and upload.genome_file:
+            with upload.genome_file.open("rb") as handle:
+                frame = genome_from_blob(handle.read()).sort("chromosome", "position")
+            text = io.BytesIO()
+            # Ids are whatever the uploaded file held (parsers keep unknown ones such as
+            # i3000001), so a crafted file could carry a formula; genotypes and chromosomes
+            # are from the parsers' fixed alphabets.
+            frame.with_columns(_csv_safe_column("rsid"), pl.col("chromosome").cast(pl.String),
+                               pl.col("genotype").cast(pl.String)).write_csv(
+                text, separator="\t", include_header=True)
+            header = (f"# Your genome as genlife stored it: {upload.format}, build "
+                      f"{upload.build or 'unknown'}, {upload.snp_count} SNPs.\n").encode()
+            archive.writestr("genlife-genome.tsv", header + text.getvalue())
+    return buffer.getvalue()

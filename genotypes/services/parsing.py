@@ -1,0 +1,269 @@
+"""Parsing an upload in the worker: claim, read, store the encrypted genome, write results;
+the stuck-job sweeper and the member's email when it is done."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+import polars as pl
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from genotypes.genome_store import genome_to_blob
+from genotypes.models import (
+    GeneticDataAuditLog,
+    GenomeUpload,
+    GenotypeResult,
+    Snp,
+)
+from genotypes.parsers import GenomeFormatError, parse_genome
+from genotypes.services import uploads
+from genotypes.services.audit import genetic_data_audit
+
+logger = logging.getLogger(__name__)
+
+Status = GenomeUpload.Status
+Action = GeneticDataAuditLog.Action
+
+
+MAX_ATTEMPTS = 5
+GENERIC_FAILURE = (
+    "We could not process this file because of a problem on our side, even after several "
+    "tries. Please upload it again later; nothing from it was kept."
+)
+
+
+def _stuck_queued_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "GENOME_STUCK_QUEUED_SECONDS", 120))
+
+
+def _stuck_parsing_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "GENOME_STUCK_PARSING_SECONDS", 600))
+
+
+def _progress(upload: GenomeUpload, percent: int) -> None:
+    GenomeUpload.objects.filter(pk=upload.pk, status=Status.PARSING).update(progress=percent)
+
+
+def _claim(upload_id, task_id: str) -> GenomeUpload | None:
+    """Mark the upload as parsing by this task; None when there is nothing to do."""
+    with transaction.atomic():
+        upload = GenomeUpload.objects.select_for_update().filter(pk=upload_id).first()
+        if upload is None or upload.is_finished:
+            return None
+        if (upload.status == Status.PARSING and upload.task_id and task_id
+                and upload.task_id != task_id and upload.started_at
+                and upload.started_at > timezone.now() - _stuck_parsing_after()):
+            return None  # another task is on it; a redelivery of the same task may resume
+        upload.status = Status.PARSING
+        upload.progress = 5
+        upload.attempts += 1
+        upload.task_id = task_id
+        upload.started_at = timezone.now()
+        upload.save(update_fields=["status", "progress", "attempts", "task_id", "started_at"])
+        return upload
+
+
+def _parse_source(upload: GenomeUpload):
+    """A local path when the storage has one (the parser then maps the file), else bytes."""
+    try:
+        return upload.raw_file.path
+    except NotImplementedError:
+        with upload.raw_file.open("rb") as handle:
+            return handle.read(settings.GENOME_UPLOAD_MAX_BYTES + 1)
+
+
+def genome_results_for(frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]) -> dict[int, str]:
+    """snp id -> genotype ('' when absent) for every catalogue SNP."""
+    snps = list(snps)
+    by_rsid = dict(
+        frame.filter(pl.col("rsid").is_in([s.rsid for s in snps]))
+        .select("rsid", pl.col("genotype").cast(pl.String)).iter_rows())
+    results = {snp.pk: by_rsid.get(snp.rsid, "") for snp in snps}
+    missing = [s for s in snps if not results[s.pk] and s.chromosome]
+    if missing and frame["rsid"].null_count():
+        # Records without ids (VCFs): look them up by position in the file's build.
+        for snp in missing:
+            position = snp.position_grch38 if build == 38 else snp.position_grch37
+            if position is None or build not in (37, 38):
+                continue
+            hit = frame.filter(pl.col("rsid").is_null() & (pl.col("position") == position)
+                               & (pl.col("chromosome").cast(pl.String) == snp.chromosome))
+            if hit.height:
+                results[snp.pk] = str(hit["genotype"][0])
+    return results
+
+def _fail(upload: GenomeUpload, *, code: str, reason: str) -> None:
+    with transaction.atomic():
+        locked = GenomeUpload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status == Status.DONE:
+            return
+        locked.status = Status.FAILED
+        locked.failure_code = code[:40]
+        locked.failure_reason = reason
+        locked.progress = 0
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["status", "failure_code", "failure_reason", "progress",
+                                   "finished_at"])
+        genetic_data_audit(actor=None, subject_user_id=locked.user_id, action=Action.FAILED,
+                           upload_id=locked.pk, detail=code)
+        transaction.on_commit(lambda: _after_finish(locked.pk, old_blob=""))
+    logger.info("Upload %s failed: %s", upload.pk, code)
+
+
+@sensitive_variables()
+def genome_upload_process(*, upload_id, task_id: str = "") -> None:
+    """Parse an upload, store its encrypted genome and replace the member's results.
+
+    Idempotent: a finished upload is left alone; a redelivered task resumes; a second task
+    racing the first writes nothing once the first has committed. A file that cannot be
+    read fails with the parser's member-facing message and leaves previous results intact.
+    """
+    upload = _claim(upload_id, task_id)
+    if upload is None:
+        return
+    try:
+        source = _parse_source(upload)
+    except (FileNotFoundError, ValueError):
+        _fail(upload, code="missing_file",
+              reason="We could not find your uploaded file. Please upload it again.")
+        return
+    _progress(upload, 20)
+    try:
+        genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES)
+    except GenomeFormatError as error:
+        _fail(upload, code=error.code, reason=error.message)
+        return
+    except MemoryError:
+        raise  # let the task retry on a fresh process
+    except Exception:
+        # A parser bug on unusual input: fail now with an honest message rather than let
+        # the sweeper retry the same file for an hour. The traceback has no genotypes.
+        logger.exception("Parser error on upload %s", upload.pk)
+        _fail(upload, code="internal", reason=(
+            "We could not read this file because of a problem on our side. Our team has been "
+            "told; nothing from the file was kept. You can try again later."))
+        return
+    del source
+    _progress(upload, 55)
+    storage = upload.genome_file.storage
+    blob_name = upload.genome_file.field.generate_filename(upload, "genome")
+    storage.delete(blob_name)  # left by an attempt killed before it committed
+    blob_name = storage.save(blob_name, ContentFile(genome_to_blob(genome.frame)))
+    _progress(upload, 80)
+    results = genome_results_for(genome.frame, genome.build, Snp.objects.all())
+    with transaction.atomic():
+        list(GenomeUpload.objects.select_for_update().filter(user_id=upload.user_id))
+        fresh = GenomeUpload.objects.get(pk=upload.pk)
+        if fresh.status != Status.PARSING:
+            transaction.on_commit(lambda: upload.genome_file.storage.delete(blob_name))
+            return
+        previous = (GenomeUpload.objects.filter(user_id=upload.user_id, is_current=True)
+                    .exclude(pk=upload.pk).first())
+        old_blob = ""
+        if previous is not None:
+            old_blob = previous.genome_file.name
+            previous.is_current = False
+            previous.genome_file = ""
+            previous.save(update_fields=["is_current", "genome_file"])
+        GenotypeResult.objects.filter(user_id=upload.user_id).delete()
+        GenotypeResult.objects.bulk_create(
+            GenotypeResult(user_id=upload.user_id, upload_id=upload.pk, snp_id=snp_id,
+                           genotype=genotype)
+            for snp_id, genotype in results.items())
+        fresh.status = Status.DONE
+        fresh.progress = 100
+        fresh.is_current = True
+        fresh.finished_at = timezone.now()
+        fresh.genome_file = blob_name
+        fresh.format = genome.format.label
+        fresh.build = genome.build
+        fresh.snp_count = genome.snp_count
+        fresh.no_call_count = genome.no_call_count
+        fresh.warnings = genome.warnings
+        fresh.save()
+        genetic_data_audit(actor=None, subject_user_id=upload.user_id, action=Action.PROCESSED,
+                           upload_id=upload.pk,
+                           detail=f"{genome.format.label}, {genome.snp_count} SNPs")
+        transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob))
+    logger.info("Upload %s parsed: %s, build %s, %d SNPs", upload.pk, genome.format.label,
+                genome.build, genome.snp_count)
+
+
+def _after_finish(upload_id, *, old_blob: str) -> None:
+    """Delete the raw file (unless kept) and a superseded blob; email the member."""
+    upload = GenomeUpload.objects.select_related("user").filter(pk=upload_id).first()
+    if upload is None:
+        return
+    storage = upload.genome_file.storage
+    if old_blob:
+        storage.delete(old_blob)
+    if upload.raw_file and not upload.keep_raw:
+        upload.raw_file.delete(save=False)
+        GenomeUpload.objects.filter(pk=upload.pk).update(raw_file="")
+    genome_upload_notify(upload=upload)
+
+
+def genome_upload_notify(*, upload: GenomeUpload) -> None:
+    """Email the member that their file is done (or could not be read). No genotypes."""
+    context = {
+        "upload": upload,
+        "status_url": settings.SITE_URL + reverse("genotypes:upload_status", args=[upload.pk]),
+        "mine_url": settings.SITE_URL + reverse("genotypes:mine"),
+        "site_name": settings.SITE_NAME,
+    }
+    if upload.status == Status.DONE:
+        subject = "Your DNA file is ready"
+    else:
+        subject = "We could not read your DNA file"
+    body = render_to_string("genotypes/email/upload_finished.txt", context)
+    try:
+        send_mail(subject, body, None, [upload.user.email])
+    except Exception:  # the result is saved either way; a lost email is not worth a retry
+        logger.warning("Could not send the upload email for upload %s", upload.pk)
+
+
+def genome_uploads_requeue_stuck() -> int:
+    """Re-queue uploads stuck in queued (broker was down) or parsing (worker was killed)."""
+    now = timezone.now()
+    count = 0
+    with transaction.atomic():
+        stuck = (
+            GenomeUpload.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[Status.QUEUED, Status.PARSING])
+        )
+        for upload in stuck:
+            if upload.status == Status.QUEUED and upload.queued_at > now - _stuck_queued_after():
+                continue
+            if upload.status == Status.PARSING and upload.started_at and (
+                    upload.started_at > now - _stuck_parsing_after()):
+                continue
+            if upload.attempts >= MAX_ATTEMPTS:
+                upload.status = Status.FAILED
+                upload.failure_code = "gave_up"
+                upload.failure_reason = GENERIC_FAILURE
+                upload.finished_at = now
+                upload.save(update_fields=["status", "failure_code", "failure_reason",
+                                           "finished_at"])
+                pk = upload.pk
+                transaction.on_commit(lambda pk=pk: _after_finish(pk, old_blob=""))
+                continue
+            upload.status = Status.QUEUED
+            upload.queued_at = now
+            upload.task_id = ""
+            upload.progress = 0
+            upload.save(update_fields=["status", "queued_at", "task_id", "progress"])
+            pk = upload.pk
+            transaction.on_commit(lambda pk=pk: uploads.genome_upload_enqueue(upload_id=pk))
+            count += 1
+    if count:
+        logger.info("Re-queued %d stuck genome uploads", count)
+    return count
