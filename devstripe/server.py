@@ -156,6 +156,7 @@ class DevStripe:
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.state_file = Path(state_file) if state_file else None
         self.lock = threading.RLock()
+        self._sending, self._pending = threading.Condition(), 0
         self.account = self._load()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self.httpd.daemon_threads = True
@@ -192,20 +193,35 @@ class DevStripe:
     def emit(self, event_type: str, obj: dict) -> None:
         event = self.account.event(event_type, obj)
         if self.webhook_url:
-            threading.Thread(target=self._deliver, args=(self.webhook_url, event),
+            with self._sending:
+                self._pending += 1
+            threading.Thread(target=self._deliver, args=(self.webhook_url, event, self.account),
                              daemon=True).start()
 
-    def _deliver(self, url: str, event: dict) -> None:
+    def _deliver(self, url: str, event: dict, account: Account) -> None:
         body = json.dumps(event)
-        for attempt in range(6):  # Stripe retries for days; a few tries do for development
-            request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
-                "Content-Type": "application/json",
-                "Stripe-Signature": sign(body, self.webhook_secret)})
-            try:
-                with urllib.request.urlopen(request, timeout=30):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.5 * 2**attempt)
+        try:
+            for attempt in range(6):  # Stripe retries for days; a few tries do for development
+                if self.account is not account:
+                    return  # the account was reset: its events are gone
+                request = urllib.request.Request(url, data=body.encode(), method="POST",
+                                                 headers={"Content-Type": "application/json",
+                                                          "Stripe-Signature": sign(
+                                                              body, self.webhook_secret)})
+                try:
+                    with urllib.request.urlopen(request, timeout=30):
+                        return
+                except (urllib.error.URLError, OSError):
+                    time.sleep(0.5 * 2**attempt)
+        finally:
+            with self._sending:
+                self._pending -= 1
+                self._sending.notify_all()
+
+    def wait_sent(self, timeout: float) -> bool:
+        """Wait until no webhook is on its way; False if some still are after `timeout`."""
+        with self._sending:
+            return self._sending.wait_for(lambda: self._pending == 0, timeout)
 
     # --- the API --------------------------------------------------------------------------
     def api(self, method: str, path: str, params: dict) -> dict:
@@ -273,8 +289,10 @@ class DevStripe:
                 "customer": params["customer"],
                 "client_reference_id": params.get("client_reference_id"),
                 "price": item["price"], "subscription": None,
-                "trial_period_days": int(subscription_data.get("trial_period_days") or 0),
-                "subscription_metadata": subscription_data.get("metadata") or {},
+                "allow_promotion_codes": params.get("allow_promotion_codes") == "true",
+                "subscription_data": {  # as asked (Stripe keeps it off the returned object)
+                    "trial_period_days": int(subscription_data.get("trial_period_days") or 0),
+                    "metadata": subscription_data.get("metadata") or {}},
                 "success_url": params["success_url"], "cancel_url": params.get("cancel_url"),
                 "url": f"{self.public_url}/checkout/{session_id}", "livemode": False})
         if route == ("POST", "billing_portal/sessions"):
@@ -310,7 +328,7 @@ class DevStripe:
             raise StripeError("Your card was declined.", status=402, code="card_declined",
                               type="card_error")
         price, start = a.get("prices", session["price"]), now()
-        trial = session["trial_period_days"]
+        trial = session["subscription_data"]["trial_period_days"]
         end = start + trial * 86400 if trial else period_end(start, price["recurring"]["interval"])
         sub_id = new_id("sub_")
         sub = self._create("subscriptions", {
@@ -318,7 +336,7 @@ class DevStripe:
             "customer": session["customer"], "status": "trialing" if trial else "active",
             "cancel_at_period_end": False, "canceled_at": None, "ended_at": None,
             "current_period_start": start, "current_period_end": end,
-            "metadata": session["subscription_metadata"], "livemode": False,
+            "metadata": session["subscription_data"]["metadata"], "livemode": False,
             "trial_end": end if trial else None,
             "items": {"object": "list", "has_more": False, "data": [{
                 "id": new_id("si_"), "object": "subscription_item", "price": price,
@@ -370,17 +388,20 @@ class DevStripe:
         every = price["recurring"]["interval"]
         body = [f"<p class=plan>{html.escape(product.get('name', ''))}</p>",
                 f"<p class=amount>{_money(price)} per {every}</p>"]
-        if session["trial_period_days"]:
-            body.append(f"<p>{session['trial_period_days']} days free, then billed every "
-                        f"{every}.</p>")
+        trial = session["subscription_data"]["trial_period_days"]
+        if trial:
+            body.append(f"<p>{trial} days free, then billed every {every}.</p>")
         if email:
             body.append(f"<p>Paying as {html.escape(email)}</p>")
         if error:
             body.append(f"<p class=error role=alert>{html.escape(error)}</p>")
         body.append(f"<form method=post action=\"/checkout/{html.escape(session['id'])}\">"
                     "<label for=card>Card number</label><input id=card name=card "
-                    "inputmode=numeric autocomplete=cc-number value=\"4242 4242 4242 4242\">"
-                    "<button type=submit>Pay</button></form>")
+                    "inputmode=numeric autocomplete=cc-number value=\"4242 4242 4242 4242\">")
+        if session["allow_promotion_codes"]:
+            body.append("<label for=promo>Promotion code (optional)</label>"
+                        "<input id=promo name=promotion_code autocomplete=off>")
+        body.append("<button type=submit>Pay</button></form>")
         if session["cancel_url"]:
             body.append(f"<p><a href=\"{html.escape(session['cancel_url'])}\">Cancel</a></p>")
         return _page("Checkout", "".join(body))
