@@ -352,7 +352,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content Security Policy (django-csp). Scripts only from our own origin: no inline code, no
 # inline event handlers anywhere in the templates. Forms may also post to (or be redirected
-# to) Stripe's hosted checkout and portal, or to the fake Stripe server in local runs.
+# to) Stripe's hosted checkout and portal, or to devstripe's in local runs.
 _stripe_origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
 _stripe_api_base = STRIPE_API_BASE
 if _stripe_api_base:

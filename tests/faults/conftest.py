@@ -57,7 +57,7 @@ def static_root(tmp_path_factory) -> Path:
 
 class Stack:
     """The processes one fault test owns. `env` is what every process gets: the session's
-    test database and fake Stripe, a private Redis as broker (db 0) and cache (db 1), and the
+    test database and devstripe, a private Redis as broker (db 0) and cache (db 1), and the
     production settings minus TLS."""
 
     def __init__(self, folder: Path, static_root: Path) -> None:
