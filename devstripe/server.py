@@ -204,10 +204,9 @@ class DevStripe:
             for attempt in range(6):  # Stripe retries for days; a few tries do for development
                 if self.account is not account:
                     return  # the account was reset: its events are gone
-                request = urllib.request.Request(url, data=body.encode(), method="POST",
-                                                 headers={"Content-Type": "application/json",
-                                                          "Stripe-Signature": sign(
-                                                              body, self.webhook_secret)})
+                headers = {"Content-Type": "application/json",
+                           "Stripe-Signature": sign(body, self.webhook_secret)}
+                request = urllib.request.Request(url, body.encode(), headers, method="POST")
                 try:
                     with urllib.request.urlopen(request, timeout=30):
                         return
@@ -226,10 +225,8 @@ class DevStripe:
     # --- the API --------------------------------------------------------------------------
     def api(self, method: str, path: str, params: dict) -> dict:
         a = self.account
-        # "/v1/customers/cus_123" -> ("DELETE", "customers/<id>"); ids are the parts with "_"
-        parts = path.split("/")[2:]
-        route = (method, "/".join("<id>" if "_" in p and p not in ("billing_portal",) else p
-                                  for p in parts))
+        parts = path.split("/")[2:]  # "/v1/customers/cus_123" -> ["customers", "cus_123"]
+        route = (method, re.sub(r"/[a-z]+_\w+$", "/<id>", "/".join(parts)))
         if route == ("POST", "customers"):
             return self._create("customers", {
                 "id": new_id("cus_"), "object": "customer", "created": now(),
