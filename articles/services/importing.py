@@ -1,207 +1,24 @@
-"""Writes to articles: rendering on save, importing files, cache invalidation, demo content."""
-import logging
-import re
-import time
-import uuid
+"""Importing articles from Markdown files with front matter, and the demo content."""
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db import transaction
 from django.utils import timezone
 
-from genlife.cache import versions_bump
+from articles import receivers
+from articles.article_file import (
+    ArticleFileError,
+    ParsedArticle,
+    article_file_parse,
+    catalogue_parse,
+)
+from articles.models import Article, Author, Reference, Section, Topic
+from articles.services.rendering import article_render, section_snps_set
 from genotypes.models import Snp
 
-from .article_file import ArticleFileError, ParsedArticle, article_file_parse, catalogue_parse
-from .models import Article, Author, Reference, Section, SectionSnp, Topic
-from .rendering import section_body_render, slug_for
-from .selectors import article_public_text
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
-CACHE_GENERATION_KEY = "articles:generation"
-logger = logging.getLogger(__name__)
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
-WORDS_RE = re.compile(r"\w+")
-RESERVED_ANCHORS = frozenset({
-    "main", "toc-title", "key-takeaways-title", "references-title", "related-title",
-    "why-join-title", "author-box-title", "search-q",
-})
-
-
-# --- Cache --------------------------------------------------------------------------------------
-# Every cached article page carries the "generation" it was built under; any edit bumps the
-# generation, which retires all pages at once (related-article lists and topic names appear
-# on other pages too).
-# A cache outage must never take pages down: calls fail soft and are skipped for a short while.
-
-_CACHE_RETRY_SECONDS = 30.0
-_cache_down_until = 0.0
-
-
-def _cache_call(operation, *args, **kwargs):
-    global _cache_down_until
-    if time.monotonic() < _cache_down_until:
-        return None
-    try:
-        return operation(*args, **kwargs)
-    except Exception:  # any backend error (Redis down, timeout): serve uncached
-        logger.warning("article page cache unavailable; serving without it", exc_info=True)
-        _cache_down_until = time.monotonic() + _CACHE_RETRY_SECONDS
-        return None
-
-
-def article_cache_invalidate() -> None:
-    """Retire every cached article page (genlife.cache.versions_bump)."""
-    versions_bump([CACHE_GENERATION_KEY])
-
-
-def _page_key(*, slug: str, variant: str) -> str:
-    return f"articles:page:{variant}:{slug}"
-
-
-def article_page_cache_get(
-    *, slug: str, variant: str, version_keys: tuple[str, ...] = ()
-) -> tuple[object | None, tuple | None]:
-    """(what was cached for this article and variant, the stamp to cache a fresh copy under).
-
-    A cached value counts only if it was stored under the current stamp: the article
-    generation plus the values of ``version_keys`` (a member's genotype versions, say). The
-    versions and the page come back in one round trip. A None stamp means the cache is
-    unavailable: build the page and do not store it.
-    """
-    keys = [CACHE_GENERATION_KEY, *version_keys]
-    page_key = _page_key(slug=slug, variant=variant)
-    found = _cache_call(cache.get_many, [*keys, page_key]) or {}
-    missing = [key for key in keys if key not in found]
-    if missing:  # first use, or evicted: start a version (add: a racing request may win)
-        for key in missing:
-            _cache_call(cache.add, key, uuid.uuid4().hex, None)
-        found.update(_cache_call(cache.get_many, missing) or {})
-        if any(key not in found for key in keys):
-            return None, None
-    stamp = tuple(found[key] for key in keys)
-    entry = found.get(page_key)
-    if isinstance(entry, dict) and entry.get("stamp") == stamp:
-        return entry["page"], stamp
-    return None, stamp
-
-
-def article_page_cache_set(*, slug: str, variant: str, stamp: tuple | None, page: object,
-                           timeout: int) -> None:
-    """Cache ``page`` under the stamp ``article_page_cache_get`` gave before it was built."""
-    if stamp is not None:
-        _cache_call(cache.set, _page_key(slug=slug, variant=variant),
-                    {"stamp": stamp, "page": page}, timeout)
-
-
-# --- Rendering ----------------------------------------------------------------------------------
-
-def article_render(*, article: Article) -> Article:
-    """Render every section's Markdown once, store HTML, text, anchors and problems.
-
-    Called after any edit (admin save, import). Pages only read the stored results.
-    """
-    sections = list(article.sections.order_by("order", "pk"))
-    reference_numbers = set(article.references.values_list("number", flat=True))
-    # Ids the article template uses itself; sections and sub-headings never take them.
-    taken: set[str] = set(RESERVED_ANCHORS) | {f"ref-{number}" for number in reference_numbers}
-    # Explicit anchors first, so generated ones never steal them.
-    for section in sections:
-        if section.anchor:
-            taken.add(section.anchor)
-    problems = []
-    words = 0
-    for section in sections:
-        if not section.anchor:
-            base = slug_for(section.heading)
-            anchor, counter = base, 2
-            while anchor in taken:
-                anchor, counter = f"{base}-{counter}", counter + 1
-            section.anchor = anchor
-            taken.add(anchor)
-        rendered = section_body_render(
-            body=section.body, reference_numbers=reference_numbers,
-            anchor_prefix=section.anchor, taken_anchors=taken,
-        )
-        section.body_html = rendered.html
-        section.body_text = rendered.text
-        section.subheadings = [
-            {"level": entry.level, "anchor": entry.anchor, "title": entry.title}
-            for entry in rendered.subheadings
-        ]
-        words += len(WORDS_RE.findall(section.heading)) + len(WORDS_RE.findall(rendered.text))
-        if rendered.missing_citations:
-            problems.append({
-                "section": section.heading,
-                "message": "cites missing reference(s) "
-                + ", ".join(str(number) for number in rendered.missing_citations),
-            })
-    if sections:
-        Section.objects.bulk_update(sections, ["anchor", "body_html", "body_text", "subheadings"])
-    article.word_count = words
-    article.render_problems = problems
-    article.public_text = article_public_text(article=_with_sections(article))
-    article._prefetched_objects_cache = {}
-    article.updated = timezone.now()
-    Article.objects.filter(pk=article.pk).update(
-        word_count=article.word_count, render_problems=problems,
-        public_text=article.public_text, updated=article.updated,
-    )
-    _search_vector_update(article=article)
-    article_cache_invalidate()
-    return article
-
-
-def _search_vector_update(*, article: Article) -> None:
-    """Store the weighted search document (PostgreSQL only; SQLite searches by substring)."""
-    if connection.vendor != "postgresql":
-        return
-    from django.contrib.postgres.search import SearchVector
-
-    from .selectors import SEARCH_CONFIG
-
-    Article.objects.filter(pk=article.pk).update(search_vector=(
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("public_text", weight="C", config=SEARCH_CONFIG)
-    ))
-
-
-def _with_sections(article: Article) -> Article:
-    """The article with fresh sections (and their SNP links) in its prefetch cache."""
-    article._prefetched_objects_cache = {}
-    prefetch_related_objects([article], Prefetch(
-        "sections",
-        queryset=Section.objects.order_by("order", "pk").prefetch_related(
-            Prefetch("section_snps", queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"))
-        ),
-    ))
-    return article
-
-
-def section_snps_set(*, section: Section, rsids: list[str]) -> None:
-    """Attach catalogue SNPs to a genotype report section, in the given order."""
-    snps = {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=rsids)}
-    missing = [rsid for rsid in rsids if rsid not in snps]
-    if missing:
-        raise ValidationError(f"Not in the SNP catalogue: {', '.join(missing)}")
-    if rsids and section.kind != Section.Kind.GENOTYPE_REPORT:
-        raise ValidationError("SNPs can only be attached to a genotype report section.")
-    SectionSnp.objects.filter(section=section).exclude(snp__rsid__in=rsids).delete()
-    existing = {link.snp.rsid: link for link in section.section_snps.select_related("snp")}
-    for order, rsid in enumerate(rsids, start=1):
-        link = existing.get(rsid)
-        if link is None:
-            SectionSnp.objects.create(section=section, snp=snps[rsid], order=order)
-        elif link.order != order:
-            link.order = order
-            link.save(update_fields=["order"])
-
-
-# --- Import -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ArticleImportResult:
@@ -379,7 +196,7 @@ def articles_import(*, paths: list[Path], skip_missing_snps: bool = False) -> li
             )
         final.append(result)
     if pending:
-        article_cache_invalidate()
+        receivers.articles_changed()
     return final
 
 
