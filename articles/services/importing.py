@@ -18,6 +18,32 @@ from articles.services.rendering import article_render, section_snps_set
 from genotypes.models import Snp
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+# The first bytes of the raster formats an editor may publish (SVG is recognised by its text:
+# the site serves uploaded images sandboxed, so an SVG can never run script).
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+NOT_A_BUNDLE_IMAGE = "must be an image file in the article's folder (PNG, JPEG, GIF, WebP or SVG)"
+
+
+def _bundle_image(folder: Path, name: str) -> Path | None:
+    """The image file ``name`` inside ``folder`` (the article's), or None.
+
+    Every file an article names is published at a public URL: it must resolve inside the
+    folder (no "..", absolute path or symlink leading out of it) and be an image by content.
+    """
+    folder = folder.resolve()
+    try:
+        path = (folder / name).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not path.is_relative_to(folder) or not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if head.startswith(IMAGE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return path
+    if path.suffix.lower() == ".svg" and b"<svg" in head.lower():
+        return path
+    return None
 
 
 @dataclass(frozen=True)
@@ -73,9 +99,15 @@ def article_import(
     authors = _catalogue(path.parent / "authors.yaml", ("name",))
     topics = _catalogue(path.parent / "topics.yaml", ("name",))
     errors = _check_against_database(parsed, authors=authors, topics=topics, skip_missing_snps=skip_missing_snps)
-    image_path = path.parent / parsed.overview_image if parsed.overview_image else None
-    if image_path is not None and not image_path.is_file():
-        errors.append((parsed.lines.get("overview_image", 0), f"image file '{parsed.overview_image}' not found next to the article"))
+    image_path = None
+    if parsed.overview_image:
+        image_path = _bundle_image(path.parent, parsed.overview_image)
+        if image_path is None:
+            errors.append((parsed.lines.get("overview_image", 0),
+                           f"image file '{parsed.overview_image}' {NOT_A_BUNDLE_IMAGE}"))
+    for slug, entry in authors.items():
+        if entry.get("photo") and _bundle_image(path.parent, entry["photo"]) is None:
+            errors.append((0, f"authors.yaml: photo '{entry['photo']}' of '{slug}' {NOT_A_BUNDLE_IMAGE}"))
     if errors:
         raise ArticleFileError(errors)
     if dry_run:
@@ -156,9 +188,9 @@ def _author_upsert(*, slug: str, entry: dict | None, base: Path) -> Author:
         author = Author(slug=slug)
     author.name = entry["name"]
     author.bio = entry.get("bio", "")
-    photo = entry.get("photo")
-    if photo and (base / photo).is_file() and not author.photo:
-        author.photo.save(Path(photo).name, ContentFile((base / photo).read_bytes()), save=False)
+    photo = _bundle_image(base, entry["photo"]) if entry.get("photo") else None
+    if photo is not None and not author.photo:
+        author.photo.save(photo.name, ContentFile(photo.read_bytes()), save=False)
     author.full_clean(exclude=["photo"])
     author.save()
     return author
