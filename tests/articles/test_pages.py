@@ -185,3 +185,29 @@ def test_search_ranks_title_matches_above_body_matches(client):
         rendering.article_render(article=article)
     content = client.get(reverse("articles:search"), {"q": "melatonin"}).content.decode()
     assert content.index("Melatonin and sleep") < content.index("Vitamins overview")
+
+
+def test_reading_time_and_word_count_count_only_what_the_reader_is_shown(client):
+    import json
+    import re
+
+    from tests.factories import MemberFactory
+
+    article = ArticleFactory(title="Mostly for members", slug="mostly-for-members")
+    SectionFactory(article=article, order=1, heading="Open", body="A short open paragraph.")
+    SectionFactory(article=article, order=2, heading="Closed", access="members",
+                   body="member " * 2200)
+    rendering.article_render(article=article)
+
+    def seen(reader_client):
+        page = reader_client.get(article.get_absolute_url()).content.decode()
+        ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>',
+                                  page, re.S).group(1))
+        return page, ld["wordCount"]
+
+    page, words = seen(client)
+    assert "1 min read" in page and words < 20
+    assert "1 min read" in client.get(reverse("articles:list")).content.decode()
+    client.force_login(MemberFactory())
+    page, words = seen(client)
+    assert "10 min read" in page and words > 2200
