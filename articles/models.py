@@ -1,7 +1,7 @@
 """Articles: the editorial content model.
 
 Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`), written by
-`articles.services.article_render` once per save. Pages never render Markdown.
+`articles.services.rendering.article_render` once per save. Pages never render Markdown.
 """
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models

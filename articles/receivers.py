@@ -22,7 +22,8 @@ def articles_changed() -> None:
 
 
 def _changed(sender, **kwargs) -> None:
-    articles_changed()
+    if kwargs.get("action", "post_").startswith("post_"):  # m2m_changed sends pre_ and post_
+        articles_changed()
 
 
 def connect() -> None:

@@ -202,6 +202,22 @@ def _reader_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, Aud
     return "user-public", Audience.PRIVATE, [ARTICLES_SCOPE]
 
 
+def _article_fragments_cached(slug: str, access: AccessLevel, *, authenticated: bool,
+                              timeout: int) -> dict:
+    """The article's fragments for this access level, from the cache or built (404 if none)."""
+    slot = page_cache.slot(
+        f"articles:fragments:{access}-{'user' if authenticated else 'anonymous'}:{slug}",
+        scopes=[ARTICLES_SCOPE])
+    if slot.value is not None:
+        return slot.value
+    article = selectors.article_get_published(slug=slug)
+    if article is None:
+        raise Http404("No such article")
+    fragments = _article_fragments(article, access, viewer_authenticated=authenticated)
+    slot.store(fragments, timeout=timeout)
+    return fragments
+
+
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An article: this reader's whole page from the cache when it is current, else built from
@@ -221,17 +237,8 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return page_cache.page_response(request, slot.value)
 
     cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
-    fragments_slot = page_cache.slot(
-        f"articles:fragments:{access}-{'user' if authenticated else 'anonymous'}:{slug}",
-        scopes=[ARTICLES_SCOPE])
-    fragments = fragments_slot.value
-    if fragments is None:
-        article = selectors.article_get_published(slug=slug)
-        if article is None:
-            raise Http404("No such article")
-        fragments = _article_fragments(article, access, viewer_authenticated=authenticated)
-        fragments_slot.store(fragments, timeout=cache_seconds)
-
+    fragments = _article_fragments_cached(slug, access, authenticated=authenticated,
+                                          timeout=cache_seconds)
     html = render_to_string("articles/article_detail.html", {
         "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
         "main": _article_main_for(request, fragments),
