@@ -143,7 +143,7 @@ def article_import(
                 except OSError:
                     current = b""
             if current != content:
-                article.overview_image.save(image_path.name, ContentFile(content), save=False)
+                article.overview_image.save(Path(parsed.overview_image).name, ContentFile(content), save=False)
         elif article.overview_image:
             article.overview_image = ""
         article.full_clean(exclude=["overview_image"])
@@ -190,7 +190,7 @@ def _author_upsert(*, slug: str, entry: dict | None, base: Path) -> Author:
     author.bio = entry.get("bio", "")
     photo = _bundle_image(base, entry["photo"]) if entry.get("photo") else None
     if photo is not None and not author.photo:
-        author.photo.save(photo.name, ContentFile(photo.read_bytes()), save=False)
+        author.photo.save(Path(entry["photo"]).name, ContentFile(photo.read_bytes()), save=False)
     author.full_clean(exclude=["photo"])
     author.save()
     return author
