@@ -59,7 +59,7 @@ class Audience(enum.Enum):
 def _quietly(operation, fallback, *args):
     try:
         return operation(*args)
-    except Exception:  # noqa: BLE001 (any backend failure: serve uncached)
+    except Exception:  # any backend failure: serve uncached (logged)
         logger.warning("page cache unavailable; serving without it", exc_info=True)
         return fallback
 
