@@ -1,8 +1,15 @@
-"""Erasing a member's genetic data: rows first, then every file of theirs in storage."""
+"""Erasing a member's genetic data: rows first, then every file of theirs in storage; and
+the sweeper that removes any stored file no row owns."""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from genotypes.models import (
     GeneticDataAuditLog,
@@ -13,6 +20,8 @@ from genotypes.services.audit import genetic_data_audit
 from genotypes.versions import genotype_data_changed
 
 Action = GeneticDataAuditLog.Action
+logger = logging.getLogger(__name__)
+GENOME_FOLDERS = ("genomes/raw", "genomes/blobs")
 
 
 def genome_data_delete_all(*, user, actor=None) -> int:
@@ -47,3 +56,60 @@ def _files_under(storage, user_id: int) -> list[str]:
             continue
         names += [f"{folder}/{name}" for name in files]
     return names
+
+
+def _listdir(storage, folder: str) -> tuple[list[str], list[str]]:
+    try:
+        return storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return [], []
+
+
+def _upload_id_of(file_name: str) -> uuid.UUID | None:
+    """Files are named after their upload: ``<upload id>.<anything>``."""
+    try:
+        return uuid.UUID(file_name.split(".", 1)[0])
+    except ValueError:
+        return None
+
+
+def genome_files_sweep_orphans() -> int:
+    """Delete every raw file or genome blob that no upload row owns, once it is old enough.
+
+    Owned: the row's ``raw_file`` or ``genome_file``, or any file of an upload still queued
+    or parsing (its attempt may be about to commit). Anything else (left by a worker killed
+    between writing and committing, a deletion that crashed half-way, an attempt that lost
+    its claim and could not clean up) goes once older than ``GENOME_ORPHAN_AGE_SECONDS``, so
+    a file written a moment before its row commits is never touched. Returns the count.
+    """
+    storage = GenomeUpload._meta.get_field("raw_file").storage
+    cutoff = timezone.now() - timedelta(seconds=settings.GENOME_ORPHAN_AGE_SECONDS)
+    candidates: list[tuple[str, int | None, uuid.UUID | None]] = []
+    for root in GENOME_FOLDERS:
+        folders, _ = _listdir(storage, root)
+        for folder in folders:
+            _, files = _listdir(storage, f"{root}/{folder}")
+            user_id = int(folder) if folder.isdigit() else None
+            candidates += [(f"{root}/{folder}/{name}", user_id, _upload_id_of(name))
+                           for name in files]
+    if not candidates:
+        return 0
+    rows = {row.pk: row for row in GenomeUpload.objects.filter(
+        pk__in={upload_id for _, _, upload_id in candidates if upload_id}).only(
+        "pk", "user_id", "status", "raw_file", "genome_file")}
+    removed = 0
+    for name, user_id, upload_id in candidates:
+        row = rows.get(upload_id)
+        if row is not None and row.user_id == user_id and (
+                not row.is_finished or name in (row.raw_file.name, row.genome_file.name)):
+            continue
+        try:
+            if storage.get_modified_time(name) > cutoff:
+                continue
+            storage.delete(name)
+        except (FileNotFoundError, OSError):
+            continue
+        removed += 1
+    if removed:
+        logger.info("Removed %d genome files that no upload owns", removed)
+    return removed
