@@ -7,7 +7,7 @@ uploads show only their status, format and counts.
 from django.contrib import admin
 from django.http import Http404
 
-from genotypes.services import backfill
+from genotypes.services import backfill, deletion
 
 from .models import GeneticDataAuditLog, GenomeUpload, Snp, SnpInterpretation
 from .selectors import GENETIC_DATA_PERMISSION
@@ -68,6 +68,17 @@ class GenomeUploadAdmin(GeneticDataOnlyAdmin):
               "snp_count", "no_call_count", "attempts", "is_current", "keep_raw", "created",
               "finished_at"]
     readonly_fields = fields
+
+    # Deleting here (one upload, or the bulk action) goes through the deletion service: the
+    # raw file, every stored genome of the upload and its results go with the row, audited.
+    def delete_model(self, request, obj):
+        deletion.genome_upload_delete(upload_id=obj.pk, actor=request.user,
+                                      detail="one upload, deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        for upload_id in list(queryset.values_list("pk", flat=True)):
+            deletion.genome_upload_delete(upload_id=upload_id, actor=request.user,
+                                          detail="one upload, deleted in the admin")
 
 
 @admin.register(GeneticDataAuditLog)

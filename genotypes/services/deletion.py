@@ -46,6 +46,34 @@ def genome_data_delete_all(*, user, actor=None) -> int:
     return len(uploads)
 
 
+def genome_upload_delete(*, upload_id, actor, detail: str = "") -> bool:
+    """Delete one upload: its raw file, every blob any attempt at it wrote, its results.
+
+    For support in the admin (the change page and the bulk action both come here). Audited
+    with the actor; False when the upload was already gone. A worker still parsing it finds
+    the row gone at its final step and deletes its own blob.
+    """
+    with transaction.atomic():
+        upload = GenomeUpload.objects.select_for_update().filter(pk=upload_id).first()
+        if upload is None:
+            return False
+        user_id = upload.user_id
+        names = [n for n in (upload.raw_file.name, upload.genome_file.name) if n]
+        GenotypeResult.objects.filter(upload=upload).delete()
+        upload.delete()
+        genotype_data_changed(user_ids=[user_id])
+        genetic_data_audit(actor=actor, subject_user_id=user_id, action=Action.DELETED,
+                           upload_id=upload_id, detail=detail or "one upload")
+    storage = GenomeUpload._meta.get_field("raw_file").storage
+    prefix = f"{upload_id}."
+    for folder in (f"genomes/raw/{user_id}", f"genomes/blobs/{user_id}"):
+        names += [f"{folder}/{name}" for name in _listdir(storage, folder)[1]
+                  if name.startswith(prefix)]
+    for name in dict.fromkeys(names):
+        storage.delete(name)
+    return True
+
+
 def _files_under(storage, user_id: int) -> list[str]:
     """Every stored file of the user, including any a killed worker left without a row."""
     names = []
