@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from genotypes.matching import Match, Status, match_genotype
 from genotypes.models import GenomeUpload, GenotypeResult, Snp, SnpInterpretation
+from genotypes.parsers import absent_means_reference
 
 GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
 
@@ -144,7 +145,7 @@ def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
                        for i in SnpInterpretation.objects.filter(snp_id__in=snp_ids)}
     rows = [_row(snp, results.get(snp.pk), interpretations) for snp in snps]
     return GenotypeReport(state="ready", rows=rows, upload_url=upload_url,
-                          absent_may_be_reference=current.format == "VCF")
+                          absent_may_be_reference=absent_means_reference(current.format))
 
 
 def snp_catalogue() -> list[Snp]:
