@@ -10,7 +10,7 @@ import signal
 
 import pytest
 from django.core.files.storage import default_storage
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from genotypes.genome_store import genome_from_blob
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
@@ -73,9 +73,17 @@ def _reauthenticated_client(client, member):
     return client
 
 
+DELETIONS = {
+    "genetic data": (reverse_lazy("genotypes:delete"), {}),
+    "account": (reverse_lazy("members:account_delete"), {"confirm": "delete"}),
+}
+
+
+@pytest.mark.parametrize("what", DELETIONS)
 def test_deleting_genetic_data_while_the_worker_parses_leaves_nothing_in_storage(
-        stack, tmp_path, client):
+        stack, tmp_path, client, what):
     member = MemberFactory()
+    member_id = member.pk
     env, (wait_held, release) = _held(stack, tmp_path)
     stack.web()
     worker = stack.worker(app=APP, **env)
@@ -85,16 +93,17 @@ def test_deleting_genetic_data_while_the_worker_parses_leaves_nothing_in_storage
     assert task_id
 
     _reauthenticated_client(client, member)
-    response = client.post(reverse("genotypes:delete"))
+    url, data = DELETIONS[what]
+    response = client.post(url, data)
     assert response.status_code == 302
-    assert not GenomeUpload.objects.filter(user=member).exists()
+    assert not GenomeUpload.objects.filter(user_id=member_id).exists()
 
     release()  # the attempt goes on to store the genome it has read
     wait_until(lambda: _task_finished(worker, task_id), timeout=90,
                message="the held attempt never finished:\n" + stack.logs())
-    assert _stored_files(member) == []
-    assert not GenotypeResult.objects.filter(user=member).exists()
-    assert not GenomeUpload.objects.filter(user=member).exists()
+    assert sorted(_files_under(default_storage, member_id)) == []
+    assert not GenotypeResult.objects.filter(user_id=member_id).exists()
+    assert not GenomeUpload.objects.filter(user_id=member_id).exists()
 
 
 def test_an_attempt_that_lost_its_claim_neither_commits_nor_removes_the_winners_genome(
