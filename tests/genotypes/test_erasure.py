@@ -170,6 +170,17 @@ def test_genetic_data_staff_with_a_second_factor_read_a_members_upload_and_it_is
     assert (entry.actor, entry.subject_user_id, entry.upload_id) == (staff, member.pk, upload.pk)
 
 
+def test_opening_a_members_upload_in_the_admin_is_audited(client):
+    member = MemberFactory()
+    upload = upload_for(member)
+    staff = _genetic_data_staff()
+    sign_in_with_two_factor(client, staff)
+    url = reverse("admin:genotypes_genomeupload_change", args=[upload.pk])
+    assert client.get(url).status_code == 200
+    entry = GeneticDataAuditLog.objects.get(action=Action.VIEWED_STATUS)
+    assert (entry.actor, entry.subject_user_id, entry.upload_id) == (staff, member.pk, upload.pk)
+
+
 @pytest.mark.parametrize("name", STATUS_URLS)
 def test_the_owner_reading_their_own_upload_writes_no_staff_audit_row(client, name):
     member = MemberFactory()
