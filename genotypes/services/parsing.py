@@ -139,6 +139,7 @@ def genome_results_for(frame: pl.DataFrame, build: int | None, snps: Iterable[Sn
                 results[snp.pk] = str(hit["genotype"][0])
     return results
 
+
 def _give_up(locked: GenomeUpload, *, code: str, reason: str) -> None:
     """Fail a row locked by the caller's transaction; files go once it commits."""
     locked.status = Status.FAILED
