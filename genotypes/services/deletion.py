@@ -65,7 +65,7 @@ def genome_upload_delete(*, upload_id, actor, detail: str = "") -> bool:
         genetic_data_audit(actor=actor, subject_user_id=user_id, action=Action.DELETED,
                            upload_id=upload_id, detail=detail or "one upload")
     storage = GenomeUpload._meta.get_field("raw_file").storage
-    prefix = f"{upload_id}."
+    prefix = str(upload_id)
     for folder in (f"genomes/raw/{user_id}", f"genomes/blobs/{user_id}"):
         names += [f"{folder}/{name}" for name in _listdir(storage, folder)[1]
                   if name.startswith(prefix)]
@@ -94,9 +94,9 @@ def _listdir(storage, folder: str) -> tuple[list[str], list[str]]:
 
 
 def _upload_id_of(file_name: str) -> uuid.UUID | None:
-    """Files are named after their upload: ``<upload id>.<anything>``."""
+    """Files are named after their upload: ``<upload id><anything>``."""
     try:
-        return uuid.UUID(file_name.split(".", 1)[0])
+        return uuid.UUID(file_name[:36])
     except ValueError:
         return None
 
@@ -104,11 +104,13 @@ def _upload_id_of(file_name: str) -> uuid.UUID | None:
 def genome_files_sweep_orphans() -> int:
     """Delete every raw file or genome blob that no upload row owns, once it is old enough.
 
-    Owned: the row's ``raw_file`` or ``genome_file``, or any file of an upload still queued
-    or parsing (its attempt may be about to commit). Anything else (left by a worker killed
-    between writing and committing, a deletion that crashed half-way, an attempt that lost
-    its claim and could not clean up) goes once older than ``GENOME_ORPHAN_AGE_SECONDS``, so
-    a file written a moment before its row commits is never touched. Returns the count.
+    Owned: the row's ``genome_file``, its ``raw_file`` while it is being read or when the
+    member asked us to keep it, or any file of an upload still queued or parsing (its attempt
+    may be about to commit). Anything else (left by a worker killed between writing and
+    committing, a deletion that crashed half-way, an attempt that lost its claim or a
+    finished upload whose clean-up failed) goes once older than
+    ``GENOME_ORPHAN_AGE_SECONDS``, so a file written a moment before its row commits is never
+    touched. Returns the count.
     """
     storage = GenomeUpload._meta.get_field("raw_file").storage
     cutoff = timezone.now() - timedelta(seconds=settings.GENOME_ORPHAN_AGE_SECONDS)
@@ -124,12 +126,13 @@ def genome_files_sweep_orphans() -> int:
         return 0
     rows = {row.pk: row for row in GenomeUpload.objects.filter(
         pk__in={upload_id for _, _, upload_id in candidates if upload_id}).only(
-        "pk", "user_id", "status", "raw_file", "genome_file")}
+        "pk", "user_id", "status", "raw_file", "genome_file", "keep_raw")}
     removed = 0
     for name, user_id, upload_id in candidates:
         row = rows.get(upload_id)
         if row is not None and row.user_id == user_id and (
-                not row.is_finished or name in (row.raw_file.name, row.genome_file.name)):
+                not row.is_finished or name == row.genome_file.name
+                or (name == row.raw_file.name and row.keep_raw)):
             continue
         try:
             if storage.get_modified_time(name) > cutoff:
@@ -137,6 +140,8 @@ def genome_files_sweep_orphans() -> int:
             storage.delete(name)
         except (FileNotFoundError, OSError):
             continue
+        if row is not None and name == row.raw_file.name:
+            GenomeUpload.objects.filter(pk=row.pk, raw_file=name).update(raw_file="")
         removed += 1
     if removed:
         logger.info("Removed %d genome files that no upload owns", removed)

@@ -12,7 +12,7 @@ import polars as pl
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -152,7 +152,7 @@ def _give_up(locked: GenomeUpload, *, code: str, reason: str) -> None:
     genetic_data_audit(actor=None, subject_user_id=locked.user_id, action=Action.FAILED,
                        upload_id=locked.pk, detail=code)
     pk = locked.pk
-    transaction.on_commit(lambda: _after_finish(pk, old_blob=""))
+    transaction.on_commit(lambda: _after_finish(pk, old_blob=""), robust=True)
 
 
 def _fail(upload: GenomeUpload, *, code: str, reason: str) -> None:
@@ -231,7 +231,19 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         return
     _progress(upload, 80)
     results = genome_results_for(genome.frame, genome.build, Snp.objects.all())
-    if not _commit(upload, genome=genome, results=results, blob_name=blob_name):
+    try:
+        committed = _commit(upload, genome=genome, results=results, blob_name=blob_name)
+    except Exception:
+        # Most likely rolled back (a database error; the task retries): keep the blob only
+        # if the row took it after all. When even that cannot be read, the sweeper decides.
+        try:
+            if not GenomeUpload.objects.filter(pk=upload.pk, genome_file=blob_name).exists():
+                _blob_delete(blob_name)
+        except DatabaseError:
+            logger.warning("Upload %s: left blob %s to the orphan sweeper", upload.pk,
+                           blob_name)
+        raise
+    if not committed:
         _blob_delete(blob_name)
         logger.info("Upload %s, attempt %s: stored nothing (deleted, claimed by another "
                     "attempt or superseded by a newer upload)", upload.pk, upload.attempts)
@@ -282,7 +294,9 @@ def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name:
         genetic_data_audit(actor=None, subject_user_id=upload.user_id, action=Action.PROCESSED,
                            upload_id=upload.pk,
                            detail=f"{genome.format.label}, {genome.snp_count} SNPs")
-        transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob))
+        # Robust: the genome is committed whatever happens here; a raw file or blob this
+        # fails to delete is the orphan sweeper's.
+        transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob), robust=True)
     return True
 
 

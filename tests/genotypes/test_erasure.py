@@ -91,8 +91,14 @@ def test_the_sweeper_removes_old_files_no_upload_owns_and_keeps_everything_else(
     member = MemberFactory()
     done = _processed(member, keep_raw=True)
     pending = upload_for(member)  # queued: its raw file is owned
+    # Finished, raw file not to be kept, yet still there (here: the after-commit clean-up
+    # never ran, as when it fails).
+    cleanup_failed = _processed(MemberFactory())
+    leftover_raw = cleanup_failed.raw_file.name
+    assert leftover_raw and default_storage.exists(leftover_raw)
     old = settings.GENOME_ORPHAN_AGE_SECONDS + 60
     orphans = [
+        leftover_raw,
         default_storage.save(f"genomes/blobs/{member.pk}/{done.pk}.a9.parquet.fernet",
                              io.BytesIO(b"a lost attempt's blob")),
         default_storage.save(f"genomes/raw/{member.pk}/deadbeef.upload", io.BytesIO(b"x")),
@@ -111,6 +117,7 @@ def test_the_sweeper_removes_old_files_no_upload_owns_and_keeps_everything_else(
     for name in (fresh, done.raw_file.name, done.genome_file.name, pending.raw_file.name):
         assert default_storage.exists(name)
     assert "genome-files-sweep-orphans" in settings.CELERY_BEAT_SCHEDULE
+    assert not GenomeUpload.objects.get(pk=cleanup_failed.pk).raw_file
 
 
 # --- The export: genotypes always, interpretations for members only -------------------------
