@@ -9,7 +9,6 @@ this session; until then they get a page that says why and links to the setup.
 
 from functools import update_wrapper
 
-from allauth.account.authentication import get_authentication_records
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
@@ -18,18 +17,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from genotypes.selectors import GENETIC_DATA_PERMISSION
+from genotypes.selectors import GENETIC_DATA_PERMISSION, session_used_second_factor
 
 
 def admin_needs_second_factor(*, user) -> bool:
     """Whether this user may open the admin only after a second factor."""
     return user.is_active and user.is_staff and user.has_perm(GENETIC_DATA_PERMISSION)
-
-
-def session_used_second_factor(*, request: HttpRequest) -> bool:
-    """Whether the signed-in user passed allauth's TOTP (or recovery code) step in this session."""
-    records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "mfa" for record in records)
 
 
 class GenlifeAdminSite(admin.AdminSite):

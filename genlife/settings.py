@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
         # Seconds between sweeps; the fault tests shorten it to watch a real beat recover.
         "schedule": env.int("GENOME_SWEEP_SECONDS", default=60),
     },
+    # Delete genome files no upload owns (see GENOME_ORPHAN_AGE_SECONDS).
+    "genome-files-sweep-orphans": {
+        "task": "genotypes.tasks.genome_files_sweep_orphans",
+        "schedule": env.int("GENOME_ORPHAN_SWEEP_SECONDS", default=5 * 60),
+    },
     # Resync memberships whose Stripe state may be stale (a lost webhook, a missed renewal).
     "membership-reconcile": {
         "task": "members.tasks.membership_reconcile",
@@ -406,3 +411,6 @@ else:
 # The sweeper re-queues uploads queued or parsing for longer than these.
 GENOME_STUCK_QUEUED_SECONDS = env.int("GENOME_STUCK_QUEUED_SECONDS", default=120)
 GENOME_STUCK_PARSING_SECONDS = env.int("GENOME_STUCK_PARSING_SECONDS", default=600)
+# The orphan sweeper deletes a raw file or genome blob no upload owns once it is this old
+# (files are written a moment before their row commits).
+GENOME_ORPHAN_AGE_SECONDS = env.int("GENOME_ORPHAN_AGE_SECONDS", default=5 * 60)

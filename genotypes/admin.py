@@ -7,7 +7,8 @@ uploads show only their status, format and counts.
 from django.contrib import admin
 from django.http import Http404
 
-from genotypes.services import backfill
+from genotypes.services import backfill, deletion
+from genotypes.services.audit import genetic_data_audit
 
 from .models import GeneticDataAuditLog, GenomeUpload, Snp, SnpInterpretation
 from .selectors import GENETIC_DATA_PERMISSION
@@ -68,6 +69,27 @@ class GenomeUploadAdmin(GeneticDataOnlyAdmin):
               "snp_count", "no_call_count", "attempts", "is_current", "keep_raw", "created",
               "finished_at"]
     readonly_fields = fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        upload = GenomeUpload.objects.filter(pk=object_id).only("pk", "user_id").first() \
+            if response.status_code == 200 else None
+        if upload is not None:  # a read of someone's upload, as on the site's status page
+            genetic_data_audit(actor=request.user, subject_user_id=upload.user_id,
+                               action=GeneticDataAuditLog.Action.VIEWED_STATUS,
+                               upload_id=upload.pk, detail="admin page")
+        return response
+
+    # Deleting here (one upload, or the bulk action) goes through the deletion service: the
+    # raw file, every stored genome of the upload and its results go with the row, audited.
+    def delete_model(self, request, obj):
+        deletion.genome_upload_delete(upload_id=obj.pk, actor=request.user,
+                                      detail="one upload, deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        for upload_id in list(queryset.values_list("pk", flat=True)):
+            deletion.genome_upload_delete(upload_id=upload_id, actor=request.user,
+                                          detail="one upload, deleted in the admin")
 
 
 @admin.register(GeneticDataAuditLog)

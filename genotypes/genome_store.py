@@ -98,17 +98,6 @@ def genome_from_blob(blob: bytes, *, rsids: Iterable[str] | None = None,
     return lazy.collect()
 
 
-def genome_lookup(frame: pl.DataFrame, *, rsid: str, chromosome: str = "",
-                  position: int | None = None) -> str | None:
-    """The genotype for one SNP: by rsid, else by chromosome and position (VCFs without ids)."""
-    hit = frame.filter(pl.col("rsid") == rsid)
-    if hit.height == 0 and chromosome and position:
-        hit = frame.filter((pl.col("chromosome") == chromosome) & (pl.col("position") == position))
-    if hit.height == 0:
-        return None
-    return str(hit["genotype"][0])
-
-
 def blob_rotate(blob: bytes) -> bytes:
     """Re-encrypt a blob under the first (newest) key."""
     return cipher().rotate(blob)

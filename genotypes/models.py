@@ -72,7 +72,9 @@ def _raw_upload_path(instance: "GenomeUpload", filename: str) -> str:
 
 
 def _blob_path(instance: "GenomeUpload", filename: str) -> str:
-    return f"genomes/blobs/{instance.user_id}/{instance.pk}.parquet.fernet"
+    # ``filename`` names the attempt that writes the blob (the worker passes "a<attempt>"), so
+    # two attempts at one upload never share a name; the member's folder holds them all.
+    return f"genomes/blobs/{instance.user_id}/{instance.pk}.{filename}.parquet.fernet"
 
 
 class GenomeUpload(models.Model):

@@ -1,8 +1,9 @@
 """Reads of genotype data. Every function here answers only for the given user.
 
 Owner-only: a selector that takes an id returns the object only to its owner (or to a
-holder of the explicit ``genotypes.view_genetic_data`` permission) and raises ``Http404``
-otherwise, so another member, or staff without that permission, cannot tell it exists.
+holder of the explicit ``genotypes.view_genetic_data`` permission who signed in with a second
+factor, as the admin demands) and raises ``Http404`` otherwise, so another member, or staff
+without both, cannot tell it exists.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from genotypes.matching import Match, Status, match_genotype
 from genotypes.models import GenomeUpload, GenotypeResult, Snp, SnpInterpretation
+from genotypes.parsers import absent_means_reference
 
 GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
 
@@ -63,16 +65,36 @@ class GenotypeReport:
     absent_may_be_reference: bool = False
 
 
-def can_view_genetic_data_of(*, viewer, owner_id: int) -> bool:
+def session_used_second_factor(*, request) -> bool:
+    """Whether the signed-in user has a TOTP authenticator and passed allauth's second-factor
+    step (TOTP or a recovery code) in this session."""
+    from allauth.account.authentication import get_authentication_records
+    from allauth.mfa.models import Authenticator
+
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if not any(record.get("method") == "mfa"
+               for record in get_authentication_records(request, user)):
+        return False
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def can_view_genetic_data_of(*, viewer, owner_id: int, second_factor: bool = False) -> bool:
+    """The owner always; anyone else only with the genetic-data permission and a session that
+    used a second factor (``session_used_second_factor``), the same rule as the admin's."""
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    return viewer.pk == owner_id or viewer.has_perm(GENETIC_DATA_PERMISSION)
+    if viewer.pk == owner_id:
+        return True
+    return second_factor and viewer.has_perm(GENETIC_DATA_PERMISSION)
 
 
-def genome_upload_get_for(*, user, upload_id) -> GenomeUpload:
+def genome_upload_get_for(*, user, upload_id, second_factor: bool = False) -> GenomeUpload:
     """The upload, if ``user`` may see it; Http404 otherwise (whether or not it exists)."""
     upload = GenomeUpload.objects.filter(pk=upload_id).first()
-    if upload is None or not can_view_genetic_data_of(viewer=user, owner_id=upload.user_id):
+    if upload is None or not can_view_genetic_data_of(viewer=user, owner_id=upload.user_id,
+                                                      second_factor=second_factor):
         raise Http404("No such upload.")
     return upload
 
@@ -123,7 +145,7 @@ def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
                        for i in SnpInterpretation.objects.filter(snp_id__in=snp_ids)}
     rows = [_row(snp, results.get(snp.pk), interpretations) for snp in snps]
     return GenotypeReport(state="ready", rows=rows, upload_url=upload_url,
-                          absent_may_be_reference=current.format == "VCF")
+                          absent_may_be_reference=absent_means_reference(current.format))
 
 
 def snp_catalogue() -> list[Snp]:

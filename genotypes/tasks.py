@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from genotypes.services import backfill, parsing
+from genotypes.services import backfill, deletion, parsing
 
 
 @shared_task(
@@ -26,6 +26,12 @@ def genome_upload_process(self, upload_id: str) -> None:
 def genome_uploads_requeue_stuck() -> int:
     """Beat: re-queue uploads stuck in queued (broker down) or parsing (worker killed)."""
     return parsing.genome_uploads_requeue_stuck()
+
+
+@shared_task(acks_late=True)
+def genome_files_sweep_orphans() -> int:
+    """Beat: delete raw files and genome blobs that no upload owns (older than a few minutes)."""
+    return deletion.genome_files_sweep_orphans()
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=4)

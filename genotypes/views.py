@@ -172,14 +172,22 @@ def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None
     return render(request, "genotypes/upload.html", _upload_context(form), status=400)
 
 
+def _upload_for(request: HttpRequest, upload_id):
+    """The upload through the one gate; a read of another member's upload is audited."""
+    upload_obj = selectors.genome_upload_get_for(
+        user=request.user, upload_id=upload_id,
+        second_factor=selectors.session_used_second_factor(request=request))
+    if request.user.pk != upload_obj.user_id:
+        audit.genetic_data_audit(actor=request.user, subject_user_id=upload_obj.user_id,
+                                 action=Action.VIEWED_STATUS, upload_id=upload_obj.pk)
+    return upload_obj
+
+
 @never_cache
 @login_required
 @require_GET
 def upload_status(request: HttpRequest, upload_id) -> HttpResponse:
-    upload_obj = selectors.genome_upload_get_for(user=request.user, upload_id=upload_id)
-    if request.user.pk != upload_obj.user_id:
-        audit.genetic_data_audit(actor=request.user, subject_user_id=upload_obj.user_id,
-                                    action=Action.VIEWED_STATUS, upload_id=upload_obj.pk)
+    upload_obj = _upload_for(request, upload_id)
     return render(request, "genotypes/upload_status.html", {"upload": upload_obj})
 
 
@@ -187,7 +195,7 @@ def upload_status(request: HttpRequest, upload_id) -> HttpResponse:
 @login_required
 @require_GET
 def upload_status_json(request: HttpRequest, upload_id) -> JsonResponse:
-    upload_obj = selectors.genome_upload_get_for(user=request.user, upload_id=upload_id)
+    upload_obj = _upload_for(request, upload_id)
     return JsonResponse({
         "status": upload_obj.status,
         "status_display": upload_obj.get_status_display(),

@@ -56,11 +56,12 @@ __all__ = [
     "CHROMOSOME_DTYPE",
     "GENOTYPES",
     "GENOTYPE_DTYPE",
+    "NO_CALL",
     "GenomeFormat",
     "GenomeFormatError",
     "Layout",
-    "NO_CALL",
     "ParsedGenome",
+    "absent_means_reference",
     "detect_build",
     "detect_format",
     "parse_genome",
@@ -79,7 +80,6 @@ class ParsedGenome:
     build: int | None
     stated_build: int | None
     frame: pl.DataFrame  # rsid, chromosome, position, genotype (see formats.py)
-    snp_count: int
     no_call_count: int
     invalid_count: int = 0
     malformed_count: int = 0
@@ -89,9 +89,12 @@ class ParsedGenome:
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def snp_count(self) -> int:
+        return self.frame.height
+
+    @property
     def absent_means_reference(self) -> bool:
-        """A VCF may omit sites where the member carries the reference allele twice."""
-        return self.format == GenomeFormat.VCF
+        return absent_means_reference(self.format.label)
 
     def genotypes_for(self, rsids: Iterable[str]) -> dict[str, str | None]:
         """rsid -> normalised genotype ("AG", "A", "--"), None when the file lacks it."""
@@ -110,6 +113,13 @@ class ParsedGenome:
             "snp_count": self.snp_count,
             "no_call_count": self.no_call_count,
         }
+
+
+def absent_means_reference(format_label: str) -> bool:
+    """A VCF may omit sites where the member carries the reference allele twice, so a SNP
+    absent from it may be reference/reference. ``format_label``: ``GenomeFormat.label``, as
+    stored with an upload."""
+    return format_label == GenomeFormat.VCF.label
 
 
 def detect_build(frame: pl.DataFrame) -> int | None:
@@ -411,7 +421,6 @@ def _parse_text(source: TextSource, *, container: str) -> ParsedGenome:
         build=build,
         stated_build=stated,
         frame=frame,
-        snp_count=frame.height,
         no_call_count=no_calls,
         invalid_count=counts.invalid_genotypes,
         malformed_count=counts.malformed,

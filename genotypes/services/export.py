@@ -17,6 +17,7 @@ from genotypes.models import (
     SnpInterpretation,
 )
 from genotypes.services.audit import genetic_data_audit
+from members.selectors import is_member
 
 Status = GenomeUpload.Status
 Action = GeneticDataAuditLog.Action
@@ -42,11 +43,16 @@ def _csv_safe_column(name: str) -> pl.Expr:
 
 @sensitive_variables()
 def genotype_results_csv(*, user) -> str:
-    """The member's results as CSV: one row per catalogue SNP."""
+    """The member's results as CSV: one row per catalogue SNP.
+
+    Their genotypes are theirs whatever their membership; the interpretations (label and
+    text) are members-only, as on the article and SNP pages, and stay empty for anyone else.
+    """
     from genotypes.matching import Status as MatchStatus
     from genotypes.matching import match_genotype
 
-    interpretations = {(i.snp_id, i.genotype): i for i in SnpInterpretation.objects.all()}
+    interpretations = ({(i.snp_id, i.genotype): i for i in SnpInterpretation.objects.all()}
+                       if is_member(user) else {})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["rsid", "gene", "chromosome", "your_genotype", "status", "label",

@@ -3,6 +3,7 @@ the stuck-job sweeper and the member's email when it is done."""
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
@@ -11,7 +12,7 @@ import polars as pl
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -39,22 +40,55 @@ GENERIC_FAILURE = (
     "We could not process this file because of a problem on our side, even after several "
     "tries. Please upload it again later; nothing from it was kept."
 )
+GAVE_UP_FAILURE = (
+    "We tried to read this file several times and each attempt stopped before it finished "
+    "(the file may be too large or too unusual for us to read). We have stopped trying and "
+    "nothing from it was kept. Please check that it is the raw data file your testing "
+    "company gave you, or contact us if this keeps happening."
+)
+DISK_FULL_FAILURE = (
+    "We could not store the results of this file because our storage is full. Nothing from "
+    "it was kept. Please upload it again later; our team has been told."
+)
+SUPERSEDED = (
+    "You uploaded a newer file while this one was being read, so your results come from the "
+    "newer file. Nothing from this one was kept."
+)
 
 
 def _stuck_queued_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "GENOME_STUCK_QUEUED_SECONDS", 120))
+    return timedelta(seconds=settings.GENOME_STUCK_QUEUED_SECONDS)
 
 
 def _stuck_parsing_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "GENOME_STUCK_PARSING_SECONDS", 600))
+    return timedelta(seconds=settings.GENOME_STUCK_PARSING_SECONDS)
+
+
+def _claimed(upload: GenomeUpload):
+    """The rows of ``upload`` still held by the attempt that claimed it: the fence.
+
+    A claim is the pair (task id, attempt number) written by ``_claim``. The sweeper's
+    re-queue, a later claim (even a redelivery of the same task) or a deletion all take it
+    away; an attempt that no longer holds it writes nothing.
+    """
+    return GenomeUpload.objects.filter(pk=upload.pk, status=Status.PARSING,
+                                       task_id=upload.task_id, attempts=upload.attempts)
 
 
 def _progress(upload: GenomeUpload, percent: int) -> None:
-    GenomeUpload.objects.filter(pk=upload.pk, status=Status.PARSING).update(progress=percent)
+    _claimed(upload).update(progress=percent)
+
+
+def _is_disk_full(error: OSError) -> bool:
+    return error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _claim(upload_id, task_id: str) -> GenomeUpload | None:
-    """Mark the upload as parsing by this task; None when there is nothing to do."""
+    """Mark the upload as parsing by this attempt; None when there is nothing to do.
+
+    Every entry counts as an attempt (a redelivery after a killed pool process, a retry, a
+    re-queue by the sweeper); past ``MAX_ATTEMPTS`` the upload fails here, once.
+    """
     with transaction.atomic():
         upload = GenomeUpload.objects.select_for_update().filter(pk=upload_id).first()
         if upload is None or upload.is_finished:
@@ -63,6 +97,10 @@ def _claim(upload_id, task_id: str) -> GenomeUpload | None:
                 and upload.task_id != task_id and upload.started_at
                 and upload.started_at > timezone.now() - _stuck_parsing_after()):
             return None  # another task is on it; a redelivery of the same task may resume
+        if upload.attempts >= MAX_ATTEMPTS:
+            _give_up(upload, code="gave_up", reason=GAVE_UP_FAILURE)
+            logger.warning("Upload %s failed after %d attempts", upload.pk, upload.attempts)
+            return None
         upload.status = Status.PARSING
         upload.progress = 5
         upload.attempts += 1
@@ -101,31 +139,50 @@ def genome_results_for(frame: pl.DataFrame, build: int | None, snps: Iterable[Sn
                 results[snp.pk] = str(hit["genotype"][0])
     return results
 
+
+def _give_up(locked: GenomeUpload, *, code: str, reason: str) -> None:
+    """Fail a row locked by the caller's transaction; files go once it commits."""
+    locked.status = Status.FAILED
+    locked.failure_code = code[:40]
+    locked.failure_reason = reason
+    locked.progress = 0
+    locked.finished_at = timezone.now()
+    locked.save(update_fields=["status", "failure_code", "failure_reason", "progress",
+                               "finished_at"])
+    genetic_data_audit(actor=None, subject_user_id=locked.user_id, action=Action.FAILED,
+                       upload_id=locked.pk, detail=code)
+    pk = locked.pk
+    transaction.on_commit(lambda: _after_finish(pk, old_blob=""), robust=True)
+
+
 def _fail(upload: GenomeUpload, *, code: str, reason: str) -> None:
+    """Fail the upload, if this attempt still holds it (else another attempt decides)."""
     with transaction.atomic():
-        locked = GenomeUpload.objects.select_for_update().get(pk=upload.pk)
-        if locked.status == Status.DONE:
+        locked = _claimed(upload).select_for_update().first()
+        if locked is None:
             return
-        locked.status = Status.FAILED
-        locked.failure_code = code[:40]
-        locked.failure_reason = reason
-        locked.progress = 0
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "failure_code", "failure_reason", "progress",
-                                   "finished_at"])
-        genetic_data_audit(actor=None, subject_user_id=locked.user_id, action=Action.FAILED,
-                           upload_id=locked.pk, detail=code)
-        transaction.on_commit(lambda: _after_finish(locked.pk, old_blob=""))
+        _give_up(locked, code=code, reason=reason)
     logger.info("Upload %s failed: %s", upload.pk, code)
+
+
+def _blob_delete(name: str) -> None:
+    """Remove a blob this attempt wrote; a failure here is left to the orphan sweeper."""
+    try:
+        GenomeUpload._meta.get_field("genome_file").storage.delete(name)
+    except OSError:
+        logger.warning("Could not delete blob %s; the orphan sweeper will", name)
 
 
 @sensitive_variables()
 def genome_upload_process(*, upload_id, task_id: str = "") -> None:
     """Parse an upload, store its encrypted genome and replace the member's results.
 
-    Idempotent: a finished upload is left alone; a redelivered task resumes; a second task
-    racing the first writes nothing once the first has committed. A file that cannot be
-    read fails with the parser's member-facing message and leaves previous results intact.
+    Idempotent: a finished upload is left alone; a redelivered task resumes as a new
+    attempt (at most ``MAX_ATTEMPTS``). Only the attempt holding the claim commits, and each
+    attempt writes its own blob, which it deletes when it does not commit (the member deleted
+    their data meanwhile, another attempt took over, or a newer upload already finished). A
+    file that cannot be read fails with the parser's member-facing message and leaves
+    previous results intact; a full disk fails the upload once, leaving nothing behind.
     """
     upload = _claim(upload_id, task_id)
     if upload is None:
@@ -144,7 +201,11 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         return
     except MemoryError:
         raise  # let the task retry on a fresh process
-    except Exception:
+    except Exception as error:
+        if isinstance(error, OSError) and _is_disk_full(error):  # unpacking to a full disk
+            logger.error("Storage full while reading upload %s", upload.pk)
+            _fail(upload, code="storage_full", reason=DISK_FULL_FAILURE)
+            return
         # A parser bug on unusual input: fail now with an honest message rather than let
         # the sweeper retry the same file for an hour. The traceback has no genotypes.
         logger.exception("Parser error on upload %s", upload.pk)
@@ -155,19 +216,59 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
     del source
     _progress(upload, 55)
     storage = upload.genome_file.storage
-    blob_name = upload.genome_file.field.generate_filename(upload, "genome")
-    storage.delete(blob_name)  # left by an attempt killed before it committed
-    blob_name = storage.save(blob_name, ContentFile(genome_to_blob(genome.frame)))
+    # This attempt's own name (upload id and attempt number, in the member's folder, which a
+    # deletion empties): no other attempt ever writes or deletes it.
+    blob_name = upload.genome_file.field.generate_filename(upload, f"a{upload.attempts}")
+    storage.delete(blob_name)
+    try:
+        blob_name = storage.save(blob_name, ContentFile(genome_to_blob(genome.frame)))
+    except OSError as error:
+        if not _is_disk_full(error):
+            raise
+        _blob_delete(blob_name)  # whatever part of it was written
+        logger.error("Storage full while storing the genome of upload %s", upload.pk)
+        _fail(upload, code="storage_full", reason=DISK_FULL_FAILURE)
+        return
     _progress(upload, 80)
     results = genome_results_for(genome.frame, genome.build, Snp.objects.all())
+    try:
+        committed = _commit(upload, genome=genome, results=results, blob_name=blob_name)
+    except Exception:
+        # Most likely rolled back (a database error; the task retries): keep the blob only
+        # if the row took it after all. When even that cannot be read, the sweeper decides.
+        try:
+            if not GenomeUpload.objects.filter(pk=upload.pk, genome_file=blob_name).exists():
+                _blob_delete(blob_name)
+        except DatabaseError:
+            logger.warning("Upload %s: left blob %s to the orphan sweeper", upload.pk,
+                           blob_name)
+        raise
+    if not committed:
+        _blob_delete(blob_name)
+        logger.info("Upload %s, attempt %s: stored nothing (deleted, claimed by another "
+                    "attempt or superseded by a newer upload)", upload.pk, upload.attempts)
+        return
+    logger.info("Upload %s parsed: %s, build %s, %d SNPs", upload.pk, genome.format.label,
+                genome.build, genome.snp_count)
+
+
+def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name: str) -> bool:
+    """Make this attempt's genome the member's current one, in one transaction.
+
+    False (nothing written) when this attempt no longer holds the upload: the row was
+    deleted (the member erased their data), another attempt claimed it, or it finished.
+    The newest upload (by creation) wins: an older one finishing after a newer one stores
+    nothing and says so.
+    """
     with transaction.atomic():
-        list(GenomeUpload.objects.select_for_update().filter(user_id=upload.user_id))
-        fresh = GenomeUpload.objects.get(pk=upload.pk)
-        if fresh.status != Status.PARSING:
-            transaction.on_commit(lambda: upload.genome_file.storage.delete(blob_name))
-            return
-        previous = (GenomeUpload.objects.filter(user_id=upload.user_id, is_current=True)
-                    .exclude(pk=upload.pk).first())
+        rows = list(GenomeUpload.objects.select_for_update().filter(user_id=upload.user_id))
+        fresh = next((row for row in rows if row.pk == upload.pk), None)
+        if fresh is None or not _claimed(upload).exists():
+            return False
+        previous = next((row for row in rows if row.is_current and row.pk != upload.pk), None)
+        if previous is not None and previous.created > fresh.created:
+            _give_up(fresh, code="superseded", reason=SUPERSEDED)
+            return False
         old_blob = ""
         if previous is not None:
             old_blob = previous.genome_file.name
@@ -193,9 +294,10 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         genetic_data_audit(actor=None, subject_user_id=upload.user_id, action=Action.PROCESSED,
                            upload_id=upload.pk,
                            detail=f"{genome.format.label}, {genome.snp_count} SNPs")
-        transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob))
-    logger.info("Upload %s parsed: %s, build %s, %d SNPs", upload.pk, genome.format.label,
-                genome.build, genome.snp_count)
+        # Robust: the genome is committed whatever happens here; a raw file or blob this
+        # fails to delete is the orphan sweeper's.
+        transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob), robust=True)
+    return True
 
 
 def _after_finish(upload_id, *, old_blob: str) -> None:
@@ -206,10 +308,25 @@ def _after_finish(upload_id, *, old_blob: str) -> None:
     storage = upload.genome_file.storage
     if old_blob:
         storage.delete(old_blob)
+    for name in _attempt_blobs(upload):
+        if name != upload.genome_file.name:
+            storage.delete(name)  # left by attempts that were killed or lost their claim
     if upload.raw_file and not upload.keep_raw:
         upload.raw_file.delete(save=False)
         GenomeUpload.objects.filter(pk=upload.pk).update(raw_file="")
-    genome_upload_notify(upload=upload)
+    if upload.failure_code != "superseded":  # its newer upload sends the news
+        genome_upload_notify(upload=upload)
+
+
+def _attempt_blobs(upload: GenomeUpload) -> list[str]:
+    """Every blob any attempt at ``upload`` wrote (named after the upload id)."""
+    storage = upload.genome_file.storage
+    folder = f"genomes/blobs/{upload.user_id}"
+    try:
+        _, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return []
+    return [f"{folder}/{name}" for name in files if name.startswith(f"{upload.pk}.")]
 
 
 def genome_upload_notify(*, upload: GenomeUpload) -> None:

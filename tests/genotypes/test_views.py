@@ -156,10 +156,11 @@ def test_another_member_and_plain_staff_get_404_for_someone_elses_upload(client,
 
 
 def test_staff_with_the_explicit_permission_may_see_an_upload_status_and_it_is_audited(client):
+    # ...after a second factor, as in the admin (tests/genotypes/test_erasure.py: not without).
     upload = upload_for(MemberFactory())
     staff = StaffFactory()
     staff.user_permissions.add(Permission.objects.get(codename="view_genetic_data"))
-    _logged_in(client, staff)
+    sign_in_with_two_factor(client, staff)
     assert client.get(reverse("genotypes:upload_status", args=[upload.pk])).status_code == 200
     assert GeneticDataAuditLog.objects.filter(actor=staff, action="viewed_status").exists()
 
