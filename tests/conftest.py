@@ -18,8 +18,12 @@ from django.test import override_settings
 
 from genlife.celery import app as celery_app
 from tests.fakes.fixtures import fake_stripe, fake_stripe_server  # noqa: F401 - fixtures
+from tests.utils import TEST_PASSWORD_HASHERS
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The fast test hasher for this process (override below) and every process a test starts.
+os.environ["DJANGO_PASSWORD_HASHERS"] = ",".join(TEST_PASSWORD_HASHERS)
 
 # A private broker folder for this test session, so that a local development worker sharing
 # `.data/broker` never steals (and runs against the wrong database) a task a test enqueued.
@@ -39,12 +43,14 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
 
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings():
-    """Production settings, minus what only makes sense behind a real TLS front end."""
+    """Production settings, minus what only makes sense behind a real TLS front end, and with
+    the fast test password hasher."""
     caches = settings.CACHES
     if _TEST_CACHE_DIR:
         caches = {"default": {**settings.CACHES["default"], "LOCATION": _TEST_CACHE_DIR}}
     with override_settings(
         CACHES=caches,
+        PASSWORD_HASHERS=TEST_PASSWORD_HASHERS,
         SECURE_SSL_REDIRECT=False,
         STORAGES={
             **settings.STORAGES,
@@ -159,7 +165,7 @@ def eager_tasks():
 
 
 @pytest.fixture
-def stripe_settings(settings, fake_stripe):
+def stripe_settings(settings, fake_stripe):  # noqa: F811 - the fixture
     """Point the app at the fake Stripe server; returns the fake."""
     from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
 
