@@ -44,7 +44,8 @@ class Site:
 
     database_name: the PostgreSQL database to (re)create (default: one per test process).
     redis_dbs: Redis database numbers for the broker and the cache (may be the same one).
-    web_workers, web_threads: gunicorn's process and thread counts.
+    web_workers, web_threads: gunicorn's process and thread counts (the rest: gunicorn.conf.py,
+        as in production).
     access_log: gunicorn writes an access log line per request to web.log.
     extra_env: further environment variables for every process (e.g. GENLIFE_BENCH_FLOOR).
     """
@@ -148,6 +149,7 @@ class Site:
         self._spawn(
             "web",
             [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
+             "--config", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(self.web_workers),
              "--threads", str(self.web_threads), "--timeout", "60",
              *(["--access-logfile", "-"] if self.access_log else [])],
@@ -176,7 +178,7 @@ class Site:
     def manage(self, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
@@ -195,11 +197,11 @@ class Site:
         return messages
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        log = open(self.workdir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.workdir / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _wait_for_http(self, url: str, what: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
