@@ -15,6 +15,9 @@ import os
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A worker whose threads are all taken stops accepting, so the next connection goes to a worker
+# with a free thread instead of queueing behind the slow ones (gunicorn's default is 1000).
+worker_connections = threads
 # A request longer than this is killed with its worker (the database's statement timeout, 15 s,
 # normally ends a slow query well before).
 timeout = 60

@@ -60,6 +60,8 @@ def test_web_serves_with_threaded_workers_from_the_shared_gunicorn_config():
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert config["worker_class"] == "gthread"
     assert config["workers"] * config["threads"] >= 24
+    # A worker with every thread taken leaves new connections to the others.
+    assert config["worker_connections"] == config["threads"]
     web = " ".join(_compose()["services"]["web"]["command"])
     assert "gunicorn genlife.wsgi:application --config gunicorn.conf.py" in web
     assert "--workers" not in web and "--threads" not in web
