@@ -25,6 +25,9 @@ ADMIN_LOGIN = ("editor@genlife.test", "e2e-editor-password-7421")
 # The editor is a superuser, so the admin asks for a TOTP code too (genlife/admin_site.py).
 ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 WEBHOOK_SECRET = "whsec_e2e_browser_journeys"
+# The site asks for the password again this long after it was last given, so that the
+# journeys meet the prompt.
+REAUTHENTICATION_SECONDS = 3
 
 
 def free_port() -> int:
@@ -114,8 +117,7 @@ class Site:
                 "STRIPE_PUBLISHABLE_KEY": "pk_test_e2e_browser",
                 "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "STRIPE_API_BASE": self.stripe_url,
-                # Ask for the password again after 3 s, so the journeys meet the prompt.
-                "GENLIFE_REAUTHENTICATION_TIMEOUT": "3",
+                "GENLIFE_REAUTHENTICATION_TIMEOUT": str(REAUTHENTICATION_SECONDS),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -162,15 +164,23 @@ class Site:
         self._wait_for_http(f"{self.base_url}/healthz", "web server")
         self._wait_for_log("worker", b"ready.")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 3.0) -> None:
+        """SIGTERM to every process group, `grace` seconds for all of them to finish, then
+        SIGKILL (an idle Celery worker alone takes several seconds to wind down)."""
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
         for process in self.processes.values():
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                pass
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # what is left of the group
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=30)
         if self._database_name:
             self._admin_sql(f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)')
 
