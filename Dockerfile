@@ -17,4 +17,5 @@ RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 DJANGO_SECRET_KEY=build-only \
 USER genlife
 
 EXPOSE 8000
-CMD ["gunicorn", "genlife.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# Workers, threads and timeouts: gunicorn.conf.py (shared with the tests' servers).
+CMD ["gunicorn", "genlife.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -223,6 +224,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# Django's default hashers (PBKDF2 first: ~300 ms a hash, on purpose). DJANGO_PASSWORD_HASHERS
+# replaces the list: the test suite and the servers it starts name Django's MD5 hasher, as
+# cookiecutter-django's test settings do; `check --deploy` refuses a fast hasher (genlife/checks.py).
+PASSWORD_HASHERS = env.list("DJANGO_PASSWORD_HASHERS", default=global_settings.PASSWORD_HASHERS)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

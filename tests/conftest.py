@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,12 @@ from tests.stripe_events import (  # noqa: F401 - fixtures
     stripe_failing,
     stripe_settings,
 )
+from tests.utils import TEST_PASSWORD_HASHERS, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The fast test hasher for this process (override below) and every process a test starts.
+os.environ["DJANGO_PASSWORD_HASHERS"] = ",".join(TEST_PASSWORD_HASHERS)
 
 # A private broker folder for this test session, so that a local development worker sharing
 # `.data/broker` never steals (and runs against the wrong database) a task a test enqueued.
@@ -43,12 +46,14 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
 
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings():
-    """Production settings, minus what only makes sense behind a real TLS front end."""
+    """Production settings, minus what only makes sense behind a real TLS front end, and with
+    the fast test password hasher."""
     caches = settings.CACHES
     if _TEST_CACHE_DIR:
         caches = {"default": {**settings.CACHES["default"], "LOCATION": _TEST_CACHE_DIR}}
     with override_settings(
         CACHES=caches,
+        PASSWORD_HASHERS=TEST_PASSWORD_HASHERS,
         SECURE_SSL_REDIRECT=False,
         STORAGES={
             **settings.STORAGES,
@@ -90,8 +95,17 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
+# Every worker a test started, so that none outlives the session (see pytest_sessionfinish).
+_STARTED_WORKERS: list["WorkerProcess"] = []
+
+
 class WorkerProcess:
-    """A real `celery worker` process; `restart()` and `kill()` serve the fault tests."""
+    """A real `celery worker` process; `stop(signal.SIGKILL)` serves the fault tests."""
+
+    # Seconds a warm shutdown may take before the worker is killed. Once a test is over the
+    # worker has nothing left to do that the test waits for, and an idle worker's own shutdown
+    # takes a few seconds of polling loops (six with the file-system broker).
+    STOP_GRACE_SECONDS = 2.0
 
     def __init__(self, log_path: Path, *, app: str = "genlife", env: dict[str, str] | None = None,
                  extra_args: tuple[str, ...] = ()) -> None:
@@ -104,34 +118,44 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
         # A restarted worker appends to the same log: look for "ready." after this point only.
-        offset = self.log_path.stat().st_size
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", self.app, "worker", "--loglevel=INFO",
-             "--concurrency=2", "--without-mingle", "--without-gossip", "--pool=prefork",
-             *self.extra_args],
-            cwd=ROOT, env={**worker_environment(), **self.env}, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()  # the child holds its own descriptor
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", self.app, "worker", "--loglevel=INFO",
+                 "--concurrency=2", "--without-mingle", "--without-gossip", "--pool=prefork",
+                 *self.extra_args],
+                cwd=ROOT, env={**worker_environment(), **self.env}, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        _STARTED_WORKERS.append(self)
+
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited early; see {self.log_path}")
-            if b"ready." in self.log_path.read_bytes()[offset:]:
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"celery worker did not become ready; see {self.log_path}")
+            return b"ready." in self.log_path.read_bytes()[offset:]
+
+        # A hang bound, not a speed goal: a busy machine may take a while to import Django.
+        if not wait_until(ready, timeout=120, interval=0.1, raise_on_timeout=False):
+            self.stop(signal.SIGKILL)
+            raise RuntimeError(f"celery worker did not become ready; see {self.log_path}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
+        """SIGTERM: a warm shutdown of at most STOP_GRACE_SECONDS, then the worker, its pool and
+        beat are killed. SIGKILL: all of them at once (the fault tests' crash)."""
+        if not self.process or self.process.poll() is not None:
+            return
+        if sig != signal.SIGKILL:
+            os.kill(self.process.pid, sig)  # the parent; it tells its pool to finish
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=self.STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the group: pool processes and beat
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=30)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -147,6 +171,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    for worker in _STARTED_WORKERS:  # none survives the session, whatever failed
+        worker.stop(signal.SIGKILL)
     for folder in (_TEST_BROKER_DIR, _TEST_CACHE_DIR):
         if folder:
             shutil.rmtree(folder, ignore_errors=True)

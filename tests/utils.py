@@ -3,6 +3,12 @@ import time
 
 import pytest
 
+# PBKDF2 spends ~300 ms a hash on purpose, and the suite hashes hundreds of passwords. Tests and
+# every process they start (web servers, workers, manage.py) use Django's MD5 hasher instead, as
+# cookiecutter-django's test settings do. Production keeps Django's default: genlife/settings.py
+# reads DJANGO_PASSWORD_HASHERS, and `check --deploy` refuses a fast hasher (genlife/checks.py).
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = "",
                raise_on_timeout: bool = True):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.site import Site
+from tests.utils import TEST_PASSWORD_HASHERS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,7 +40,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    running = Site(tmp_path_factory.mktemp("e2e-site"))
+    running = Site(tmp_path_factory.mktemp("e2e-site"),
+                   extra_env={"DJANGO_PASSWORD_HASHERS": ",".join(TEST_PASSWORD_HASHERS)})
     try:
         running.start()
         yield running

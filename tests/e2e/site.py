@@ -25,6 +25,9 @@ ADMIN_LOGIN = ("editor@genlife.test", "e2e-editor-password-7421")
 # The editor is a superuser, so the admin asks for a TOTP code too (genlife/admin_site.py).
 ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 WEBHOOK_SECRET = "whsec_e2e_browser_journeys"
+# The site asks for the password again this long after it was last given, so that the
+# journeys meet the prompt.
+REAUTHENTICATION_SECONDS = 3
 
 
 def free_port() -> int:
@@ -44,7 +47,8 @@ class Site:
 
     database_name: the PostgreSQL database to (re)create (default: one per test process).
     redis_dbs: Redis database numbers for the broker and the cache (may be the same one).
-    web_workers, web_threads: gunicorn's process and thread counts.
+    web_workers, web_threads: gunicorn's process and thread counts (the rest: gunicorn.conf.py,
+        as in production).
     access_log: gunicorn writes an access log line per request to web.log.
     extra_env: further environment variables for every process (e.g. GENLIFE_BENCH_FLOOR).
     """
@@ -113,8 +117,7 @@ class Site:
                 "STRIPE_PUBLISHABLE_KEY": "pk_test_e2e_browser",
                 "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "STRIPE_API_BASE": self.stripe_url,
-                # Ask for the password again after 3 s, so the journeys meet the prompt.
-                "GENLIFE_REAUTHENTICATION_TIMEOUT": "3",
+                "GENLIFE_REAUTHENTICATION_TIMEOUT": str(REAUTHENTICATION_SECONDS),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -125,18 +128,26 @@ class Site:
     def start(self) -> None:
         self._create_database()
         self._flush_redis()
-        self.manage("migrate", "--noinput")
-        self.manage("collectstatic", "--noinput")
-        self.manage("load_demo_snps")
-        self.manage("load_demo_articles")
+        # collectstatic needs no database: it runs beside the one process that migrates and
+        # loads the demo content (each manage.py start costs seconds of imports).
+        collectstatic = subprocess.Popen(
+            [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
         self.manage(
             "shell", "-c",
+            "from django.core.management import call_command; "
+            "call_command('migrate', interactive=False, verbosity=0); "
+            "call_command('load_demo_snps'); call_command('load_demo_articles'); "
             "from members.services import user_ensure_verified; "
             "from allauth.mfa.totp.internal.auth import TOTP; "
             f"editor = user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
             "is_staff=True, name='Erin Editor'); "
             f"TOTP.activate(editor, '{ADMIN_TOTP_SECRET}')",
         )
+        output, _ = collectstatic.communicate(timeout=600)
+        if collectstatic.returncode != 0:
+            raise RuntimeError(f"manage.py collectstatic failed:\n{output}")
         self._spawn(
             "stripe",
             [sys.executable, "-m", "devstripe", "--port", str(self.stripe_port),
@@ -148,6 +159,7 @@ class Site:
         self._spawn(
             "web",
             [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
+             "--config", str(ROOT / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(self.web_workers),
              "--threads", str(self.web_threads), "--timeout", "60",
              *(["--access-logfile", "-"] if self.access_log else [])],
@@ -160,15 +172,23 @@ class Site:
         self._wait_for_http(f"{self.base_url}/healthz", "web server")
         self._wait_for_log("worker", b"ready.")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 3.0) -> None:
+        """SIGTERM to every process group, `grace` seconds for all of them to finish, then
+        SIGKILL (an idle Celery worker alone takes several seconds to wind down)."""
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
         for process in self.processes.values():
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                pass
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # what is left of the group
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=30)
         if self._database_name:
             self._admin_sql(f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)')
 
@@ -176,7 +196,7 @@ class Site:
     def manage(self, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
@@ -195,11 +215,11 @@ class Site:
         return messages
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        log = open(self.workdir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.workdir / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _wait_for_http(self, url: str, what: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

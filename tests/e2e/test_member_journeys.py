@@ -10,8 +10,9 @@ import time
 import zipfile
 
 from genotypes.samples import SampleFormat, generate_rows, render_text
-from tests.e2e.site import ADMIN_LOGIN, ADMIN_TOTP_SECRET
+from tests.e2e.site import ADMIN_LOGIN, ADMIN_TOTP_SECRET, REAUTHENTICATION_SECONDS
 from tests.factories import totp_code
+from tests.utils import wait_until
 
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 PASSWORD = "a-long-e2e-member-passphrase-93"
@@ -38,7 +39,7 @@ def _log_in(tab, email: str, password: str) -> None:
     tab.goto("/accounts/login/")
     tab.page.locator("#id_login").fill(email)
     tab.page.locator("#id_password").fill(password)
-    tab.page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    tab.page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
     tab.page.wait_for_load_state("load")
 
 
@@ -56,32 +57,32 @@ def test_journey_2_visitor_signs_up_verifies_pays_and_reads_gated_sections(new_t
     page = tab.page
     email = f"reader{int(time.time())}@example.com"
     tab.goto("/account/join/")
-    page.get_by_role("link", name=re.compile("Join monthly", re.I)).first.click()
+    page.get_by_role("link", name=re.compile("Join monthly", re.IGNORECASE)).first.click()
     page.wait_for_load_state("load")
     page.locator("#id_email").fill(email)
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign up|Create account", re.I)).click()
+    page.get_by_role("button", name=re.compile("Sign up|Create account", re.IGNORECASE)).click()
     page.wait_for_load_state("load")
     _wait_for_text(page, "erif")  # "Verify your email address"
 
-    link = None
-    for _ in range(50):
+    def verification_link() -> str | None:
+        link = None
         for message in site.emails():
             if message["To"] == email:
                 body = message.get_body(preferencelist=("plain",)).get_content()
                 found = re.search(r"https?://\S+/accounts/confirm-email/\S+", body)
                 link = found and found.group(0)
-        if link:
-            break
-        time.sleep(0.2)
-    assert link, "no verification email reached the file backend"
+        return link
+
+    link = wait_until(verification_link, timeout=60, interval=0.1,
+                      message="no verification email reached the file backend")
     page.goto(re.sub(r"^https?://[^/]+", site.base_url, link))
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    page.get_by_role("button", name=re.compile("Confirm", re.IGNORECASE)).click()
     page.wait_for_load_state("load")
 
     tab.goto("/account/join/?plan=monthly")
-    page.get_by_role("button", name=re.compile("Continue to payment|Join monthly", re.I)).first.click()
+    page.get_by_role("button", name=re.compile("Continue to payment|Join monthly", re.IGNORECASE)).first.click()
     page.wait_for_load_state("load")
     assert page.url.startswith(site.stripe_url + "/checkout/"), page.url
     page.get_by_role("button", name="Pay").click()
@@ -113,7 +114,7 @@ def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(new_ta
     page.locator("input[type=file]").set_input_files(str(genome))
     page.get_by_role("checkbox").first.check()
     progress = page.locator("progress")
-    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
+    page.get_by_role("button", name=re.compile("Upload", re.IGNORECASE)).click()
     progress.wait_for(state="visible", timeout=10_000)
     page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
     _wait_for_text(page, "Done", timeout_ms=60_000)
@@ -142,10 +143,10 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
     editor.goto("/admin/login/")  # hands over to allauth's login, then its TOTP step
     page.locator("#id_login").fill(ADMIN_LOGIN[0])
     page.locator("#id_password").fill(ADMIN_LOGIN[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
     page.wait_for_url(re.compile(r"/2fa/authenticate/"))
     page.locator("#id_code").fill(totp_code(ADMIN_TOTP_SECRET))
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
     page.wait_for_url(re.compile(r"/admin/$"))
 
     editor.goto("/admin/genotypes/snp/add/")
@@ -181,7 +182,7 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
     page.get_by_role("link", name="Naltrexone: LDN & Genetics").first.click()
     page.wait_for_load_state("load")
     with page.context.expect_page() as preview_opened:
-        page.get_by_role("link", name=re.compile("as member", re.I)).click(modifiers=["Shift"])
+        page.get_by_role("link", name=re.compile("as member", re.IGNORECASE)).click(modifiers=["Shift"])
     preview = preview_opened.value
     preview.wait_for_load_state("load")
     assert rsid in preview.content()
@@ -189,13 +190,16 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
 
     member = new_tab()
     _log_in(member, journey["email"], PASSWORD)
-    for _ in range(60):
+    seen: dict[str, str] = {}
+
+    def backfilled() -> bool:
         member.goto(LDN_PATH)
-        cells = _genotype_cells(member.page)
-        if cells.get(rsid) == MEMBER_GENOTYPES[rsid]:
-            break
-        time.sleep(0.5)
-    assert cells.get(rsid) == MEMBER_GENOTYPES[rsid], cells
+        seen.clear()
+        seen.update(_genotype_cells(member.page))
+        return seen.get(rsid) == MEMBER_GENOTYPES[rsid]
+
+    # A hang bound: the worker backfills the new SNP for stored genomes.
+    assert wait_until(backfilled, timeout=120, interval=0.5, raise_on_timeout=False), seen
     member.assert_clean()
 
 
@@ -207,7 +211,14 @@ def _answer_password_prompt(page) -> None:
     """
     page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    page.get_by_role("button", name=re.compile("Confirm", re.IGNORECASE)).click()
+
+
+def _wait_past_reauthentication(password_given_at: float) -> None:
+    """Until the test site's re-authentication window (3 s) has passed since the password was
+    last given (noted after the server accepted it, so the site's clock started earlier)."""
+    wait_until(lambda: time.monotonic() > password_given_at + REAUTHENTICATION_SECONDS + 0.2,
+               timeout=REAUTHENTICATION_SECONDS + 5, interval=0.1)
 
 
 def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site, journey):
@@ -215,6 +226,7 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
     tab = new_tab()
     page = tab.page
     _log_in(tab, journey["email"], PASSWORD)
+    password_given_at = time.monotonic()
 
     tab.goto("/account/")
     page.get_by_role("button", name="Manage billing").click()
@@ -224,20 +236,24 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
     if page.url.startswith(site.stripe_url):
         page.get_by_role("link", name="Return").click()
     page.wait_for_url(re.compile(re.escape(site.base_url) + r"/account/"))
-    for _ in range(60):
+    def cancellation_shown() -> bool:
         ends = page.locator("#membership-date")
         if ends.count() and "ends on" in ends.inner_text():
-            break
-        time.sleep(0.5)
+            return True
         tab.goto("/account/")
+        return False
+
+    # A hang bound: Stripe's webhook reaches the site and the worker processes it.
+    wait_until(cancellation_shown, timeout=120, interval=0.5, raise_on_timeout=False)
     assert re.search(r"ends on \d{1,2} \w+ \d{4}", page.locator("#membership-date").inner_text())
     tab.screenshot("account-ending")
 
-    time.sleep(3.5)  # past the re-authentication window of the test site
+    _wait_past_reauthentication(password_given_at)
     tab.goto("/genetics/export/")
     page.get_by_role("button", name="Download my data").click()
     with page.expect_download() as download_info:
         _answer_password_prompt(page)
+    password_given_at = time.monotonic()
     archive = zipfile.ZipFile(download_info.value.path())
     results_name = next(name for name in archive.namelist() if name.endswith(".csv"))
     results = list(csv.DictReader(io.StringIO(archive.read(results_name).decode("utf-8-sig"))))
@@ -245,7 +261,7 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
     for rsid in ("rs1799971", "rs4680"):
         assert exported[rsid] == MEMBER_GENOTYPES[rsid], exported
 
-    time.sleep(3.5)
+    _wait_past_reauthentication(password_given_at)
     tab.goto("/genetics/delete/")
     page.get_by_role("button", name="Delete my genetic data").click()
     _answer_password_prompt(page)
@@ -253,6 +269,6 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
 
     tab.goto(LDN_PATH)
     report = page.locator("section", has=page.get_by_role("heading", name="Your genotype report"))
-    assert report.get_by_role("link", name=re.compile("Upload", re.I)).count() >= 1
+    assert report.get_by_role("link", name=re.compile("Upload", re.IGNORECASE)).count() >= 1
     assert MEMBER_GENOTYPES["rs4680"] not in _genotype_cells(page).values()
     tab.assert_clean()

@@ -102,6 +102,17 @@ class Stack:
             worker.start()
         return worker
 
+    def wait_idle(self, *, timeout: float = 120) -> None:
+        """Until the broker holds no task, queued or taken (a task is acknowledged only once it
+        has finished, and one it sends is queued before that): nothing is left to run."""
+        import redis
+
+        from tests.utils import wait_until
+
+        broker = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
+        wait_until(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+                   timeout=timeout, message="the workers never ran out of tasks:\n" + self.logs())
+
     def logs(self) -> str:
         parts = []
         for path in sorted(self.folder.glob("*.log")):

@@ -103,7 +103,7 @@ class PostgresCluster:
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         result = subprocess.run([*self._as_postgres, *args], capture_output=True, text=True,
-                                timeout=timeout, cwd=self.folder)
+                                timeout=timeout, cwd=self.folder, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {result.stdout}\n{result.stderr}")
 
@@ -143,7 +143,8 @@ class PostgresCluster:
 
 
 class WebServer:
-    """gunicorn serving genlife with production settings and the given environment."""
+    """gunicorn serving genlife with production settings (gunicorn.conf.py, with the test's
+    worker and thread counts) and the given environment."""
 
     def __init__(self, env: dict[str, str], log_path: Path, *, workers: int = 2,
                  threads: int = 4) -> None:
@@ -159,6 +160,7 @@ class WebServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
+                 "--config", str(ROOT / "gunicorn.conf.py"),
                  "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                  "--threads", str(self.threads), "--timeout", "60", "--graceful-timeout", "5"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,

@@ -68,9 +68,12 @@ def _held_pid(hold_file: Path, stack) -> int:
 
 
 def _assert_completed_once_and_correct(upload_id, member, catalogue, stack) -> GenomeUpload:
-    done = wait_until(
-        lambda: GenomeUpload.objects.filter(pk=upload_id, status="done").first(),
-        timeout=120, raise_on_timeout=False)
+    def finished() -> GenomeUpload | None:
+        # "done" commits first; removing the raw file and the email follow after the commit.
+        done = GenomeUpload.objects.filter(pk=upload_id, status="done", raw_file="").first()
+        return done if done and _ready_emails(stack) else None
+
+    done = wait_until(finished, timeout=180, raise_on_timeout=False)  # a hang bound
     assert done, "the upload never completed:\n" + stack.logs()
     processed = GeneticDataAuditLog.objects.filter(
         upload_id=upload_id, action=GeneticDataAuditLog.Action.PROCESSED)
@@ -98,10 +101,13 @@ def _assert_completed_once_and_correct(upload_id, member, catalogue, stack) -> G
     assert results == {rsid: expected.get(rsid, "") for rsid in catalogue}
     assert results["rs1799971"] == "AG" and results["rs1045642"] == "--"
     assert _files_under(default_storage, member.pk) == [done.genome_file.name]
-    ready = [path for path in stack.mail_dir.glob("*")
-             if "Your DNA file is ready" in path.read_text(errors="replace")]
-    assert len(ready) == 1
+    assert len(_ready_emails(stack)) == 1
     return done
+
+
+def _ready_emails(stack) -> list:
+    return [path for path in stack.mail_dir.glob("*")
+            if "Your DNA file is ready" in path.read_text(errors="replace")]
 
 
 def test_pool_process_killed_mid_parse_is_redelivered_and_completes_once(stack, tmp_path):

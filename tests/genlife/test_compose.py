@@ -1,4 +1,5 @@
 """Docker does not run on our machines, so the compose file and Dockerfile are checked as text."""
+import runpy
 from pathlib import Path
 
 import yaml
@@ -51,3 +52,20 @@ def test_dockerfile_installs_from_the_same_lock_file():
     assert "pip install" in dockerfile and "-r requirements.lock" in dockerfile
     assert "collectstatic" in dockerfile
     assert "USER " in dockerfile, "the image must not run as root"
+
+
+def test_web_serves_with_threaded_workers_from_the_shared_gunicorn_config():
+    """Slow clients take threads, not whole workers (bench/slow_clients.py); the Dockerfile,
+    docker-compose and the tests' servers all read the one gunicorn.conf.py."""
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["worker_class"] == "gthread"
+    assert config["workers"] * config["threads"] >= 24
+    # A worker with every thread taken leaves new connections to the others.
+    assert config["worker_connections"] == config["threads"]
+    web = " ".join(_compose()["services"]["web"]["command"])
+    assert "gunicorn genlife.wsgi:application --config gunicorn.conf.py" in web
+    assert "--workers" not in web and "--threads" not in web
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert '"gunicorn", "genlife.wsgi:application", "--config", "gunicorn.conf.py"' in dockerfile
+    for server in ("tests/e2e/site.py", "tests/faults/processes.py"):
+        assert '"gunicorn.conf.py"' in (ROOT / server).read_text(), server

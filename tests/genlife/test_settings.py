@@ -28,7 +28,8 @@ PRINT_SETTINGS = (
     " 'user': settings.AUTH_USER_MODEL,"
     " 'cookies': [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,"
     "  settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE, settings.CSRF_COOKIE_HTTPONLY,"
-    "  settings.CSRF_COOKIE_SAMESITE], 'hsts': settings.SECURE_HSTS_SECONDS}))"
+    "  settings.CSRF_COOKIE_SAMESITE], 'hsts': settings.SECURE_HSTS_SECONDS,"
+    " 'hashers': settings.PASSWORD_HASHERS}))"
 )
 
 
@@ -38,7 +39,8 @@ def _run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subproce
     env.update({"DJANGO_SETTINGS_MODULE": "genlife.settings", "GENLIFE_DATA_DIR": str(tmp_path)})
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        check=False,
     )
 
 
@@ -66,6 +68,8 @@ def test_production_environment_gives_postgres_redis_and_no_debug(tmp_path):
     assert values["cache"].endswith("RedisCache")
     assert values["cookies"] == [True, True, "Lax", True, True, "Lax"]
     assert values["hsts"] >= 31536000
+    # The test suite's fast hasher is never the production default.
+    assert values["hashers"][0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
 
 @pytest.mark.parametrize("secret", ["DJANGO_SECRET_KEY", "GENOME_ENCRYPTION_KEYS"])
@@ -82,3 +86,11 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_a_fast_password_hasher(tmp_path):
+    env = {**PRODUCTION_ENV,
+           "DJANGO_PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher"}
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+    assert result.returncode != 0
+    assert "genlife.E001" in result.stderr and "MD5PasswordHasher" in result.stderr

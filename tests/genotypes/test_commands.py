@@ -3,10 +3,11 @@
 import json
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from genotypes.models import Snp, SnpInterpretation
 from genotypes.samples import generate_genome
@@ -14,18 +15,27 @@ from genotypes.samples import generate_genome
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(*args):
-    return subprocess.run([sys.executable, "manage.py", "parse_genome", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+def _run(*args) -> str:
+    """parse_genome in process, as manage.py runs it; returns what it printed to stdout."""
+    out = StringIO()
+    call_command("parse_genome", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def _refusal(*args) -> CommandError:
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("parse_genome", *args, stdout=out, stderr=StringIO())
+    assert out.getvalue() == ""
+    return refused.value
 
 
 def test_parse_genome_json_prints_the_documented_keys(tmp_path):
     path = tmp_path / "genome.txt.gz"
     path.write_bytes(generate_genome("23andme", n_snps=2_000, seed=1, compression="gzip",
                                      include={"rs4680": "AG", "rs1799971": "--"}))
-    result = _run(str(path), "--rsid", "rs4680", "rs1799971", "--rsid", "rs999999999", "--json")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = json.loads(_run(str(path), "--rsid", "rs4680", "rs1799971", "--rsid", "rs999999999",
+                           "--json"))
     assert set(data) == {"format", "build", "snp_count", "no_call_count", "genotypes"}
     assert data["format"] == "23andMe" and data["build"] == 37
     assert data["genotypes"] == {"rs4680": "AG", "rs1799971": "--", "rs999999999": None}
@@ -36,25 +46,36 @@ def test_parse_genome_text_output(tmp_path):
     path = tmp_path / "ancestry.zip"
     path.write_bytes(generate_genome("ancestry", n_snps=1_000, compression="zip",
                                      include={"rs4680": "AA"}))
-    result = _run(str(path), "--rsid", "rs4680")
-    assert result.returncode == 0
-    assert "Format:    AncestryDNA" in result.stdout and "rs4680: AA" in result.stdout
+    output = _run(str(path), "--rsid", "rs4680")
+    assert "Format:    AncestryDNA" in output and "rs4680: AA" in output
 
 
 @pytest.mark.parametrize("content", [b"%PDF-1.4\n", b"", b"<html><body>Not found</body></html>"])
-def test_parse_genome_bad_file_prints_one_sentence_and_exits_2(tmp_path, content):
+def test_parse_genome_bad_file_refuses_with_one_sentence_and_exit_code_2(tmp_path, content):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
-    result = _run(str(path), "--json")
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr and lines[0].endswith(".")
+    error = _refusal(str(path), "--json")
+    assert error.returncode == 2
+    lines = str(error).strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in str(error) and lines[0].endswith(".")
 
 
 def test_parse_genome_missing_file_exits_2(tmp_path):
-    result = _run(str(tmp_path / "nope.txt"))
-    assert result.returncode == 2 and result.stderr.strip() == "The file does not exist."
+    error = _refusal(str(tmp_path / "nope.txt"))
+    assert error.returncode == 2 and str(error) == "The file does not exist."
+
+
+def test_manage_py_parse_genome_exits_2_with_one_line_and_no_traceback(tmp_path):
+    """The one run through manage.py: the refusal becomes exit status 2 and a single line."""
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"%PDF-1.4\n")
+    result = subprocess.run([sys.executable, "manage.py", "parse_genome", str(path), "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith("CommandError: ") and lines[0].endswith(".")
 
 
 @pytest.mark.django_db

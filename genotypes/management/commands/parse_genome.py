@@ -3,13 +3,13 @@
     python manage.py parse_genome PATH [--rsid RSID ...] [--json]
 
 Prints the detected format, genome build, SNP and no-call counts and the genotypes of the
-requested rsids. A file that cannot be read prints one sentence to stderr and exits with 2.
+requested rsids. A file that cannot be read prints one sentence to stderr (after Django's
+"CommandError: ") and exits with 2.
 """
 
 import json
-import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from genotypes.parsers import GenomeFormatError, parse_genome
 
@@ -28,11 +28,10 @@ class Command(BaseCommand):
         try:
             genome = parse_genome(path)
         except GenomeFormatError as error:
-            self.stderr.write(error.message)
-            sys.exit(2)
+            raise CommandError(error.message, returncode=2) from error
         except OSError as error:
-            self.stderr.write(f"The file could not be opened ({error.strerror or 'unreadable'}).")
-            sys.exit(2)
+            raise CommandError(f"The file could not be opened ({error.strerror or 'unreadable'}).",
+                               returncode=2) from error
         genotypes = genome.genotypes_for(rsid)
         if as_json:
             self.stdout.write(json.dumps({**genome.summary(), "genotypes": genotypes}))
