@@ -134,6 +134,25 @@ def unseal(token: bytes) -> bytes | None:
         return None
 
 
+def value_seal(value: str) -> str:
+    """Encrypt a short text (a genotype) for a database column: a Fernet token, 100 characters
+    for anything under 16 bytes, so the token's length tells nothing about the value."""
+    return cipher().encrypt(value.encode()).decode("ascii")
+
+
+def value_unseal(token: str) -> str:
+    """The text ``value_seal`` was given; GenomeBlobError when no current key opens it."""
+    try:
+        return cipher().decrypt(token.encode("ascii")).decode()
+    except (InvalidToken, UnicodeError) as exc:
+        raise GenomeBlobError("A stored genotype cannot be decrypted with the current keys.") \
+            from exc
+
+
+def value_rotate(token: str) -> str:
+    return cipher().rotate(token.encode("ascii")).decode("ascii")
+
+
 # --- Sealed streams: raw uploads, encrypted as they arrive ----------------------------------
 # Fernet seals whole messages, so a stream is sealed as a sequence of frames:
 #     MAGIC, then per frame: 4-byte big-endian token length, Fernet token
