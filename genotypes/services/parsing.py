@@ -152,7 +152,8 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         return
     _progress(upload, 20)
     try:
-        genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES)
+        genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
+                              max_records=settings.GENOME_MAX_RECORDS)
     except GenomeFormatError as error:
         _fail(upload, code=error.code, reason=error.message)
         return
