@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-import genotypes.parsers as parsers
+from genotypes import parsers
 from genotypes.models import GenomeUpload, GenotypeResult
 from genotypes.parsers import GenomeFormatError, parse_genome
 from genotypes.samples import generate_genome
