@@ -257,6 +257,8 @@ ACCOUNT_RATE_LIMITS = {
     "checkout": "10/m/user,30/m/ip",
     # Genome uploads (genotypes.views.upload): each can be 100 MB to store and parse.
     "genome_upload": "10/h/user",
+    # Exports (genotypes.views.export): each reads and unpacks a whole stored genome.
+    "genome_export": "5/h/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Encrypts TOTP secrets and recovery-code seeds in the database (allauth stores them in clear).

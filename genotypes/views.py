@@ -18,7 +18,7 @@ from django.core.files.uploadhandler import (
     FileUploadHandler,
     StopUpload,
 )
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
@@ -41,6 +41,10 @@ MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_RATE_LIMIT_ACTION = "genome_upload"
 TOO_MANY_UPLOADS = ("You have uploaded several files in a short time. Please wait a while before "
                     "trying again; if a file keeps failing, the message on its status page says why.")
+# Exports per member: ACCOUNT_RATE_LIMITS["genome_export"] (each reads a whole stored genome).
+EXPORT_RATE_LIMIT_ACTION = "genome_export"
+TOO_MANY_EXPORTS = ("You have downloaded your data several times in a short time. Please wait a "
+                    "while before downloading it again.")
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -305,8 +309,11 @@ def export(request: HttpRequest) -> HttpResponse:
     """GET: what the export holds. POST (after re-authentication): the zip download."""
     if request.method == "GET":
         return render(request, "genotypes/export.html", {})
-    data = genome_data_export(user=request.user)
-    response = HttpResponse(data, content_type="application/zip")
+    if not ratelimit.consume(request, action=EXPORT_RATE_LIMIT_ACTION, user=request.user):
+        return render(request, "genotypes/export.html", {"error": TOO_MANY_EXPORTS}, status=429)
+    # Streamed: the zip is made while it is sent, one slice of the genome at a time.
+    response = StreamingHttpResponse(genome_data_export(user=request.user),
+                                     content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="genlife-genetic-data.zip"'
     return response
 
