@@ -305,7 +305,7 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Below this much free space on the upload folders (media, upload temp folder) /healthz says
 # "storage": "low" and genome uploads are refused with a message (genlife/storage.py).
-STORAGE_MIN_FREE_BYTES = env.int("STORAGE_MIN_FREE_BYTES", default=1024 * 1024 * 1024)
+STORAGE_MIN_FREE_BYTES = env.int("STORAGE_MIN_FREE_BYTES", default=512 * 1024 * 1024)
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
