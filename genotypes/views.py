@@ -6,7 +6,10 @@ URL that names an upload answers 404 to anyone but its owner (see ``selectors``)
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
+from pathlib import Path
 
 from allauth.account.decorators import reauthentication_required
 from allauth.core import ratelimit
@@ -60,13 +63,41 @@ SAMPLE_CALLS = {"rs1799971": "AG", "rs4680": "AA", "rs1045642": "AG", "rs2032582
                 "rs4986790": "AA", "rs3829125": "CG"}
 
 
+SAMPLE_PARAMS = {"fmt": "23andme", "n_snps": 20_000, "seed": 2026}
+
+
+def _sample_path() -> Path:
+    """Where the sample file is kept: named by what makes it, so a change makes a new one."""
+    from genotypes import samples
+
+    recipe = repr((SAMPLE_PARAMS, sorted(SAMPLE_CALLS.items()))).encode()
+    digest = hashlib.sha256(recipe + Path(samples.__file__).read_bytes()).hexdigest()[:16]
+    return Path(settings.DATA_DIR) / "samples" / f"sample-23andme-{digest}.txt"
+
+
+def sample_genome_bytes() -> bytes:
+    """The sample file, generated once (it is deterministic) and then read from disk."""
+    from genotypes import samples
+
+    path = _sample_path()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = samples.generate_genome(**SAMPLE_PARAMS, include=SAMPLE_CALLS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside and renamed, so a concurrent request never reads half a file.
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+        handle.write(data)
+    os.chmod(handle.name, 0o644)  # made-up data, served to anyone
+    os.replace(handle.name, path)
+    return data
+
+
 @require_GET
 def sample_file(request: HttpRequest) -> HttpResponse:
     """A made-up 23andMe-layout file for trying the upload (the same bytes every time)."""
-    from genotypes.samples import generate_genome
-
-    data = generate_genome("23andme", n_snps=20_000, seed=2026, include=SAMPLE_CALLS)
-    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(sample_genome_bytes(), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="genlife-sample-23andme.txt"'
     return response
 
