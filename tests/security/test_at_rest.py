@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from genotypes.models import GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome
-from genotypes.services import parsing
+from genotypes.services import parsing, uploads
 from tests.factories import MemberFactory
 from tests.genotypes.factories import SnpFactory
 
@@ -103,7 +103,25 @@ def _cache_values() -> list[bytes]:
     return found
 
 
-def test_a_dump_of_database_media_and_cache_holds_no_genotype_in_clear(client):
+@pytest.fixture
+def spooled(settings, tmp_path, monkeypatch) -> list[bytes]:
+    """What the upload temporary folder holds once a body has been received (the moment the
+    view hands the file to the service, before it is stored and the spool removed)."""
+    folder = tmp_path / "upload-tmp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    seen: list[bytes] = []
+    real = uploads.genome_upload_create
+
+    def looking(**kwargs):
+        seen.extend(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+        return real(**kwargs)
+
+    monkeypatch.setattr(uploads, "genome_upload_create", looking)
+    return seen
+
+
+def test_a_dump_of_database_media_and_cache_holds_no_genotype_in_clear(client, spooled):
     SnpFactory(rsid=PLANTED_RSID, chromosome="2", ref="A", alt="AT")
     member, waiting_member = MemberFactory(), MemberFactory()
     kept = _upload(client, member, keep_raw=True, seed=11)
@@ -121,6 +139,10 @@ def test_a_dump_of_database_media_and_cache_holds_no_genotype_in_clear(client):
     assert page.status_code == 200
     client.get(reverse("genotypes:mine"))
 
+    planted_line = f"{PLANTED_RSID}\t".encode()
+    assert len(spooled) == 2, "each upload was spooled to the temporary folder while received"
+    assert not any(planted_line in content for content in spooled), "spooled in clear"
+
     dump = _database_dump()
     assert PLANTED_CALL not in dump, "a genotype is in clear in the database"
     with connection.cursor() as cursor:
@@ -129,7 +151,6 @@ def test_a_dump_of_database_media_and_cache_holds_no_genotype_in_clear(client):
     assert stored and all(len(v) == 100 and v.startswith("gAAAAA") for v in stored), \
         "every result, the empty 'not in your file' ones too, is a Fernet token of one length"
 
-    planted_line = f"{PLANTED_RSID}\t".encode()
     media = Path(settings.MEDIA_ROOT) / "genomes"
     files = [p for p in media.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {f"{kept.pk}.upload", f"{waiting.pk}.upload"}
