@@ -124,4 +124,7 @@ def genome_upload_enqueue(*, upload_id) -> bool:
     """Send the parse task; False when the broker is unreachable (the sweeper retries)."""
     from genotypes.tasks import genome_upload_process
 
-    return queue.task_send(genome_upload_process, str(upload_id))
+    if queue.task_send(genome_upload_process, str(upload_id)):
+        return True
+    logger.warning("Broker unreachable; upload %s stays queued for the sweeper", upload_id)
+    return False
