@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.lock
 
 venv: $(VENV)/.installed
 
-## Run the site locally: web server + Celery worker (+ beat) + fake Stripe, demo content loaded.
+## Run the site locally: web server + Celery worker (+ beat) + devstripe, demo content loaded.
 run: venv
 	PORT=$(PORT) bin/run-local
 

@@ -273,8 +273,8 @@ MFA_TOTP_TOLERANCE = 1
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Stripe (members app; members/stripe_gateway.py is the only module that reads these) ----
-# Without a real key, local mode uses the fake server (python -m tests.fakes.stripe_server),
-# which the run script starts on port 12111 with the same webhook secret as below.
+# Without a real key, local mode talks to devstripe (python -m devstripe), the development
+# stand-in for Stripe; bin/run-local starts it on a free port and passes its URL and secrets here.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_local_fake" if LOCAL_MODE else "")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env(
@@ -361,7 +361,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content Security Policy (django-csp). Scripts only from our own origin: no inline code, no
 # inline event handlers anywhere in the templates. Forms may also post to (or be redirected
-# to) Stripe's hosted checkout and portal, or to the fake Stripe server in local runs.
+# to) Stripe's hosted checkout and portal, or to devstripe's in local runs.
 _stripe_origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
 _stripe_api_base = STRIPE_API_BASE
 if _stripe_api_base:

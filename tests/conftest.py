@@ -17,7 +17,11 @@ from django.conf import settings
 from django.test import override_settings
 
 from genlife.celery import app as celery_app
-from tests.fakes.fixtures import fake_stripe, fake_stripe_server  # noqa: F401 - fixtures
+from tests.stripe_events import (  # noqa: F401 - fixtures
+    devstripe_server,
+    stripe_failing,
+    stripe_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,14 +160,3 @@ def eager_tasks():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
-@pytest.fixture
-def stripe_settings(settings, fake_stripe):
-    """Point the app at the fake Stripe server; returns the fake."""
-    from tests.fakes.fixtures import API_KEY, WEBHOOK_SECRET
-
-    settings.STRIPE_API_BASE = fake_stripe.base_url
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    return fake_stripe

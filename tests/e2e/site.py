@@ -1,5 +1,5 @@
 """The whole site on loopback for browser tests: gunicorn with production settings and collected
-static files, a Celery worker, the fake Stripe server, and a database of its own.
+static files, a Celery worker, devstripe (the click-through Stripe stand-in), and a database of its own.
 
 The browser tests talk to these processes only over HTTP, as a person would; the test process
 never touches the site's database. PostgreSQL and Redis are used when the environment names
@@ -139,11 +139,11 @@ class Site:
         )
         self._spawn(
             "stripe",
-            [sys.executable, "-m", "tests.fakes.stripe_server", "--port", str(self.stripe_port),
+            [sys.executable, "-m", "devstripe", "--port", str(self.stripe_port),
              "--webhook-url", f"http://127.0.0.1:{self.web_port}/stripe/webhook/",
              "--webhook-secret", WEBHOOK_SECRET, "--public-url", self.stripe_url],
         )
-        self._wait_for_http(f"{self.stripe_url}/_control/state", "fake Stripe")
+        self._wait_for_log("stripe", b"DEVSTRIPE_READY")
         self.manage("stripe_sync_plans")
         self._spawn(
             "web",

@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet
 from django.test import Client
 
 from tests.conftest import WorkerProcess, worker_environment
-from tests.fakes.fixtures import WEBHOOK_SECRET
+from tests.stripe_events import WEBHOOK_SECRET, pay
 
 from .processes import ROOT, RedisServer, WebServer
 
@@ -57,7 +57,7 @@ def static_root(tmp_path_factory) -> Path:
 
 class Stack:
     """The processes one fault test owns. `env` is what every process gets: the session's
-    test database and fake Stripe, a private Redis as broker (db 0) and cache (db 1), and the
+    test database and devstripe, a private Redis as broker (db 0) and cache (db 1), and the
     production settings minus TLS."""
 
     def __init__(self, folder: Path, static_root: Path) -> None:
@@ -152,14 +152,11 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture
-def billing(settings, fake_stripe, transactional_db):
-    """The session's fake Stripe (reset) with the app pointed at it, and the two plans."""
+def billing(settings, stripe_settings, transactional_db):
+    """The session's devstripe (an empty account) with the app pointed at it, and the two
+    plans. Its webhooks go nowhere: each test delivers the events itself."""
     from members.models import Plan
-    from tests.fakes.fixtures import API_KEY
 
-    settings.STRIPE_API_BASE = fake_stripe.base_url
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     # Fifty members check out from one test client (one IP) within the minute.
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "checkout": "100/m/ip"}
     for order, (slug, interval, amount) in enumerate(
@@ -167,20 +164,21 @@ def billing(settings, fake_stripe, transactional_db):
         Plan.objects.update_or_create(slug=slug, defaults={
             "name": slug.title(), "interval": interval, "amount": amount, "currency": "eur",
             "trial_days": 0, "is_active": True, "order": order, "stripe_price_id": ""})
-    return fake_stripe
+    return stripe_settings
 
 
 def checkout_paid(fake, user, *, plan: str = "monthly") -> str:
-    """Start a checkout as `user` (in process) and press Pay on the fake; the subscription id."""
+    """Start a checkout as `user` (in process) and press Pay on devstripe; the subscription
+    id."""
     from django.urls import reverse
 
     client = Client()
     client.force_login(user)
     response = client.post(reverse("members:join_checkout"), {"plan": plan})
     assert response.status_code == 302, response
+    pay(response.url)
     session_id = response.url.rsplit("/", 1)[1]
-    fake.control.pay_checkout(session_id)
-    return fake.control.state()["checkout_sessions"][session_id]["subscription"]
+    return fake.account.checkout_sessions[session_id]["subscription"]
 
 
 def welcome_emails(mail_dir: Path) -> list[str]:

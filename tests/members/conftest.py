@@ -1,4 +1,4 @@
-"""Fixtures for the membership tests: the fake Stripe, plans, eager or real Celery."""
+"""Fixtures for the membership tests: plans, captured Stripe-event tasks, rate limits."""
 
 import pytest
 from django.core.cache import cache

@@ -1,33 +1,13 @@
-"""Helpers for signing webhook bodies and building Stripe-shaped events in tests."""
-
-import json
-import time
-
-import stripe
+"""Helpers for the membership tests."""
 
 from members.models import Membership
-from tests.fakes.fixtures import WEBHOOK_SECRET
+from tests.stripe_events import recorded, signed  # noqa: F401 - used by the tests
 
 
-def signed(payload: dict | str, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
-    """A body and Stripe-Signature header, signed as Stripe signs them."""
-    body = payload if isinstance(payload, str) else json.dumps(payload)
-    header = stripe.WebhookSignature.generate_signature_header(
-        body, secret, timestamp=timestamp or int(time.time())
-    )
-    return body, header
-
-
-def event(event_type: str, obj: dict, *, event_id: str = "evt_test_1") -> dict:
-    return {
-        "id": event_id,
-        "object": "event",
-        "api_version": "2026-10-28.endive",
-        "created": int(time.time()),
-        "data": {"object": obj},
-        "livemode": False,
-        "type": event_type,
-    }
+def subscription_event(event_id="evt_test_1", customer="cus_unknown", event_type=None) -> dict:
+    """A recorded subscription event for `customer` (updated, unless `event_type` says)."""
+    return recorded(event_type or "customer.subscription.updated", event_id=event_id,
+                    id="sub_123", customer=customer, status="active")
 
 
 def membership_of(user) -> Membership:

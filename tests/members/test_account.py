@@ -9,19 +9,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from genotypes import receivers
-from members import services, stripe_gateway
+from members import services
 from members.models import Membership, Plan, User
 from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory, sign_in_with_two_factor
+from tests.stripe_events import pay, portal_press, subscription_change
 
 from .helpers import membership_of
 
 
 def paid_member(client, fake, plans, *, plan="monthly") -> User:
-    """A user who went through checkout on the fake and whose webhooks were processed."""
+    """A user who paid on devstripe's checkout page and whose membership was synced."""
     user = UserFactory()
     client.force_login(user)
     response = client.post(reverse("members:join_checkout"), {"plan": plan})
-    fake.control.pay_checkout(response.url.rsplit("/", 1)[1])
+    pay(response.url)
     services.membership_sync(membership_id=membership_of(user).pk)
     return user
 
@@ -79,7 +80,7 @@ def test_fix_card_link_opens_the_portal(client, plans, stripe_settings, eager_ta
     response = client.get(reverse("members:fix_card"))
     assert response.status_code == 302
     assert response.url.startswith(stripe_settings.base_url + "/portal/bps_")
-    (portal,) = stripe_settings.control.state()["portal_sessions"].values()
+    (portal,) = stripe_settings.account.portal_sessions.values()
     assert portal["flow"] == {"type": "payment_method_update"}
 
 
@@ -94,37 +95,29 @@ def test_membership_emails_welcome_payment_failed_and_ending(
     user = UserFactory()
     client.force_login(user)
     response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
-    stripe_settings.control.pay_checkout(response.url.rsplit("/", 1)[1])
+    pay(response.url)
     membership = membership_of(user)
     sync()
     assert [m.subject for m in mail.outbox if m.to == [user.email]] == ["Welcome to genlife"]
     membership = membership_of(user)
 
-    stripe_settings.control.fail_payment(membership.stripe_subscription_id)
+    subscription_change(stripe_settings, membership.stripe_subscription_id, status="past_due")
     sync()
     failed = mail.outbox[-1]
     assert failed.subject == "Your genlife payment failed"
     assert reverse("members:fix_card") in failed.body
     assert membership_of(user).status == Membership.Status.PAST_DUE
 
-    stripe_settings.control.call("POST", f"subscriptions/{membership.stripe_subscription_id}/pay")
+    fix_card = services.membership_portal_url(
+        user=user, return_url="http://testserver/account/", fix_card=True
+    )
+    portal_press(fix_card, "update_card", membership.stripe_subscription_id)  # pays what is owed
     sync()
     assert membership_of(user).status == Membership.Status.ACTIVE
     assert membership_of(user).past_due_since is None
 
     portal = services.membership_portal_url(user=user, return_url="http://testserver/account/")
-    import urllib.parse
-    import urllib.request
-
-    data = urllib.parse.urlencode({"subscription": membership.stripe_subscription_id}).encode()
-    request = urllib.request.Request(portal + "/cancel", data=data, method="POST")
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    with pytest.raises(urllib.error.HTTPError):
-        urllib.request.build_opener(NoRedirect).open(request)
+    portal_press(portal, "cancel", membership.stripe_subscription_id)
     sync()
     ending = mail.outbox[-1]
     assert ending.subject == "Your genlife membership is ending"
@@ -168,9 +161,9 @@ def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Membership.objects.filter(pk=membership.pk).exists()
-    state = stripe_settings.control.state()
-    assert membership.stripe_customer_id not in state["customers"]
-    assert state["subscriptions"][membership.stripe_subscription_id]["status"] == "canceled"
+    account = stripe_settings.account
+    assert membership.stripe_customer_id not in account.customers
+    assert account.subscriptions[membership.stripe_subscription_id]["status"] == "canceled"
     assert mail.outbox[-1].subject == "Your genlife account has been deleted"
     assert mail.outbox[-1].to == [user.email]
     assert erased == [(user.pk, user.pk)]
@@ -178,10 +171,12 @@ def test_account_delete_cancels_billing_deletes_data_and_confirms_by_email(
 
 
 @pytest.mark.django_db
-def test_account_delete_stops_if_stripe_is_unreachable(client, plans, stripe_settings, eager_tasks):
+def test_account_delete_stops_if_stripe_is_unreachable(
+    client, plans, stripe_settings, eager_tasks, request
+):
     user = paid_member(client, stripe_settings, plans)
     reauthenticate(client)
-    stripe_settings.control.api_errors(count=10, status=503)
+    request.getfixturevalue("stripe_failing").status = 503
     response = client.post(reverse("members:account_delete"), {"confirm": "delete"})
     assert response.status_code == 302 and response.url == reverse("members:account")
     assert User.objects.filter(pk=user.pk).exists()
@@ -193,9 +188,9 @@ def test_stripe_sync_plans_is_idempotent(plans, stripe_settings):
     first = {p.slug: p.stripe_price_id for p in Plan.objects.all()}
     call_command("stripe_sync_plans")
     assert {p.slug: p.stripe_price_id for p in Plan.objects.all()} == first
-    state = stripe_settings.control.state()
-    assert len(state["products"]) == 1 and len(state["prices"]) == 2
-    price = state["prices"][first["monthly"]]
+    account = stripe_settings.account
+    assert len(account.products) == 1 and len(account.prices) == 2
+    price = account.prices[first["monthly"]]
     assert (price["unit_amount"], price["currency"], price["recurring"]["interval"]) == (
         600,
         "eur",
@@ -212,7 +207,7 @@ def test_changing_a_plan_price_creates_a_new_stripe_price(plans, stripe_settings
     call_command("stripe_sync_plans")
     new = Plan.objects.get(slug="monthly").stripe_price_id
     assert new != old
-    prices = stripe_settings.control.state()["prices"]
+    prices = stripe_settings.account.prices
     assert prices[new]["unit_amount"] == 700 and prices[new]["lookup_key"] == "genlife_monthly"
     assert prices[old]["lookup_key"] is None
 
@@ -279,7 +274,7 @@ def test_a_paid_membership_that_ends_sends_one_ended_email(
     user = paid_member(client, stripe_settings, plans)
     membership = membership_of(user)
     # Stripe ends the subscription (renewals failed for good, or cancelled from its dashboard).
-    stripe_gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
+    subscription_change(stripe_settings, membership.stripe_subscription_id, status="canceled")
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_sync(membership_id=membership.pk)
     assert membership_of(user).status == Membership.Status.CANCELED

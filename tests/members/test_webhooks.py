@@ -1,9 +1,8 @@
 """The Stripe webhook endpoint: signatures, idempotency, ordering and the worker boundary."""
 
+import random
 import threading
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 from django.db import connection
@@ -13,9 +12,10 @@ from django.urls import reverse
 from members import services, stripe_gateway
 from members.models import Membership, StripeEvent
 from tests.factories import UserFactory
+from tests.stripe_events import deliver, pay, portal_press, recorded, subscription_change
 from tests.utils import wait_until
 
-from .helpers import event, membership_of, signed
+from .helpers import membership_of, signed, subscription_event
 
 URL = "/stripe/webhook/"
 
@@ -23,11 +23,6 @@ URL = "/stripe/webhook/"
 def post(client: Client, body: str, signature: str | None):
     headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
     return client.post(URL, data=body, content_type="application/json", **headers)
-
-
-def subscription_event(event_id="evt_test_1", customer="cus_unknown", event_type=None):
-    obj = {"id": "sub_123", "object": "subscription", "customer": customer, "status": "active"}
-    return event(event_type or "customer.subscription.updated", obj, event_id=event_id)
 
 
 def test_webhook_url_is_the_one_stripe_is_configured_with():
@@ -71,7 +66,7 @@ def test_get_is_not_allowed(client):
 
 @pytest.mark.django_db
 def test_unknown_event_type_is_acknowledged_and_ignored(client, stripe_settings, queued):
-    body, header = signed(event("payment_intent.created", {"id": "pi_1", "customer": "cus_1"}))
+    body, header = signed(recorded("payment_intent.created", customer="cus_1"))
     assert post(client, body, header).status_code == 200
     assert StripeEvent.objects.count() == 0 and queued == []
 
@@ -131,13 +126,14 @@ def test_same_event_delivered_concurrently_has_exactly_one_effect(stripe_setting
 
 
 def _checkout_paid(fake, user, plans, client) -> str:
-    """Start a checkout as `user` and pay it on the fake; returns the subscription id."""
+    """Start a checkout as `user` and press Pay on devstripe; returns the subscription id."""
     client.force_login(user)
     response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
     assert response.status_code == 302, response
-    session_id = response.url.rsplit("/", 1)[1]
-    fake.control.pay_checkout(session_id)
-    return fake.control.state()["checkout_sessions"][session_id]["subscription"]
+    pay(response.url)
+    (sub_id,) = [s["id"] for s in fake.account.subscriptions.values()
+                 if s["customer"] == membership_of(user).stripe_customer_id]
+    return sub_id
 
 
 @pytest.mark.django_db(transaction=True)
@@ -145,13 +141,12 @@ def test_subscription_deleted_delivered_before_created_ends_canceled(
     client, live_server, stripe_settings, plans, eager_tasks
 ):
     fake = stripe_settings
-    fake.control.webhooks(url=live_server.url + URL, mode="hold")
     user = UserFactory()
     sub_id = _checkout_paid(fake, user, plans, client)
     # the subscription is cancelled at once; Stripe's events then arrive newest first
-    stripe_gateway.subscription_cancel(subscription_id=sub_id)
-    fake.control.release(order="reverse")
-    assert fake.control.wait_for_webhooks(30)
+    events = fake.account.events + subscription_change(fake, sub_id, status="canceled")
+    statuses = deliver(live_server.url + URL, events[::-1])
+    assert statuses == [200] * len(events)
     membership = membership_of(user)
     assert membership.status == Membership.Status.CANCELED
     assert membership.stripe_subscription_id == sub_id
@@ -160,16 +155,22 @@ def test_subscription_deleted_delivered_before_created_ends_canceled(
     assert "customer.subscription.created" in types
 
 
+def _shuffled_twice(events: list[dict]) -> list[dict]:
+    """Every event delivered twice, in a random order (Stripe promises neither once nor order)."""
+    deliveries = events * 2
+    random.shuffle(deliveries)
+    return deliveries
+
+
 @pytest.mark.django_db(transaction=True)
 def test_duplicated_and_reordered_deliveries_end_in_stripes_state(
     client, live_server, stripe_settings, plans, eager_tasks
 ):
     fake = stripe_settings
-    fake.control.webhooks(url=live_server.url + URL, mode="hold")
     user = UserFactory()
     _checkout_paid(fake, user, plans, client)
-    fake.control.release(order="shuffle", duplicate=True, concurrency=4)
-    assert fake.control.wait_for_webhooks(30)
+    deliveries = _shuffled_twice(fake.account.events)
+    assert deliver(live_server.url + URL, deliveries, concurrency=4) == [200] * len(deliveries)
     membership = membership_of(user)
     assert membership.status == Membership.Status.ACTIVE
     ids = list(StripeEvent.objects.values_list("event_id", flat=True))
@@ -178,8 +179,7 @@ def test_duplicated_and_reordered_deliveries_end_in_stripes_state(
 
 @pytest.mark.django_db(transaction=True)
 def test_lost_webhooks_are_recovered_by_reconciliation(client, stripe_settings, plans, eager_tasks):
-    fake = stripe_settings
-    fake.control.webhooks(mode="drop")
+    fake = stripe_settings  # its webhooks go nowhere: every one is lost
     user = UserFactory()
     _checkout_paid(fake, user, plans, client)
     assert membership_of(user).status == Membership.Status.NONE
@@ -193,7 +193,7 @@ def test_webhook_is_processed_by_a_real_worker(
     client, live_server, stripe_settings, plans, celery_worker
 ):
     fake = stripe_settings
-    fake.control.webhooks(url=live_server.url + URL)
+    fake.webhook_url = live_server.url + URL  # devstripe sends them, as Stripe would
     user = UserFactory()
     _checkout_paid(fake, user, plans, client)
     wait_until(
@@ -201,6 +201,7 @@ def test_webhook_is_processed_by_a_real_worker(
         timeout=60,
         message="the worker never activated the membership",
     )
+    assert fake.wait_sent(60)
     wait_until(
         lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
         timeout=60,
@@ -215,21 +216,21 @@ def test_concurrent_shuffled_duplicated_webhooks_for_many_members_match_stripe(
     client, live_server, stripe_settings, plans, eager_tasks
 ):
     fake = stripe_settings
-    fake.control.webhooks(url=live_server.url + URL, mode="hold")
     users = [UserFactory() for _ in range(8)]
     subs = [_checkout_paid(fake, user, plans, client) for user in users]
-    stripe_gateway.subscription_cancel(subscription_id=subs[0])
-    fake.control.fail_payment(subs[1])
+    events = list(fake.account.events)
+    events += subscription_change(fake, subs[0], status="canceled")
+    events += subscription_change(fake, subs[1], status="past_due")  # a renewal failed
     portal = stripe_gateway.portal_session_create(
         customer_id=membership_of(users[2]).stripe_customer_id,
         return_url=live_server.url + "/healthz",
     )
-    data = urllib.parse.urlencode({"subscription": subs[2]}).encode()
-    urllib.request.urlopen(urllib.request.Request(portal.url + "/cancel", data=data), timeout=10)
+    portal_press(portal.url, "cancel", subs[2])  # at period end
+    events += fake.account.events[-1:]
 
-    fake.control.release(order="shuffle", duplicate=True, concurrency=8)
-    assert fake.control.wait_for_webhooks(60)
-    state = fake.control.state()["subscriptions"]
+    deliveries = _shuffled_twice(events)
+    assert deliver(live_server.url + URL, deliveries, concurrency=8) == [200] * len(deliveries)
+    state = fake.account.subscriptions
     expected = {
         "active": Membership.Status.ACTIVE,
         "canceled": Membership.Status.CANCELED,
@@ -241,5 +242,7 @@ def test_concurrent_shuffled_duplicated_webhooks_for_many_members_match_stripe(
         assert membership.cancel_at_period_end == (
             state[sub_id]["cancel_at_period_end"] and state[sub_id]["status"] != "canceled"
         )
+    assert [state[s]["status"] for s in subs[:3]] == ["canceled", "past_due", "active"]
+    assert state[subs[2]]["cancel_at_period_end"]
     ids = list(StripeEvent.objects.values_list("event_id", flat=True))
     assert len(ids) == len(set(ids))

@@ -252,5 +252,5 @@ def test_billing_portal_and_invoices_open_only_for_the_signed_in_members_own_cus
         method = client.post if "billing" in url else client.get
         response = method(url, {"customer": ids[owner.pk]} if method == client.post else None)
         assert response.status_code == 302 and "/portal/bps_" in response.url
-    sessions = stripe_settings.control.state()["portal_sessions"].values()
+    sessions = stripe_settings.account.portal_sessions.values()
     assert [session["customer"] for session in sessions] == [ids[other.pk]] * 2

@@ -1,1 +1,0 @@
-"""Fakes of outside services (Stripe) that tests and local runs talk to over loopback."""
