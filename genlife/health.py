@@ -1,4 +1,10 @@
-"""/healthz: is the database answering, and is the broker reachable?"""
+"""/healthz: is the database answering, is the broker reachable, is there room for uploads?
+
+Database or broker down: 503, the instance cannot serve. Upload storage under
+STORAGE_MIN_FREE_BYTES: still 200 (articles and pages are served; taking the instance out of
+the load balancer would not free a byte), with ``"status": "degraded"`` and
+``"storage": "low"`` for monitoring; uploads are refused with a message meanwhile.
+"""
 import logging
 
 from django.db import connection
@@ -7,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app
+from .storage import storage_is_low
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +43,8 @@ def _broker_ok() -> bool:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "unavailable"}
+    low = storage_is_low()
+    body = {"status": "unavailable" if not healthy else "degraded" if low else "ok"}
     body.update({name: "ok" if ok else "unavailable" for name, ok in checks.items()})
+    body["storage"] = "low" if low else "ok"
     return JsonResponse(body, status=200 if healthy else 503)

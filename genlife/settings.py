@@ -267,6 +267,8 @@ ACCOUNT_RATE_LIMITS = {
     "checkout": "10/m/user,30/m/ip",
     # Genome uploads (genotypes.views.upload): each can be 100 MB to store and parse.
     "genome_upload": "10/h/user",
+    # Exports (genotypes.views.export): each reads and unpacks a whole stored genome.
+    "genome_export": "5/h/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Encrypts TOTP secrets and recovery-code seeds in the database (allauth stores them in clear).
@@ -307,6 +309,13 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# Media holds members' genome files (sealed, see genotypes/genome_store.py): owner-only, for
+# files and every folder the storage creates.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Below this much free space on the upload folders (media, upload temp folder) /healthz says
+# "storage": "low" and genome uploads are refused with a message (genlife/storage.py).
+STORAGE_MIN_FREE_BYTES = env.int("STORAGE_MIN_FREE_BYTES", default=512 * 1024 * 1024)
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
@@ -406,6 +415,10 @@ LOGGING = {
 # Largest upload accepted, and largest genome text after unpacking a .zip/.gz.
 GENOME_UPLOAD_MAX_BYTES = env.int("GENOME_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 GENOME_MAX_UNPACKED_BYTES = env.int("GENOME_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
+# Largest number of records (lines) read from one genome: the parser stops at the cap and
+# refuses the file. Consumer chips carry 0.6-2 million, a whole-genome variants VCF 4-5
+# million; bench/bench_bounds.py measures the worker's memory at the cap.
+GENOME_MAX_RECORDS = env.int("GENOME_MAX_RECORDS", default=6_000_000)
 # Fernet keys for stored genomes, comma-separated: the first encrypts, all decrypt (rotation).
 # Required outside local mode (no default: the site refuses to start without it, like the
 # secret key); local mode derives one from SECRET_KEY (genotypes/genome_store.py).

@@ -1,5 +1,9 @@
 """The member's whole genome at rest: one compressed, encrypted columnar blob per upload.
 
+Raw uploads are kept sealed too (``SealedWriter``/``sealed_chunks`` below): they are encrypted
+as they arrive and decrypted only in the worker's memory, so no plaintext copy of a member's
+file is ever on disk.
+
 Format: the parser's normalised frame (rsid, chromosome, position, genotype) written as
 Parquet with zstd compression, then encrypted with ``MultiFernet``. Keys come from the
 ``GENOME_ENCRYPTION_KEYS`` setting (env var, comma-separated Fernet keys): the first key
@@ -17,7 +21,9 @@ from __future__ import annotations
 import base64
 import functools
 import io
-from collections.abc import Iterable
+import struct
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 import polars as pl
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -40,10 +46,10 @@ def local_mode_key() -> bytes:
 
 
 def encryption_keys() -> list[bytes]:
-    keys = [k.strip() for k in getattr(settings, "GENOME_ENCRYPTION_KEYS", []) if k.strip()]
+    keys = [k.strip() for k in settings.GENOME_ENCRYPTION_KEYS if k.strip()]
     if keys:
         return [k.encode() for k in keys]
-    if getattr(settings, "LOCAL_MODE", False):
+    if settings.LOCAL_MODE:
         return [local_mode_key()]
     raise ImproperlyConfigured(
         "GENOME_ENCRYPTION_KEYS must be set (comma-separated Fernet keys) outside local mode.")
@@ -101,3 +107,137 @@ def genome_from_blob(blob: bytes, *, rsids: Iterable[str] | None = None,
 def blob_rotate(blob: bytes) -> bytes:
     """Re-encrypt a blob under the first (newest) key."""
     return cipher().rotate(blob)
+
+
+def value_seal(value: str) -> str:
+    """Encrypt a short text (a genotype) for a database column: a Fernet token, 100 characters
+    for anything under 16 bytes, so the token's length tells nothing about the value."""
+    return cipher().encrypt(value.encode()).decode("ascii")
+
+
+def value_unseal(token: str) -> str:
+    """The text ``value_seal`` was given; GenomeBlobError when no current key opens it."""
+    try:
+        return cipher().decrypt(token.encode("ascii")).decode()
+    except (InvalidToken, UnicodeError) as exc:
+        raise GenomeBlobError("A stored genotype cannot be decrypted with the current keys.") \
+            from exc
+
+
+def value_rotate(token: str) -> str:
+    return cipher().rotate(token.encode("ascii")).decode("ascii")
+
+
+# --- Sealed streams: raw uploads, encrypted as they arrive ----------------------------------
+# Fernet seals whole messages, so a stream is sealed as a sequence of frames:
+#     MAGIC, then per frame: 4-byte big-endian token length, Fernet token
+# where each token's plaintext is an 8-byte frame index, a 1-byte "last frame" flag and up to
+# SEALED_FRAME_BYTES of data. The index and the flag are inside the authenticated token, so a
+# reordered, repeated or cut-off stream is refused rather than read. Tokens are MultiFernet's,
+# so rotation works frame by frame (``sealed_rotate``) with the same keys as the blobs.
+SEALED_MAGIC = b"GLSEAL1\n"
+SEALED_FRAME_BYTES = 1024 * 1024
+_FRAME_HEADER = struct.Struct(">QB")
+_TOKEN_LENGTH = struct.Struct(">I")
+# A token for a full frame is about 4/3 of it (base64) plus Fernet's framing.
+_MAX_TOKEN_BYTES = SEALED_FRAME_BYTES * 3 // 2 + 4096
+
+
+class SealedWriter:
+    """Write a sealed stream to ``handle``: ``write`` plaintext pieces, then ``close``.
+
+    At most one frame of plaintext is held in memory at any time.
+    """
+
+    def __init__(self, handle: BinaryIO):
+        self._handle = handle
+        self._buffer = bytearray()
+        self._index = 0
+        self._fernet = cipher()
+        self.plain_size = 0
+        self.closed = False
+        handle.write(SEALED_MAGIC)
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        self.plain_size += len(data)
+        while len(self._buffer) > SEALED_FRAME_BYTES:
+            self._frame(bytes(self._buffer[:SEALED_FRAME_BYTES]), last=False)
+            del self._buffer[:SEALED_FRAME_BYTES]
+
+    def close(self) -> None:
+        """Seal what is left as the last frame (an empty one for an empty stream)."""
+        if not self.closed:
+            self._frame(bytes(self._buffer), last=True)
+            self._buffer = bytearray()
+            self.closed = True
+
+    def _frame(self, data: bytes, *, last: bool) -> None:
+        token = self._fernet.encrypt(_FRAME_HEADER.pack(self._index, last) + data)
+        self._handle.write(_TOKEN_LENGTH.pack(len(token)) + token)
+        self._index += 1
+
+
+def is_sealed(head: bytes) -> bool:
+    return head.startswith(SEALED_MAGIC)
+
+
+def _sealed_tokens(handle: BinaryIO) -> Iterator[bytes]:
+    if handle.read(len(SEALED_MAGIC)) != SEALED_MAGIC:
+        raise GenomeBlobError("The stored file is not a sealed genlife file.")
+    while True:
+        length = handle.read(_TOKEN_LENGTH.size)
+        if not length:
+            return
+        if len(length) != _TOKEN_LENGTH.size:
+            raise GenomeBlobError("The stored file is cut off.")
+        (size,) = _TOKEN_LENGTH.unpack(length)
+        if size > _MAX_TOKEN_BYTES:
+            raise GenomeBlobError("The stored file is damaged.")
+        token = handle.read(size)
+        if len(token) != size:
+            raise GenomeBlobError("The stored file is cut off.")
+        yield token
+
+
+def sealed_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    """The plaintext of a sealed stream, frame by frame (GenomeBlobError if tampered with)."""
+    fernet = cipher()
+    for expected, token in enumerate(_sealed_tokens(handle)):
+        try:
+            plain = fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise GenomeBlobError(
+                "The stored file cannot be decrypted with the current keys.") from exc
+        index, last = _FRAME_HEADER.unpack_from(plain)
+        if index != expected:
+            raise GenomeBlobError("The stored file's frames are out of order.")
+        yield plain[_FRAME_HEADER.size:]
+        if last:
+            return
+    raise GenomeBlobError("The stored file is cut off.")
+
+
+def sealed_read(handle: BinaryIO, *, max_bytes: int) -> bytes:
+    """The whole plaintext of a sealed stream, refused (ValueError) past ``max_bytes``."""
+    parts = []
+    size = 0
+    for chunk in sealed_chunks(handle):
+        size += len(chunk)
+        if size > max_bytes:
+            raise ValueError("sealed file larger than the limit")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def sealed_rotate(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy a sealed stream with every frame re-encrypted under the first (newest) key."""
+    fernet = cipher()
+    target.write(SEALED_MAGIC)
+    for token in _sealed_tokens(source):
+        try:
+            rotated = fernet.rotate(token)
+        except InvalidToken as exc:
+            raise GenomeBlobError(
+                "The stored file cannot be decrypted with the current keys.") from exc
+        target.write(_TOKEN_LENGTH.pack(len(rotated)) + rotated)

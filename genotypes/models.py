@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -143,18 +143,52 @@ class GenomeUpload(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+class SealedGenotypeField(models.TextField):
+    """A genotype stored encrypted: the one place results are sealed and opened.
+
+    Python code sees the plain value ("AG"); the column holds a Fernet token made with the
+    genome keys (``genome_store.value_seal``: a fresh random IV each time, 100 characters
+    whatever the value, the empty "not in your file" value included), so a database dump or a
+    replica shows no genotype, not even which results are equal. ``genome_blobs_rotate``
+    re-encrypts the column under the newest key.
+
+    Consequence: the column cannot be filtered or grouped on in SQL (an equality lookup would
+    seal the value with a new IV and never match); nothing does so.
+    """
+
+    description = "A genotype, encrypted with the genome keys"
+
+    def from_db_value(self, value, expression, connection):
+        from genotypes.genome_store import value_unseal
+
+        return value if value is None else value_unseal(value)
+
+    def get_prep_value(self, value):
+        from genotypes.genome_store import value_seal
+
+        value = super().get_prep_value(value)
+        return value if value is None else value_seal(value)
+
+
 class GenotypeResult(models.Model):
     """A member's genotype for one catalogue SNP, materialised from their current upload.
 
     ``genotype`` is normalised as the parser writes it ("AG", "A" for a haploid call, "--"
-    for a no-call) and empty when the file does not contain the SNP.
+    for a no-call) and empty when the file does not contain the SNP. It is encrypted in the
+    database (``SealedGenotypeField``).
+
+    Stored in clear, on purpose: the row's user, upload, SNP and update time. The worker
+    writes one row per catalogue SNP for every member with a processed upload, whether or not
+    their file holds it, so these say only "this member has a current upload", which the
+    upload row says already; they stay in clear so that a member's results are found by an
+    index (user, snp) and deleted with their account by a plain query.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="genotype_results")
     upload = models.ForeignKey(GenomeUpload, on_delete=models.CASCADE, related_name="results")
     snp = models.ForeignKey(Snp, on_delete=models.CASCADE, related_name="results")
-    genotype = models.CharField(max_length=4, blank=True)
+    genotype = SealedGenotypeField(blank=True, validators=[MaxLengthValidator(4)])
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -6,6 +6,11 @@ URL that names an upload answers 404 to anyone but its owner (see ``selectors``)
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
 from allauth.account.decorators import reauthentication_required
 from allauth.core import ratelimit
 from django.conf import settings
@@ -15,17 +20,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import (
     FileUploadHandler,
     StopUpload,
-    TemporaryFileUploadHandler,
 )
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from genlife.storage import storage_is_low
 from genotypes import selectors
 from genotypes.forms import GenomeUploadForm
+from genotypes.genome_store import SealedWriter
 from genotypes.models import GeneticDataAuditLog
 from genotypes.services import audit, deletion, uploads
 from genotypes.services.export import genome_data_export
@@ -38,6 +44,10 @@ MULTIPART_OVERHEAD = 64 * 1024
 UPLOAD_RATE_LIMIT_ACTION = "genome_upload"
 TOO_MANY_UPLOADS = ("You have uploaded several files in a short time. Please wait a while before "
                     "trying again; if a file keeps failing, the message on its status page says why.")
+# Exports per member: ACCOUNT_RATE_LIMITS["genome_export"] (each reads a whole stored genome).
+EXPORT_RATE_LIMIT_ACTION = "genome_export"
+TOO_MANY_EXPORTS = ("You have downloaded your data several times in a short time. Please wait a "
+                    "while before downloading it again.")
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -53,13 +63,41 @@ SAMPLE_CALLS = {"rs1799971": "AG", "rs4680": "AA", "rs1045642": "AG", "rs2032582
                 "rs4986790": "AA", "rs3829125": "CG"}
 
 
+SAMPLE_PARAMS = {"fmt": "23andme", "n_snps": 20_000, "seed": 2026}
+
+
+def _sample_path() -> Path:
+    """Where the sample file is kept: named by what makes it, so a change makes a new one."""
+    from genotypes import samples
+
+    recipe = repr((SAMPLE_PARAMS, sorted(SAMPLE_CALLS.items()))).encode()
+    digest = hashlib.sha256(recipe + Path(samples.__file__).read_bytes()).hexdigest()[:16]
+    return Path(settings.DATA_DIR) / "samples" / f"sample-23andme-{digest}.txt"
+
+
+def sample_genome_bytes() -> bytes:
+    """The sample file, generated once (it is deterministic) and then read from disk."""
+    from genotypes import samples
+
+    path = _sample_path()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = samples.generate_genome(**SAMPLE_PARAMS, include=SAMPLE_CALLS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside and renamed, so a concurrent request never reads half a file.
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+        handle.write(data)
+    os.chmod(handle.name, 0o644)  # made-up data, served to anyone
+    os.replace(handle.name, path)
+    return data
+
+
 @require_GET
 def sample_file(request: HttpRequest) -> HttpResponse:
     """A made-up 23andMe-layout file for trying the upload (the same bytes every time)."""
-    from genotypes.samples import generate_genome
-
-    data = generate_genome("23andme", n_snps=20_000, seed=2026, include=SAMPLE_CALLS)
-    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(sample_genome_bytes(), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="genlife-sample-23andme.txt"'
     return response
 
@@ -97,6 +135,67 @@ class UploadSizeLimitHandler(FileUploadHandler):
         return None
 
 
+class SealingUploadHandler(FileUploadHandler):
+    """Encrypts an upload chunk by chunk as it arrives (``genome_store.SealedWriter``).
+
+    Django's own handlers keep a file in memory or spool it in clear to a temporary file; this
+    one writes only ciphertext, to an owner-only temporary file, holding at most one frame
+    (1 MiB) in memory, so a web process's memory stays bounded whatever the file's size and no
+    plaintext copy of a genome ever reaches a disk. A full disk stops the upload and sets
+    ``no_space``; nothing partial is left.
+    """
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.spool = None
+        self.writer = None
+        self.no_space = False
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self._discard()
+        # Closed (and so removed) by the request once handled, like Django's own spool.
+        self.spool = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            suffix=".sealed", dir=settings.FILE_UPLOAD_TEMP_DIR)
+        self.writer = SealedWriter(self.spool)
+
+    def receive_data_chunk(self, raw_data, start):
+        try:
+            self.writer.write(raw_data)
+        except OSError as error:
+            self._stop(error)
+
+    def file_complete(self, file_size):
+        try:
+            self.writer.close()
+            self.spool.flush()
+        except OSError as error:
+            self._stop(error)
+        self.spool.seek(0)
+        sealed = uploads.SealedUploadFile(self.spool, self.file_name, self.content_type,
+                                          file_size, self.charset)
+        self.spool = self.writer = None
+        return sealed
+
+    def upload_interrupted(self):
+        self._discard()
+
+    def _stop(self, error: OSError):
+        self._discard()
+        if uploads.is_no_space(error):
+            self.no_space = True
+            raise StopUpload(connection_reset=True) from error
+        raise error
+
+    def _discard(self):
+        if self.spool is not None:
+            try:
+                self.spool.close()  # a NamedTemporaryFile: removed on close
+            except OSError:
+                pass
+        self.spool = self.writer = None
+
+
 def _too_large_message() -> str:
     limit_mb = settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024)
     return (f"The file is larger than {limit_mb} MB. Raw DNA files are much smaller (a 23andMe "
@@ -122,12 +221,15 @@ def upload(request: HttpRequest) -> HttpResponse:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.GENOME_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
             return _upload_refused(request, _too_large_message(), status=413)
+        if storage_is_low():
+            return _upload_refused(request, uploads.STORAGE_FULL, status=507)
         handler = UploadSizeLimitHandler(request, settings.GENOME_UPLOAD_MAX_BYTES)
-        # Always spool to a temporary file, even for small files, so a genome is never held
-        # whole in the request's memory; the service then copies it to storage in chunks.
-        request.upload_handlers = [handler, TemporaryFileUploadHandler(request)]
-        return _upload_checked(request, handler)
-    return _upload_checked(request, None)
+        # Sealed as it arrives, whatever its size (see SealingUploadHandler): never held whole
+        # in memory, never in clear on disk; the service then moves it into storage.
+        sealing = SealingUploadHandler(request)
+        request.upload_handlers = [handler, sealing]
+        return _upload_checked(request, handler, sealing)
+    return _upload_checked(request, None, None)
 
 
 def _upload_refused(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
@@ -145,7 +247,8 @@ def _upload_context(form, error: str = "") -> dict:
 
 
 @csrf_protect
-def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None) -> HttpResponse:
+def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None,
+                    sealing: SealingUploadHandler | None) -> HttpResponse:
     if request.method != "POST":
         return render(request, "genotypes/upload.html", _upload_context(GenomeUploadForm()))
     if not ratelimit.consume(request, action=UPLOAD_RATE_LIMIT_ACTION, user=request.user):
@@ -153,11 +256,15 @@ def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None
     form = GenomeUploadForm(request.POST, request.FILES)
     if handler is not None and handler.exceeded:
         return _upload_refused(request, _too_large_message(), status=413)
+    if sealing is not None and sealing.no_space:
+        return _upload_refused(request, uploads.STORAGE_FULL, status=507)
     if form.is_valid():
         try:
             created = uploads.genome_upload_create(
                 user=request.user, file=form.cleaned_data["file"],
                 consent=form.cleaned_data["consent"], keep_raw=form.cleaned_data["keep_raw"])
+        except uploads.UploadStorageFull as error:
+            return _upload_refused(request, error.message, status=507)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 for problem in problems:
@@ -241,8 +348,11 @@ def export(request: HttpRequest) -> HttpResponse:
     """GET: what the export holds. POST (after re-authentication): the zip download."""
     if request.method == "GET":
         return render(request, "genotypes/export.html", {})
-    data = genome_data_export(user=request.user)
-    response = HttpResponse(data, content_type="application/zip")
+    if not ratelimit.consume(request, action=EXPORT_RATE_LIMIT_ACTION, user=request.user):
+        return render(request, "genotypes/export.html", {"error": TOO_MANY_EXPORTS}, status=429)
+    # Streamed: the zip is made while it is sent, one slice of the genome at a time.
+    response = StreamingHttpResponse(genome_data_export(user=request.user),
+                                     content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="genlife-genetic-data.zip"'
     return response
 

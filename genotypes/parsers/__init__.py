@@ -22,6 +22,7 @@ import polars as pl
 from genotypes.parsers.containers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_RATIO,
+    DEFAULT_MAX_RECORDS,
     EMPTY_ZIP_MAGIC,
     GZIP_MAGIC,
     ZIP_MAGIC,
@@ -174,25 +175,30 @@ def parse_genome(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_ratio: int = DEFAULT_MAX_RATIO,
+    max_records: int = DEFAULT_MAX_RECORDS,
 ) -> ParsedGenome:
-    """Parse a raw-DNA upload (path, bytes or binary stream) of any supported format."""
+    """Parse a raw-DNA upload (path, bytes or binary stream) of any supported format.
+
+    A file with more than ``max_records`` records is refused (code ``too_many_records``) as
+    soon as the reader passes the cap, without reading or unpacking the rest.
+    """
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         mapped = _plain_file_source(path, max_bytes)
         if mapped is not None:
-            return _parse_text(mapped, container="plain")
+            return _parse_text(mapped, container="plain", max_records=max_records)
         if _starts_like_gzip(path):
             # The compressed file is mapped rather than read, and unmapped as soon as it has
             # been decompressed; should the streamed route give up, the whole-text route
             # reads the file again.
             streamed = _parse_gzip_streamed(lambda: _map_file(path), max_bytes=max_bytes,
-                                            max_ratio=max_ratio)
+                                            max_ratio=max_ratio, max_records=max_records)
             if streamed is not None:
                 return streamed
             return _parse_whole(_read_source(path, max_bytes), max_bytes=max_bytes,
-                                max_ratio=max_ratio)
+                                max_ratio=max_ratio, max_records=max_records)
     return parse_genome_bytes(_read_source(source, max_bytes), max_bytes=max_bytes,
-                              max_ratio=max_ratio)
+                              max_ratio=max_ratio, max_records=max_records)
 
 
 def _map_file(path: str) -> mmap.mmap:
@@ -232,26 +238,30 @@ def _plain_file_source(path: str, max_bytes: int) -> TextSource | None:
 
 
 def parse_genome_bytes(
-    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_ratio: int = DEFAULT_MAX_RATIO
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_ratio: int = DEFAULT_MAX_RATIO,
+    max_records: int = DEFAULT_MAX_RECORDS,
 ) -> ParsedGenome:
-    streamed = _parse_gzip_streamed(lambda: data, max_bytes=max_bytes, max_ratio=max_ratio)
+    streamed = _parse_gzip_streamed(lambda: data, max_bytes=max_bytes, max_ratio=max_ratio,
+                                    max_records=max_records)
     if streamed is not None:
         return streamed
-    return _parse_whole(data, max_bytes=max_bytes, max_ratio=max_ratio)
+    return _parse_whole(data, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records)
 
 
-def _parse_whole(data: bytes, *, max_bytes: int, max_ratio: int) -> ParsedGenome:
+def _parse_whole(data: bytes, *, max_bytes: int, max_ratio: int,
+                 max_records: int = DEFAULT_MAX_RECORDS) -> ParsedGenome:
     """The whole-text route: unpack, decode, then parse; every file can take it."""
     unpacked = unpack(data, max_bytes=max_bytes, max_ratio=max_ratio,
-                      looks_like_genome=looks_like_genome)
+                      looks_like_genome=looks_like_genome, max_records=max_records)
     container = unpacked.container
     text = decode_text(unpacked.data)
     del unpacked
-    return _parse_text(TextSource(text), container=container)
+    return _parse_text(TextSource(text), container=container, max_records=max_records)
 
 
 def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: int,
-                         max_ratio: int) -> ParsedGenome | None:
+                         max_ratio: int,
+                         max_records: int = DEFAULT_MAX_RECORDS) -> ParsedGenome | None:
     """Parse a large gzip upload while it is decompressed, never holding all of its text.
 
     Only the common case is taken this way: a plain UTF-8 text whose start needs no
@@ -266,7 +276,8 @@ def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: in
         return None
     if data[:len(GZIP_MAGIC)] != GZIP_MAGIC or len(data) > max_bytes:
         return None
-    pieces = gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio)
+    pieces = gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio,
+                           max_records=max_records)
     del data  # the decompressor holds the only reference and drops it when done
     head_pieces: list[bytes] = []
     head_size = 0
@@ -287,8 +298,12 @@ def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: in
         # Handed over without a local name, so that the head is freed once it has been read.
         sources = [TextSource(head, rest=pieces, check=StreamCheck(head))]
         del head
-        return _parse_text(sources.pop(), container="gzip")
-    except (GenomeFormatError, StreamUnsuitable):
+        return _parse_text(sources.pop(), container="gzip", max_records=max_records)
+    except GenomeFormatError as error:
+        if error.code == "too_many_records":
+            raise  # the whole-text route would refuse it too, after unpacking it again
+        return None
+    except StreamUnsuitable:
         return None
     finally:
         pieces.close()
@@ -329,9 +344,10 @@ _NO_CALL_CODE = GENOTYPES.index(NO_CALL)
 _FIRST_SEX_CODE = CHROMOSOMES.index("X")
 
 
-def _parse_text(source: TextSource, *, container: str) -> ParsedGenome:
+def _parse_text(source: TextSource, *, container: str,
+                max_records: int = DEFAULT_MAX_RECORDS) -> ParsedGenome:
     layout = detect_format(source.head)
-    frame, counts = PARSERS[layout.format](source, layout)
+    frame, counts = PARSERS[layout.format](source, layout, max_records=max_records)
     del source
     warnings = list(counts.notes)
     bad = counts.malformed + counts.invalid_genotypes

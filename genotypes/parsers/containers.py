@@ -30,6 +30,12 @@ DEFAULT_MAX_RATIO = 200
 RATIO_GRACE_BYTES = 8 * 1024 * 1024
 # Largest decompressed genome accepted (a whole-genome variants VCF fits comfortably).
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+# Largest number of records (lines) read from one genome. Consumer chips hold 0.6-2 million,
+# a whole-genome variants VCF 4-5 million; a crafted file of tiny lines (37 million in 1 GB)
+# is refused at the cap instead of being held whole. The parsers count exact records; while
+# decompressing, lines are counted with an allowance for header lines.
+DEFAULT_MAX_RECORDS = 6_000_000
+HEADER_LINES_ALLOWANCE = 10_000
 _CHUNK = 1024 * 1024
 _MAX_MEMBERS = 200
 
@@ -39,14 +45,14 @@ _FOREIGN_MAGIC: list[tuple[bytes, str]] = [
     (b"\x89PNG", "This is an image (PNG), not a raw DNA file."),
     (b"\xff\xd8\xff", "This is an image (JPEG), not a raw DNA file."),
     (b"GIF8", "This is an image (GIF), not a raw DNA file."),
-    (b"7z\xbc\xaf\x27\x1c", "This is a 7-Zip archive; please upload the .zip or .txt file your "
-                            "DNA service gave you."),
-    (b"Rar!", "This is a RAR archive; please upload the .zip or .txt file your DNA service "
-              "gave you."),
-    (b"BZh", "This is a bzip2 archive; please upload the .zip, .gz or .txt file your DNA "
-             "service gave you."),
-    (b"\xfd7zXZ\x00", "This is an xz archive; please upload the .zip, .gz or .txt file your "
-                      "DNA service gave you."),
+    (b"7z\xbc\xaf\x27\x1c", ("This is a 7-Zip archive; please upload the .zip or .txt file your "
+                            "DNA service gave you.")),
+    (b"Rar!", ("This is a RAR archive; please upload the .zip or .txt file your DNA service "
+              "gave you.")),
+    (b"BZh", ("This is a bzip2 archive; please upload the .zip, .gz or .txt file your DNA "
+             "service gave you.")),
+    (b"\xfd7zXZ\x00", ("This is an xz archive; please upload the .zip, .gz or .txt file your "
+                      "DNA service gave you.")),
     (b"\xd0\xcf\x11\xe0", "This is a Microsoft Office document, not a raw DNA file."),
 ]
 
@@ -66,6 +72,17 @@ def _too_big(limit: int) -> GenomeFormatError:
     )
 
 
+def too_many_records(limit: int) -> GenomeFormatError:
+    return GenomeFormatError(
+        f"This file holds more than {limit:,} records (lines), far more than a raw DNA file "
+        "from a DNA service (a chip file holds up to about 2 million), so it was refused "
+        "without reading the rest.", code="too_many_records")
+
+
+def _line_cap(max_records: int | None) -> int | None:
+    return None if max_records is None else max_records + HEADER_LINES_ALLOWANCE
+
+
 def _bomb() -> GenomeFormatError:
     return GenomeFormatError(
         "This archive expands to far more data than a raw DNA file could hold (a 'zip bomb'), "
@@ -75,19 +92,22 @@ def _bomb() -> GenomeFormatError:
 
 
 def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-           max_ratio: int = DEFAULT_MAX_RATIO) -> bytes:
+           max_ratio: int = DEFAULT_MAX_RATIO, max_records: int | None = None) -> bytes:
     """Decompress every gzip member in ``data``; bytes after the last member are ignored.
 
-    Stops as soon as the output passes ``max_bytes`` or the ratio passes ``max_ratio``.
+    Stops as soon as the output passes ``max_bytes``, the ratio passes ``max_ratio`` or the
+    lines pass ``max_records`` (plus the header allowance).
     """
-    return b"".join(gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio))
+    return b"".join(gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio,
+                                  max_records=max_records))
 
 
 _CAN_RELEASE = hasattr(mmap, "MADV_DONTNEED")
 
 
 def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  max_ratio: int = DEFAULT_MAX_RATIO) -> Iterator[bytes]:
+                  max_ratio: int = DEFAULT_MAX_RATIO,
+                  max_records: int | None = None) -> Iterator[bytes]:
     """``gunzip`` as a stream of pieces of at most 1 MiB, with the same checks and errors.
 
     ``data`` may be a read-only memory map of the compressed file; the pages already
@@ -98,6 +118,8 @@ def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES
     pieces before it first.
     """
     produced = 0
+    lines = 0
+    line_cap = _line_cap(max_records)
     offset = 0
     released = 0
     view = memoryview(data)
@@ -123,6 +145,10 @@ def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES
                     consumed = offset - len(inflater.unconsumed_tail) - len(inflater.unused_data)
                     if produced > RATIO_GRACE_BYTES and produced > max_ratio * max(consumed, 1):
                         raise _bomb()
+                    if line_cap is not None:
+                        lines += piece.count(b"\n")
+                        if lines > line_cap:
+                            raise too_many_records(max_records)
                     if piece:
                         yield piece
                     del piece
@@ -182,7 +208,8 @@ def _looks_like_readme(name: str) -> bool:
 
 
 def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-          max_ratio: int = DEFAULT_MAX_RATIO, looks_like_genome=None) -> Unpacked:
+          max_ratio: int = DEFAULT_MAX_RATIO, looks_like_genome=None,
+          max_records: int | None = None) -> Unpacked:
     """Pick the one genome file in a zip and return its bytes (gunzipped if needed)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -237,7 +264,8 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     info = candidates[0]
     try:
         with archive.open(info) as handle:
-            payload = handle.read(max_bytes + 1)
+            payload = _read_lines_capped(handle, max_bytes, _line_cap(max_records),
+                                         max_records)
     except ZIP_ERRORS as exc:
         raise GenomeFormatError(
             "The zip archive is damaged and cannot be unpacked. Please download it again.",
@@ -246,9 +274,24 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         raise _too_big(max_bytes)
     if payload.startswith(GZIP_MAGIC):
         remaining = max_bytes
-        return Unpacked(gunzip(payload, max_bytes=remaining, max_ratio=max_ratio), "zip+gzip",
-                        info.filename)
+        return Unpacked(gunzip(payload, max_bytes=remaining, max_ratio=max_ratio,
+                               max_records=max_records), "zip+gzip", info.filename)
     return Unpacked(payload, "zip", info.filename)
+
+
+def _read_lines_capped(handle, max_bytes: int, line_cap: int | None,
+                       max_records: int | None) -> bytes:
+    """Read up to ``max_bytes + 1`` bytes in chunks, stopping once past ``line_cap`` lines."""
+    parts = []
+    size = lines = 0
+    while size <= max_bytes and (chunk := handle.read(min(_CHUNK, max_bytes + 1 - size))):
+        size += len(chunk)
+        if line_cap is not None:
+            lines += chunk.count(b"\n")
+            if lines > line_cap:
+                raise too_many_records(max_records)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def foreign_file_message(head: bytes) -> str | None:
@@ -260,7 +303,8 @@ def foreign_file_message(head: bytes) -> str | None:
 
 
 def unpack(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-           max_ratio: int = DEFAULT_MAX_RATIO, looks_like_genome=None) -> Unpacked:
+           max_ratio: int = DEFAULT_MAX_RATIO, looks_like_genome=None,
+           max_records: int | None = None) -> Unpacked:
     """Return the genome text inside ``data`` (plain, gzip, zip, or a gzip inside a zip)."""
     if not data:
         raise GenomeFormatError("The file is empty.", code="empty")
@@ -270,7 +314,7 @@ def unpack(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     if message:
         raise GenomeFormatError(message, code="not_genome")
     if data.startswith(GZIP_MAGIC):
-        inner = gunzip(data, max_bytes=max_bytes, max_ratio=max_ratio)
+        inner = gunzip(data, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records)
         if inner.startswith((ZIP_MAGIC, GZIP_MAGIC)):
             raise GenomeFormatError(
                 "The gzip file contains another archive. Please unpack it once and upload "
@@ -280,5 +324,5 @@ def unpack(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         if data.startswith(EMPTY_ZIP_MAGIC):
             raise GenomeFormatError("The zip archive is empty.", code="zip_no_genome")
         return unzip(data, max_bytes=max_bytes, max_ratio=max_ratio,
-                     looks_like_genome=looks_like_genome)
+                     looks_like_genome=looks_like_genome, max_records=max_records)
     return Unpacked(data, "plain")

@@ -20,6 +20,7 @@ from itertools import product
 
 import polars as pl
 
+from genotypes.parsers.containers import DEFAULT_MAX_RECORDS, too_many_records
 from genotypes.parsers.detect import GenomeFormat, Layout, crlf_throughout, decode_text
 from genotypes.parsers.errors import GenomeFormatError
 
@@ -211,7 +212,8 @@ def _only_comments(header: bytes) -> bool:
     return all(not line.strip() or line.lstrip().startswith(b"#") for line in header.split(b"\n"))
 
 
-def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def read_table(source: TextSource, layout: Layout, *,
+               max_records: int = DEFAULT_MAX_RECORDS) -> tuple[pl.DataFrame, TableCounts]:
     """Read and normalise a rsid/chromosome/position/genotype table (every non-VCF format).
 
     The text goes to the reader in line-aligned blocks of about ``BLOCK_BYTES``, each
@@ -245,11 +247,15 @@ def read_table(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableC
     anchor = separator.join(_ANCHOR_FIELDS[name] for name in names).encode() + b"\n"
     # Canonical dtypes are tried first while every block so far has allowed them.
     final = "genotype" in names
+    records = 0
     for index, block in enumerate(blocks):
         if index:
             raw = _scan(anchor + block, separator, names, final=final).slice(1)
         else:
             raw = _scan(block, separator, names, final=final)
+        records += raw.height
+        if records > max_records:
+            raise too_many_records(max_records)  # before the next block is even read
         final = final and raw["genotype"].dtype == GENOTYPE_DTYPE
         if final and not lowercase and _clean_block(raw):
             part, part_tally = raw, Counter({0: raw.height})
@@ -376,8 +382,8 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
     (a repeated header, damage) fails that read too, and the all-string read then lets the
     flags count what is wrong.
     """
-    options = dict(separator=separator, has_header=False, comment_prefix="#",
-                   quote_char=None, truncate_ragged_lines=True, raise_if_empty=False)
+    options = {"separator": separator, "has_header": False, "comment_prefix": "#",
+                   "quote_char": None, "truncate_ragged_lines": True, "raise_if_empty": False}
     source = io.BytesIO(body)
     schemas = [{n: _FINAL.get(n, pl.String) for n in names}] if final else []
     schemas.append({n: _TYPED.get(n, pl.String) for n in names})
@@ -401,7 +407,8 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
     raise _friendly_polars_error(ValueError("unreadable"))
 
 
-def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCounts]:
+def parse_vcf(source: TextSource, layout: Layout, *,
+              max_records: int = DEFAULT_MAX_RECORDS) -> tuple[pl.DataFrame, TableCounts]:
     """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
     names = ["chromosome", "position", "rsid", "ref", "alt", "qual", "filter", "info", "format",
              "sample"]
@@ -422,6 +429,7 @@ def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCo
             truncate_ragged_lines=True,
             encoding="utf8-lossy",
             raise_if_empty=False,
+            n_rows=max_records + 1,  # the reader stops here; one more tells us it is over
         ).select(
             "chromosome", "position", "rsid", "ref", "alt",
             has_gt=pl.col("format").str.starts_with("GT"),
@@ -430,6 +438,8 @@ def parse_vcf(source: TextSource, layout: Layout) -> tuple[pl.DataFrame, TableCo
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise _friendly_polars_error(exc) from exc
     del body, source_io
+    if raw.height > max_records:
+        raise too_many_records(max_records)
     counts = TableCounts(lines=raw.height)
     if layout.sample_count > 1:
         counts.notes.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 
 import polars as pl
 from django.views.decorators.debug import sensitive_variables
@@ -72,25 +73,71 @@ def genotype_results_csv(*, user) -> str:
     return buffer.getvalue()
 
 
-@sensitive_variables()
-def genome_data_export(*, user) -> bytes:
-    """A zip of the member's results CSV and their parsed genome (tab-separated)."""
+# Rows of the genome written to the zip at a time: the text of one slice is all that exists.
+EXPORT_SLICE_ROWS = 100_000
+
+
+class _ZipStream:
+    """A write-only file for ``zipfile`` that hands back what was written since last asked."""
+
+    def __init__(self):
+        self._parts: list[bytes] = []
+        self._offset = 0
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        self._offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._offset
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts = []
+        return data
+
+
+def genome_data_export(*, user) -> Iterator[bytes]:
+    """The member's export, a zip of their results CSV and parsed genome, as a stream.
+
+    Audited when called; the zip is then produced piece by piece as the response is sent
+    (the genome in slices of ``EXPORT_SLICE_ROWS`` rows), so a web process holds the stored
+    genome's table and one slice of text, never the whole text or the whole zip, and nothing
+    of it is written to disk.
+    """
     genetic_data_audit(actor=user, subject_user_id=user.pk, action=Action.EXPORTED)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    return _export_pieces(user=user)
+
+
+@sensitive_variables()
+def _export_pieces(*, user) -> Iterator[bytes]:
+    out = _ZipStream()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("genlife-results.csv", genotype_results_csv(user=user))
+        yield out.take()
         upload = GenomeUpload.objects.filter(user=user, is_current=True).first()
         if upload is not None and upload.genome_file:
             with upload.genome_file.open("rb") as handle:
                 frame = genome_from_blob(handle.read()).sort("chromosome", "position")
-            text = io.BytesIO()
             # Ids are whatever the uploaded file held (parsers keep unknown ones such as
             # i3000001), so a crafted file could carry a formula; genotypes and chromosomes
             # are from the parsers' fixed alphabets.
-            frame.with_columns(_csv_safe_column("rsid"), pl.col("chromosome").cast(pl.String),
-                               pl.col("genotype").cast(pl.String)).write_csv(
-                text, separator="\t", include_header=True)
-            header = (f"# Your genome as genlife stored it: {upload.format}, build "
-                      f"{upload.build or 'unknown'}, {upload.snp_count} SNPs.\n").encode()
-            archive.writestr("genlife-genome.tsv", header + text.getvalue())
-    return buffer.getvalue()
+            frame = frame.with_columns(_csv_safe_column("rsid"),
+                                       pl.col("chromosome").cast(pl.String),
+                                       pl.col("genotype").cast(pl.String))
+            with archive.open("genlife-genome.tsv", "w") as member:
+                member.write(f"# Your genome as genlife stored it: {upload.format}, build "
+                             f"{upload.build or 'unknown'}, {upload.snp_count} SNPs.\n".encode())
+                for start in range(0, max(frame.height, 1), EXPORT_SLICE_ROWS):
+                    text = io.BytesIO()
+                    frame.slice(start, EXPORT_SLICE_ROWS).write_csv(
+                        text, separator="\t", include_header=start == 0)
+                    member.write(text.getvalue())
+                    del text
+                    yield out.take()
+            del frame
+    yield out.take()

@@ -110,13 +110,27 @@ def _claim(upload_id, task_id: str) -> GenomeUpload | None:
         return upload
 
 
-def _parse_source(upload: GenomeUpload):
-    """A local path when the storage has one (the parser then maps the file), else bytes."""
-    try:
-        return upload.raw_file.path
-    except NotImplementedError:
-        with upload.raw_file.open("rb") as handle:
-            return handle.read(settings.GENOME_UPLOAD_MAX_BYTES + 1)
+def _parse_source(upload: GenomeUpload) -> bytes:
+    """The member's file, decrypted in memory (it is stored sealed: genome_store).
+
+    Bounded by GENOME_UPLOAD_MAX_BYTES: a larger plaintext is refused (ValueError) before it
+    is read whole. Files stored in clear before uploads were sealed are read as they are.
+    """
+    from genotypes.genome_store import SEALED_MAGIC, GenomeBlobError, is_sealed, sealed_read
+
+    limit = settings.GENOME_UPLOAD_MAX_BYTES
+    with upload.raw_file.open("rb") as handle:
+        if is_sealed(handle.read(len(SEALED_MAGIC))):
+            handle.seek(0)
+            try:
+                return sealed_read(handle, max_bytes=limit)
+            except GenomeBlobError as error:
+                raise ValueError(str(error)) from error
+        handle.seek(0)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("stored file larger than the upload limit")
+    return data
 
 
 def genome_results_for(frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]) -> dict[int, str]:
@@ -195,7 +209,8 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         return
     _progress(upload, 20)
     try:
-        genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES)
+        genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
+                              max_records=settings.GENOME_MAX_RECORDS)
     except GenomeFormatError as error:
         _fail(upload, code=error.code, reason=error.message)
         return

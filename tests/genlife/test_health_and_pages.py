@@ -8,7 +8,8 @@ from genlife import health
 def test_healthz_reports_database_and_broker_ok(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok",
+                               "storage": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -21,7 +22,8 @@ def test_healthz_answers_503_without_detail_when_broker_is_unreachable(client, d
     monkeypatch.setattr(health, "app", unreachable)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable",
+                               "storage": "ok"}
     assert b"Traceback" not in response.content
 
 

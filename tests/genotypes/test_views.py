@@ -200,7 +200,7 @@ def test_export_requires_reauthentication_then_downloads_results(client):
     _reauthenticate(client)
     response = client.post(reverse("genotypes:export"))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert "rs4680,COMT,22,AA" in archive.read("genlife-results.csv").decode()
 
 

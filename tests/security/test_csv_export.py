@@ -42,7 +42,7 @@ def _export(client, member) -> zipfile.ZipFile:
     )
     response = client.post(reverse("genotypes:export"))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    return zipfile.ZipFile(io.BytesIO(response.content))
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
 def _cells(text: str, delimiter: str) -> list[str]:

@@ -198,3 +198,35 @@ def test_checkout_creation_is_refused_with_429_after_the_configured_attempts_per
     refused = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
     assert refused.status_code == 429
     assert "Too many attempts" in refused.content.decode()
+
+
+def test_export_streams_the_zip_and_is_refused_with_429_after_the_configured_exports(
+        client, settings):
+    import io
+    import zipfile
+
+    from genotypes.models import GeneticDataAuditLog
+    from genotypes.services import parsing
+    from tests.factories import TEST_PASSWORD
+    from tests.genotypes.factories import SnpFactory, upload_for
+
+    SnpFactory(rsid="rs4680", gene="COMT", chromosome="22", ref="G", alt="A")
+    member = MemberFactory()
+    parsing.genome_upload_process(
+        upload_id=upload_for(member, n_snps=5_000, include={"rs4680": "AG"}).pk)
+    client.force_login(member)
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    allowed = limit(settings, "genome_export", "user")
+    for _ in range(allowed):
+        response = client.post(reverse("genotypes:export"))
+        assert response.status_code == 200 and response.streaming
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        assert "rs4680,COMT,22,AG" in archive.read("genlife-results.csv").decode()
+        genome = archive.read("genlife-genome.tsv").decode().splitlines()
+        assert genome[1] == "rsid\tchromosome\tposition\tgenotype" and len(genome) > 4_000
+    refused = client.post(reverse("genotypes:export"))
+    assert refused.status_code == 429
+    assert "downloaded your data several times" in refused.content.decode()
+    exported = GeneticDataAuditLog.objects.filter(subject_user_id=member.pk,
+                                                  action=GeneticDataAuditLog.Action.EXPORTED)
+    assert exported.count() == allowed
