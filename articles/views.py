@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.formats import date_format
@@ -20,6 +20,7 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
+from billing.selectors import membership_join_url
 from genotypes.genome_store import seal, unseal
 from genotypes.selectors import genotype_report_for
 from genotypes.versions import genotype_version_keys
@@ -33,15 +34,6 @@ PAGE_CACHE_SECONDS = 600
 # Shorter for a member's own page: were a version bump lost while the cache was unreachable,
 # this bounds how long the member could still see their page as it was before a change.
 MEMBER_PAGE_CACHE_SECONDS = 300
-
-
-def _join_url() -> str:
-    """The membership sign-up page when the members app provides one, else account sign-up."""
-    try:
-        return reverse("members:join")
-    except NoReverseMatch:
-        return reverse("account_signup")
-
 
 
 def _page(request: HttpRequest, articles):
@@ -107,7 +99,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def why_members(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/why_members.html", {"join_url": _join_url()})
+    return render(request, "articles/why_members.html", {"join_url": membership_join_url()})
 
 
 @require_safe
@@ -176,7 +168,7 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "meta_description": meta_description,
         "site_name": settings.SITE_NAME,
         "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
-        "join_url": _join_url(),
+        "join_url": membership_join_url(),
     }
     return {
         "title": article.title,

@@ -61,9 +61,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    # Lowest layer first: apps connect their receivers in this order, and billing must hear
+    # of an account deletion before genotypes (members/signals.py says why).
     "members",
-    "articles",
+    "billing",
     "genotypes",
+    "articles",
 ]
 
 MIDDLEWARE = [
@@ -207,7 +210,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Resync memberships whose Stripe state may be stale (a lost webhook, a missed renewal).
     "membership-reconcile": {
-        "task": "members.tasks.membership_reconcile",
+        "task": "billing.tasks.membership_reconcile",
         "schedule": 15 * 60,
     },
 }

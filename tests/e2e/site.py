@@ -131,7 +131,7 @@ class Site:
         self.manage("load_demo_articles")
         self.manage(
             "shell", "-c",
-            "from members.services import user_ensure_verified; "
+            "from members.services.users import user_ensure_verified; "
             "from allauth.mfa.totp.internal.auth import TOTP; "
             f"editor = user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
             "is_staff=True, name='Erin Editor'); "

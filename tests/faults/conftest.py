@@ -154,7 +154,7 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture
 def billing(settings, fake_stripe, transactional_db):
     """The session's fake Stripe (reset) with the app pointed at it, and the two plans."""
-    from members.models import Plan
+    from billing.models import Plan
     from tests.fakes.fixtures import API_KEY
 
     settings.STRIPE_API_BASE = fake_stripe.base_url
@@ -176,7 +176,7 @@ def checkout_paid(fake, user, *, plan: str = "monthly") -> str:
 
     client = Client()
     client.force_login(user)
-    response = client.post(reverse("members:join_checkout"), {"plan": plan})
+    response = client.post(reverse("billing:join_checkout"), {"plan": plan})
     assert response.status_code == 302, response
     session_id = response.url.rsplit("/", 1)[1]
     fake.control.pay_checkout(session_id)

@@ -5,7 +5,7 @@ import time
 
 import stripe
 
-from members.models import Membership
+from billing.models import Membership
 from tests.fakes.fixtures import WEBHOOK_SECRET
 
 

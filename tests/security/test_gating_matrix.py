@@ -22,7 +22,7 @@ from django.utils import timezone
 from articles import services as article_services
 from articles.models import Article
 from articles.selectors import AccessLevel, article_preview_url
-from members.models import Membership
+from billing.models import Membership
 from tests.articles.factories import ArticleFactory, SectionFactory, TopicFactory, ldn_catalogue
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
