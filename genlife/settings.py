@@ -12,7 +12,25 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, except that every value is taken as given.
+
+    django-environ reads a value that begins with "$" as the name of another variable
+    ("$abc" means "the value of abc"), and Django's key generator makes keys that begin with
+    "$" (about one local clone in 50): such a secret key, Stripe key or genome key would be
+    replaced or refused. No setting of ours refers to another variable.
+    """
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        value = self.ENVIRON.get(f"{self.prefix}{var}")
+        if isinstance(value, str) and value.startswith("$"):
+            return value if cast in (None, str) else self.parse_value(value, cast)
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+env = _Env()
 
 DATA_DIR = Path(env("GENLIFE_DATA_DIR", default=str(BASE_DIR / ".data")))
 LOCAL_MODE = "DATABASE_URL" not in env
@@ -41,7 +59,14 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if LOCAL_MODE else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("GENLIFE_SITE_URL", default="http://localhost:8000").rstrip("/")
+# Absolute links (canonical, og:url, JSON-LD, feed, robots.txt, emails) start with this. Without
+# GENLIFE_SITE_URL it is the local site on the port it runs on (PORT, as `make run` uses).
+SITE_URL = env(
+    "GENLIFE_SITE_URL", default=f"http://localhost:{env('PORT', default='8000')}"
+).rstrip("/")
+# Keys that still verify signatures and decrypt second-factor secrets after SECRET_KEY changes
+# (members.adapters.MFAAdapter); comma-separated, newest first.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 SITE_NAME = "genlife"
 
 INSTALLED_APPS = [
@@ -273,9 +298,11 @@ MFA_TOTP_TOLERANCE = 1
 # member article's throughput), so it is off.
 USERSESSIONS_TRACK_ACTIVITY = False
 
-# --- Stripe (members app; members/stripe_gateway.py is the only module that reads these) ----
-# Without a real key, local mode uses the fake server (python -m tests.fakes.stripe_server),
-# which the run script starts on port 12111 with the same webhook secret as below.
+# --- Stripe (billing app; billing/stripe_gateway.py is the only module that reads these) ----
+# Without a real key, `make run` (bin/run-local) starts the fake Stripe server on a free port
+# and exports STRIPE_API_BASE, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET pointing at it. The
+# defaults below only serve a local site started some other way: they expect a fake server
+# started by hand on port 12111 with --webhook-secret whsec_local_fake.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_local_fake" if LOCAL_MODE else "")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env(
