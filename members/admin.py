@@ -1,4 +1,6 @@
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.admin import UserSessionAdmin as BaseUserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import DELETION, LogEntry
@@ -120,3 +122,13 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# allauth's admin for signed-in sessions searches ``user__username``, which our user model
+# does not have (the email address is the login): every search answered 500.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(BaseUserSessionAdmin):
+    search_fields = ["user__email", "ip"]
