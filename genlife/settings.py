@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # A security check that cannot run (Redis away) answers 503 "try again in a moment".
+    "genlife.errors.SecurityCheckUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "genlife.urls"
@@ -189,6 +191,17 @@ else:
             "LOCATION": env("GENLIFE_CACHE_DIR", default=str(DATA_DIR / "cache")),
         }
     }
+
+# Cache keys of security checks, which fail closed while Redis is unreachable (genlife.cache):
+# allauth's "TOTP code already used" marker and the locks of the sign-in throttles. Throttles
+# of pages that are no security check (signup, checkout, uploads) fail open.
+_SIGN_IN_THROTTLES = ("login", "login_failed", "reset_password", "reset_password_from_key",
+                      "request_login_code", "change_password", "reauthenticate")
+CACHE_FAIL_CLOSED_KEY_PREFIXES = [
+    "allauth.mfa.totp.used",
+    "allauth:rl:allauth.mfa:",
+    *(f"allauth:rl:allauth.account:{action}:" for action in _SIGN_IN_THROTTLES),
+]
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
