@@ -11,7 +11,7 @@ def _latest(executor: MigrationExecutor) -> list[tuple[str, str]]:
     return executor.loader.graph.leaf_nodes()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_migrating_forward_from_the_members_era_keeps_memberships_plans_and_events():
     from django.contrib.contenttypes.models import ContentType
 
