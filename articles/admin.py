@@ -1,7 +1,8 @@
 """Editorial admin: ordered section and reference inlines, SNP attachment, previews, history.
 
-The admin only collects input; after every save `services.article_render` renders the Markdown
-and clears cached pages. Django's own admin history records who changed what.
+The admin only collects input; after every save `rendering.article_render` renders the Markdown.
+Cached pages retire through articles/receivers.py on any save or delete. Django's own admin
+history records who changed what.
 """
 from django import forms
 from django.contrib import admin, messages
@@ -16,11 +17,11 @@ from django.views.decorators.http import require_POST
 
 from genotypes.models import Snp
 
-from . import services
 from .article_file import RSID_RE as RSID_PATTERN
 from .models import Article, Author, Reference, Section, SectionSnp, Topic
 from .rendering import section_body_render, slug_for
 from .selectors import AccessLevel, article_preview_url
+from .services import rendering
 
 # Temporary offset that frees the unique (article, order) and (article, number) values while a
 # formset renumbers rows, so that swapping two numbers never trips the constraint midway.
@@ -196,21 +197,13 @@ class ArticleAdmin(admin.ModelAdmin):
                 if section_form in formset.deleted_forms or not section_form.instance.pk:
                     continue
                 if "snp_rsids" in section_form.cleaned_data:
-                    services.section_snps_set(
+                    rendering.section_snps_set(
                         section=section_form.instance, rsids=section_form.cleaned_data["snp_rsids"]
                     )
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.article_cache_invalidate()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        services.article_cache_invalidate()
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        article = services.article_render(article=form.instance)
+        article = rendering.article_render(article=form.instance)
         if article.render_problems:
             messages.warning(request, "Some citations point at missing references: "
                              + "; ".join(f"{p['section']}: {p['message']}" for p in article.render_problems))
@@ -244,23 +237,21 @@ class SectionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.article_render(article=form.instance.article)
+        rendering.article_render(article=form.instance.article)
+
+    def delete_model(self, request, obj):
+        rendering.sections_delete(sections=Section.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        rendering.sections_delete(sections=queryset)
 
 
 class NamedThingAdmin(admin.ModelAdmin):
-    """Topics and authors: every article page shows them, so an edit retires cached pages."""
+    """Topics and authors (every article page shows them; a change retires cached pages)."""
 
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.article_cache_invalidate()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.article_cache_invalidate()
 
 
 @admin.register(Topic)

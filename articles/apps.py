@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Articles"
+
+    def ready(self):
+        from articles import receivers, selectors
+        from genotypes import article_links
+
+        receivers.connect()
+        # genotypes sits below articles: it asks which articles cover a SNP through this hook.
+        article_links.articles_for_snps_provide(selectors.article_list_covering_snps)

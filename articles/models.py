@@ -1,7 +1,7 @@
 """Articles: the editorial content model.
 
 Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`), written by
-`articles.services.article_render` once per save. Pages never render Markdown.
+`articles.services.rendering.article_render` once per save. Pages never render Markdown.
 """
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -90,6 +90,8 @@ class Article(models.Model):
     # migration 0002; stays empty on SQLite, where search falls back to substring matching.
     search_vector = SearchVectorField(null=True, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    # The words a visitor is shown: headings, and the text of sections open to everyone.
+    public_word_count = models.PositiveIntegerField(default=0, editable=False)
     render_problems = models.JSONField(default=list, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
@@ -114,7 +116,13 @@ class Article(models.Model):
 
     @property
     def reading_minutes(self) -> int:
+        """For members, who are shown every section."""
         return max(1, round(self.word_count / 220))
+
+    @property
+    def public_reading_minutes(self) -> int:
+        """For everyone else: members-only text is not theirs to read (nor to measure)."""
+        return max(1, round(self.public_word_count / 220))
 
 
 class Section(models.Model):
@@ -164,10 +172,6 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.heading
-
-    @property
-    def is_gated(self) -> bool:
-        return self.access == self.Access.MEMBERS
 
 
 class SectionSnp(models.Model):

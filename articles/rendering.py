@@ -226,8 +226,3 @@ def section_body_render(
         cited=state.cited,
         missing_citations=sorted(state.missing),
     )
-
-
-def plain_text_sanitise(value: str) -> str:
-    """Strip any markup from a one-line editor field (teaser, takeaway)."""
-    return html.unescape(nh3.clean(value or "", tags=set(), clean_content_tags=CLEAN_CONTENT_TAGS)).strip()

@@ -6,12 +6,10 @@ sitemap, Open Graph / meta tags and JSON-LD all read through it (directly, or th
 `Article.public_text`, which `services.article_render` builds with it at access level PUBLIC).
 """
 import enum
-import html
-import json
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -84,7 +82,7 @@ def article_sections_visible_to(*, article: Article, access: AccessLevel) -> lis
             kind=section.kind,
             gated=section.access == Section.Access.MEMBERS,
             locked=locked,
-            html=mark_safe("" if locked else section.body_html),  # noqa: S308 (sanitised by nh3 at save)
+            html=mark_safe("" if locked else section.body_html),  # sanitised by nh3 at save
             text="" if locked else section.body_text,
             teaser=section.teaser or DEFAULT_TEASERS.get(section.kind, DEFAULT_TEASERS[Section.Kind.STANDARD]),
             genes=genes,
@@ -208,7 +206,7 @@ _MARK_START, _MARK_STOP = "\x02", "\x03"
 def _highlighted(raw: str) -> SafeString:
     """Escape a snippet, then turn our private markers into <mark> tags."""
     escaped = escape(raw)
-    return mark_safe(escaped.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>"))  # noqa: S308
+    return mark_safe(escaped.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>"))  # our markers only
 
 
 def search_query_clean(raw: str | None) -> str:
@@ -286,59 +284,6 @@ def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
     return hits
 
 
-# --- SEO: meta, Open Graph, JSON-LD ----------------------------------------------------------
-
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-def article_overview_image_url(*, article: Article) -> str:
-    if not article.overview_image:
-        return ""
-    return reverse("articles:overview_image", kwargs={"slug": article.slug})
-
-
-_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def article_json_ld(*, article: Article, sections: list[VisibleSection]) -> SafeString:
-    """schema.org Article; gated sections are declared with isAccessibleForFree/hasPart."""
-    url = absolute_url(article.get_absolute_url())
-    data: dict = {
-        "@context": "https://schema.org",
-        "@type": "Article",
-        "headline": article.title,
-        "description": article.description,
-        "mainEntityOfPage": url,
-        "url": url,
-        "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated.isoformat() if article.updated else None,
-        "author": {"@type": "Organization" if "team" in article.author.name.lower() else "Person",
-                   "name": article.author.name,
-                   "url": absolute_url(article.author.get_absolute_url())},
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
-        "wordCount": article.word_count,
-    }
-    image = article_overview_image_url(article=article)
-    if image:
-        data["image"] = absolute_url(image)
-    gated = [section for section in sections if section.gated]
-    data["isAccessibleForFree"] = not gated
-    if gated:
-        data["hasPart"] = [
-            {"@type": "WebPageElement", "isAccessibleForFree": False,
-             "cssSelector": f"#section-{section.anchor}"}
-            for section in gated
-        ]
-    payload = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
-    return mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 (escaped for <script>)
-
-
-def meta_text(value: str, *, limit: int = 300) -> str:
-    text = " ".join(html.unescape(value or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def reference_list_for(*, article: Article) -> list[Reference]:
     return list(article.references.all())
 
@@ -363,7 +308,26 @@ def topic_get(*, slug: str) -> Topic | None:
     return Topic.objects.filter(slug=slug).first()
 
 
-
 def article_get_image(*, slug: str, include_drafts: bool = False) -> Article | None:
     articles = Article.objects.all() if include_drafts else Article.objects.published()
     return articles.only("slug", "overview_image").filter(slug=slug).first()
+
+
+def article_list_covering_snps(*, snp_ids: list[int]) -> list[tuple[Article, list[int]]]:
+    """(article, [snp ids in section order]) for live articles covering any of ``snp_ids``.
+
+    Registered with genotypes.article_links at start-up, for the "My genetics" page.
+    """
+    if not snp_ids:
+        return []
+    links = (
+        SectionSnp.objects.filter(snp_id__in=snp_ids, section__article__in=Article.objects.published())
+        .order_by("section__article_id", "section__order", "order")
+        .values_list("section__article_id", "snp_id")
+    )
+    by_article: dict[int, list[int]] = defaultdict(list)
+    for article_id, snp_id in links:
+        if snp_id not in by_article[article_id]:
+            by_article[article_id].append(snp_id)
+    articles = Article.objects.in_bulk(list(by_article))
+    return [(articles[pk], ids) for pk, ids in by_article.items() if pk in articles]

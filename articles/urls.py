@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import feeds, sitemaps, views
 
 app_name = "articles"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("authors/<slug:slug>/photo", views.author_photo, name="author_photo"),
     path("search/", views.search, name="search"),
     path("why-members/", views.why_members, name="why_members"),
-    path("feed/", views.ArticleFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": views.SITEMAPS}, name="sitemap"),
+    path("feed/", feeds.ArticleFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

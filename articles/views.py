@@ -1,39 +1,32 @@
-"""Reading pages. Thin: selectors decide what is visible, templates print it."""
+"""Reading pages. Thin: selectors decide what is visible, templates print it, and
+genlife.page_cache keeps the pages."""
 import dataclasses
-import hashlib
 import math
 import mimetypes
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.contrib.sitemaps import Sitemap
-from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.formats import date_format
-from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from billing.selectors import membership_join_url
-from genotypes.genome_store import seal, unseal
+from genlife import page_cache
+from genlife.page_cache import Audience
 from genotypes.selectors import genotype_report_for
-from genotypes.versions import genotype_version_keys
+from genotypes.versions import genotype_page_scopes
 
-from . import selectors
+from . import selectors, seo
+from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
-from .services import article_page_cache_get, article_page_cache_set
 
 PAGE_SIZE = 10
 PAGE_CACHE_SECONDS = 600
-# Shorter for a member's own page: were a version bump lost while the cache was unreachable,
-# this bounds how long the member could still see their page as it was before a change.
-MEMBER_PAGE_CACHE_SECONDS = 300
 
 
 def _page(request: HttpRequest, articles):
@@ -51,18 +44,15 @@ def _page_cache_seconds(longest: int = PAGE_CACHE_SECONDS) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     """The home page; visitors get it from the cache (one per article generation)."""
     cacheable = not request.user.is_authenticated and len(get_messages(request)) == 0
-    stamp = None
-    if cacheable:
-        cached, stamp = article_page_cache_get(slug="", variant="home-public")
-        if cached is not None:
-            return HttpResponse(cached)
+    slot = page_cache.slot("articles:home-public", scopes=[ARTICLES_SCOPE]) if cacheable else None
+    if slot is not None and slot.value is not None:
+        return HttpResponse(slot.value)
     featured, latest = selectors.article_home_lists()
     response = render(request, "articles/home.html", {
         "featured": featured, "latest": latest, "topics": selectors.topic_list_with_articles(),
     })
-    if cacheable:
-        article_page_cache_set(slug="", variant="home-public", stamp=stamp,
-                               page=response.content.decode(), timeout=_page_cache_seconds())
+    if slot is not None:
+        slot.store(response.content.decode(), timeout=_page_cache_seconds())
     return response
 
 
@@ -111,7 +101,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /genetics/",
         "Disallow: /preview/",
         "Disallow: /search/",
-        f"Sitemap: {selectors.absolute_url(reverse('articles:sitemap'))}",
+        f"Sitemap: {seo.absolute_url(reverse('articles:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
@@ -147,11 +137,11 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
     report_snps = {s.anchor: list(s.snps) for s in sections if s.is_genotype_report and not s.locked}
     blocks = [
         {"section": section,
-         "report_marker": mark_safe(REPORT_MARKER.format(anchor=section.anchor))}  # noqa: S308 (slug)
+         "report_marker": mark_safe(REPORT_MARKER.format(anchor=section.anchor))}  # anchor: a slug
         for section in sections
     ]
-    overview_image_url = selectors.article_overview_image_url(article=article)
-    meta_description = selectors.meta_text(article.description)
+    overview_image_url = seo.article_overview_image_url(article=article)
+    meta_description = seo.meta_text(article.description)
     context = {
         "article": article,
         "access": access,
@@ -161,10 +151,10 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "topics": list(article.topics.all()),
         "references": selectors.reference_list_for(article=article),
         "related": selectors.related_articles_for(article=article),
-        "json_ld": selectors.article_json_ld(article=article, sections=sections),
-        "canonical_url": selectors.absolute_url(article.get_absolute_url()),
+        "json_ld": seo.article_json_ld(article=article, sections=sections, access=access),
+        "canonical_url": seo.absolute_url(article.get_absolute_url()),
         "overview_image_url": overview_image_url,
-        "overview_image_absolute_url": selectors.absolute_url(overview_image_url) if overview_image_url else "",
+        "overview_image_absolute_url": seo.absolute_url(overview_image_url) if overview_image_url else "",
         "meta_description": meta_description,
         "site_name": settings.SITE_NAME,
         "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
@@ -176,7 +166,6 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "head": render_to_string("articles/includes/article_head.html", context),
         "main": render_to_string("articles/includes/article_main.html", context),
         "report_snps": report_snps,
-        "last_modified": article.updated.timestamp(),
     }
 
 
@@ -186,92 +175,71 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
     for anchor, report in _genotype_reports(request, fragments["report_snps"]).items():
         table = render_to_string("genotypes/includes/genotype_report.html", {"report": report}, request)
         main = main.replace(REPORT_MARKER.format(anchor=anchor), table)
-    return mark_safe(main)  # noqa: S308 (rendered by our templates from sanitised HTML)
+    return mark_safe(main)  # rendered by our templates from sanitised HTML
 
 
-def _with_validators(request: HttpRequest, html: str, etag: str, last_modified: float, *, shared: bool) -> HttpResponse:
-    not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
-    if not_modified is not None:
-        response = not_modified
-    else:
-        response = HttpResponse(html)
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = "no-cache" if shared else "private, no-cache"
-    patch_vary_headers(response, ["Cookie"])
-    return response
+def _reader_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, Audience, list[str]]:
+    """Which copy of an article page this reader gets, who else may get it, and the scopes
+    (genlife.page_cache) it is built from.
 
-
-def _whole_page_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, tuple[str, ...]]:
-    """Under which cache variant this reader's whole article page is kept, and the versions,
-    besides the article generation, that it depends on.
-
-    Visitors share one page, and so do registered readers without membership. A member's page
-    holds their own genotype tables: it is kept per member, stamped with their genotype data
-    version and the catalogue's (genotypes.versions), and encrypted.
+    Visitors share one page; registered readers without membership share another (it is
+    served privately). A member's page holds their own genotype tables: it is theirs alone,
+    kept encrypted and stamped with their genotype data version and the catalogue's.
     """
     if not request.user.is_authenticated:
-        return "page-public", ()
+        return "public", Audience.SHARED, [ARTICLES_SCOPE]
     if access == AccessLevel.MEMBERS:
-        return (f"page-member-{request.user.pk}",
-                tuple(genotype_version_keys(user_id=request.user.pk)))
-    return "page-user-public", ()
+        return (f"member-{request.user.pk}", Audience.PERSONAL,
+                [ARTICLES_SCOPE, *genotype_page_scopes(user_id=request.user.pk)])
+    return "user-public", Audience.PRIVATE, [ARTICLES_SCOPE]
 
 
-def _cached_page_open(cached: dict, *, sealed: bool) -> str | None:
-    if not sealed:
-        return cached["html"]
-    plain = unseal(cached["html"])
-    return plain.decode() if plain is not None else None
+def _article_fragments_cached(slug: str, access: AccessLevel, *, authenticated: bool,
+                              timeout: int) -> dict:
+    """The article's fragments for this access level, from the cache or built (404 if none)."""
+    slot = page_cache.slot(
+        f"articles:fragments:{access}-{'user' if authenticated else 'anonymous'}:{slug}",
+        scopes=[ARTICLES_SCOPE])
+    if slot.value is not None:
+        return slot.value
+    article = selectors.article_get_published(slug=slug)
+    if article is None:
+        raise Http404("No such article")
+    fragments = _article_fragments(article, access, viewer_authenticated=authenticated)
+    slot.store(fragments, timeout=timeout)
+    return fragments
 
 
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """An article: the whole page from the cache when this reader's copy is current, else
-    built from the cached article for their access level with their genotype tables in it.
+    """An article: this reader's whole page from the cache when it is current, else built from
+    the cached article for their access level with their genotype tables filled in.
 
     A page that carries a one-off message (after logging in, say) is neither read from nor
     written to the cache.
     """
-    anonymous = not request.user.is_authenticated
-    access = AccessLevel.PUBLIC if anonymous else selectors.article_access_for(user=request.user)
-    variant, version_keys = _whole_page_variant(request, access)
-    sealed = access == AccessLevel.MEMBERS
-    cacheable = len(get_messages(request)) == 0
-    stamp = None
-    if cacheable:
-        cached, stamp = article_page_cache_get(slug=slug, variant=variant,
-                                               version_keys=version_keys)
-        html = _cached_page_open(cached, sealed=sealed) if cached is not None else None
-        if html is not None:
-            return _with_validators(request, html, cached["etag"], cached["last_modified"],
-                                    shared=anonymous)
+    authenticated = request.user.is_authenticated
+    access = selectors.article_access_for(user=request.user) if authenticated else AccessLevel.PUBLIC
+    variant, audience, scopes = _reader_variant(request, access)
+    slot = None
+    if len(get_messages(request)) == 0:
+        slot = page_cache.slot(f"articles:page:{variant}:{slug}", scopes=scopes,
+                               personal=audience is Audience.PERSONAL)
+        if slot.value is not None:
+            return page_cache.page_response(request, slot.value)
 
     cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
-    fragments_variant = f"fragments-{access}-{'anonymous' if anonymous else 'user'}"
-    fragments, fragments_stamp = article_page_cache_get(slug=slug, variant=fragments_variant)
-    if fragments is None:
-        article = selectors.article_get_published(slug=slug)
-        if article is None:
-            raise Http404("No such article")
-        fragments = _article_fragments(article, access, viewer_authenticated=not anonymous)
-        article_page_cache_set(slug=slug, variant=fragments_variant, stamp=fragments_stamp,
-                               page=fragments, timeout=cache_seconds)
-
+    fragments = _article_fragments_cached(slug, access, authenticated=authenticated,
+                                          timeout=cache_seconds)
     html = render_to_string("articles/article_detail.html", {
-        "page": {**fragments, "head": mark_safe(fragments["head"])},  # noqa: S308 (our template output)
+        "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
         "main": _article_main_for(request, fragments),
         "access": access,
     }, request)
-    etag = '"' + hashlib.sha256(html.encode()).hexdigest()[:32] + '"'
-    if cacheable:
-        article_page_cache_set(
-            slug=slug, variant=variant, stamp=stamp,
-            timeout=min(cache_seconds, MEMBER_PAGE_CACHE_SECONDS if sealed else PAGE_CACHE_SECONDS),
-            page={"html": seal(html.encode()) if sealed else html, "etag": etag,
-                  "last_modified": fragments["last_modified"]},
-        )
-    return _with_validators(request, html, etag, fragments["last_modified"], shared=anonymous)
+    page = page_cache.page_build(html, variant=variant, audience=audience)
+    if slot is not None:
+        slot.store(page, timeout=cache_seconds)
+    return page_cache.page_response(request, page)
 
 
 @require_safe
@@ -291,7 +259,7 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
     if article.published_at:
         status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
     response = render(request, "articles/article_detail.html", {
-        "page": {**fragments, "head": mark_safe(fragments["head"])},  # noqa: S308 (our template output)
+        "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
         "main": _article_main_for(request, fragments),
         "access": access,
         "preview": True,
@@ -331,85 +299,3 @@ def author_photo(request: HttpRequest, slug: str) -> HttpResponse:
     if author is None or not author.photo:
         raise Http404("No photo")
     return _stored_file_response(author.photo)
-
-
-class ArticleFeed(Feed):
-    """RSS of published articles: title and meta description only, never section text."""
-
-    feed_type = Rss201rev2Feed
-    title = "genlife articles"
-    description = "New evidence-based articles on genetics and health."
-
-    def link(self):
-        return reverse("articles:home")
-
-    def feed_url(self):
-        return reverse("articles:feed")
-
-    def items(self):
-        return selectors.feed_articles()
-
-    def item_title(self, item):
-        return item.title
-
-    def item_description(self, item):
-        return item.description
-
-    def item_link(self, item):
-        return item.get_absolute_url()
-
-    def item_pubdate(self, item):
-        return item.published_at
-
-    def item_updateddate(self, item):
-        return item.updated
-
-    def item_author_name(self, item):
-        return item.author.name
-
-    def item_categories(self, item):
-        return [topic.name for topic in item.topics.all()]
-
-    def item_guid(self, item):
-        return selectors.absolute_url(item.get_absolute_url())
-
-    item_guid_is_permalink = True
-
-
-class ArticleSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.8
-
-    def items(self):
-        return selectors.sitemap_articles()
-
-    def lastmod(self, item):
-        return item.updated
-
-    def location(self, item):
-        return item.get_absolute_url()
-
-
-class PageSitemap(Sitemap):
-    changefreq = "daily"
-    priority = 0.5
-
-    def items(self):
-        return ["articles:home", "articles:list", "articles:why_members"]
-
-    def location(self, item):
-        return reverse(item)
-
-
-class TopicSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.4
-
-    def items(self):
-        return selectors.topic_list_with_articles()
-
-    def location(self, item):
-        return item.get_absolute_url()
-
-
-SITEMAPS = {"articles": ArticleSitemap, "pages": PageSitemap, "topics": TopicSitemap}

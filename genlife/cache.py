@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -121,22 +118,3 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         _call(super().clear, None)
-
-
-def versions_bump(keys: list[str]) -> None:
-    """Give each version key a new random value, now and again when the transaction commits.
-
-    Cached pages carry the versions they were built under (articles.services), so a new value
-    retires every page built before it. The second bump covers a page rebuilt from the old
-    rows while the change was still open. A cache outage must not fail the write it follows:
-    the bump is then lost (and logged), and the pages expire on their own.
-    """
-
-    def bump() -> None:
-        try:
-            cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
-        except Exception:
-            logger.warning("Could not bump cache versions %s", keys, exc_info=True)
-
-    bump()
-    transaction.on_commit(bump)

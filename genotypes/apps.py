@@ -7,7 +7,5 @@ class GenotypesConfig(AppConfig):
 
     def ready(self):
         from genotypes import receivers
-        from genotypes.versions import connect_signals
 
-        connect_signals()
         receivers.connect()

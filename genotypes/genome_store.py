@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import zlib
 from collections.abc import Iterable
 
 import polars as pl
@@ -113,16 +112,3 @@ def genome_lookup(frame: pl.DataFrame, *, rsid: str, chromosome: str = "",
 def blob_rotate(blob: bytes) -> bytes:
     """Re-encrypt a blob under the first (newest) key."""
     return cipher().rotate(blob)
-
-
-def seal(data: bytes) -> bytes:
-    """Compress and encrypt bytes that hold genetic data (a cached member page, say)."""
-    return cipher().encrypt(zlib.compress(data, 1))
-
-
-def unseal(token: bytes) -> bytes | None:
-    """The bytes ``seal`` was given; None when no current key opens the token."""
-    try:
-        return zlib.decompress(cipher().decrypt(token))
-    except (InvalidToken, zlib.error):
-        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from genotypes.models import (
 from genotypes.services.audit import genetic_data_audit
 
 Action = GeneticDataAuditLog.Action
+
+logger = logging.getLogger(__name__)
 
 
 def genome_upload_create(*, user, file: UploadedFile, consent: bool,
@@ -59,4 +62,7 @@ def genome_upload_enqueue(*, upload_id) -> bool:
     """Send the parse task; False when the broker is unreachable (the sweeper retries)."""
     from genotypes.tasks import genome_upload_process
 
-    return queue.task_send(genome_upload_process, str(upload_id))
+    if queue.task_send(genome_upload_process, str(upload_id)):
+        return True
+    logger.warning("Broker unreachable; upload %s stays queued for the sweeper", upload_id)
+    return False

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from articles import services
+from articles.services import importing, rendering
 
 from .factories import ArticleFactory, ReferenceFactory, SectionFactory, ldn_catalogue
 
@@ -33,13 +33,13 @@ def gated_article(db):
         article=article, order=2, heading="Your genotype report", kind="genotype_report",
         access="members", body=GATED_TEXT, teaser="Members see their genotypes here.",
     )
-    services.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
+    rendering.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
     SectionFactory(article=article, order=3, heading="Lifehacks", kind="lifehacks", access="members",
                    body=LIFEHACK_TEXT)
-    return services.article_render(article=article)
+    return rendering.article_render(article=article)
 
 
 @pytest.fixture
 def demo_articles(db):
     ldn_catalogue()
-    return services.demo_articles_load()
+    return importing.demo_articles_load()

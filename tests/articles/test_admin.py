@@ -159,3 +159,52 @@ def test_deleting_an_article_in_admin_drops_its_cached_page(editor, client, gate
     response = editor.post(reverse("admin:articles_article_delete", args=[gated_article.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert visitor.get(gated_article.get_absolute_url()).status_code == 404
+
+
+PUBLIC_TEXT = "Public words about the drug"
+
+
+def _public_channels(article) -> str:
+    """The article page, a search for its text and the feed, as a visitor reads them."""
+    import re
+
+    from django.test import Client
+
+    visitor = Client()
+    return re.sub(r"<[^>]+>", "", "\n".join([
+        visitor.get(article.get_absolute_url()).content.decode(),
+        visitor.get(reverse("articles:search"), {"q": "public words drug"}).content.decode(),
+        visitor.get(reverse("articles:feed")).content.decode(),
+    ]))
+
+
+@pytest.mark.parametrize("how", ["delete page", "bulk action"])
+def test_deleting_a_section_in_the_section_admin_removes_its_text_at_once(editor, gated_article, how):
+    assert _public_channels(gated_article).count(PUBLIC_TEXT) >= 2  # page and search snippet
+    section = gated_article.sections.get(heading="What it is")
+    if how == "delete page":
+        response = editor.post(reverse("admin:articles_section_delete", args=[section.pk]),
+                               {"post": "yes"})
+    else:
+        response = editor.post(reverse("admin:articles_section_changelist"), {
+            "action": "delete_selected", "_selected_action": [section.pk], "post": "yes"})
+    assert response.status_code == 302
+    assert PUBLIC_TEXT not in _public_channels(gated_article)
+    assert "What it is" not in _public_channels(gated_article)
+
+
+def test_bulk_deleting_topics_retires_cached_pages(editor, gated_article):
+    from django.test import Client
+
+    from .factories import TopicFactory
+
+    topic = TopicFactory(name="Zebrafish studies", slug="zebrafish-studies")
+    gated_article.topics.add(topic)
+    visitor = Client()
+    assert "Zebrafish studies" in visitor.get(gated_article.get_absolute_url()).content.decode()
+    assert "Zebrafish studies" in visitor.get(reverse("articles:home")).content.decode()
+    response = editor.post(reverse("admin:articles_topic_changelist"), {
+        "action": "delete_selected", "_selected_action": [topic.pk], "post": "yes"})
+    assert response.status_code == 302
+    assert "Zebrafish studies" not in visitor.get(gated_article.get_absolute_url()).content.decode()
+    assert "Zebrafish studies" not in visitor.get(reverse("articles:home")).content.decode()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import services
+from articles.services import rendering
 from tests.factories import UserFactory
 
 from .factories import ArticleFactory
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def test_visitors_get_the_cached_home_page_and_an_edit_shows_at_once(client):
     article = ArticleFactory(title="Before the edit", featured=True)
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     assert "Before the edit" in client.get(reverse("articles:home")).content.decode()
     with CaptureQueriesContext(connection) as queries:
         assert "Before the edit" in client.get(reverse("articles:home")).content.decode()
@@ -28,21 +28,21 @@ def test_visitors_get_the_cached_home_page_and_an_edit_shows_at_once(client):
 
     article.title = "After the edit"
     article.save()
-    services.article_render(article=article)  # what the admin does on save
+    rendering.article_render(article=article)  # what the admin does on save
     assert "After the edit" in client.get(reverse("articles:home")).content.decode()
 
 
 def test_a_scheduled_article_appears_on_the_cached_home_page_when_it_falls_due(client):
-    services.article_render(article=ArticleFactory(title="Already out"))
+    rendering.article_render(article=ArticleFactory(title="Already out"))
     due = timezone.now() + dt.timedelta(seconds=1.5)
-    services.article_render(article=ArticleFactory(title="Coming soon", published_at=due))
+    rendering.article_render(article=ArticleFactory(title="Coming soon", published_at=due))
     assert "Coming soon" not in client.get(reverse("articles:home")).content.decode()
     time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 1.1)
     assert "Coming soon" in client.get(reverse("articles:home")).content.decode()
 
 
 def test_signed_in_readers_do_not_get_the_visitors_copy(client):
-    services.article_render(article=ArticleFactory(title="Shared list"))
+    rendering.article_render(article=ArticleFactory(title="Shared list"))
     assert "Log in" in client.get(reverse("articles:home")).content.decode()
     client.force_login(UserFactory())
     page = client.get(reverse("articles:home")).content.decode()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from articles.models import Article, Author, Reference, Section, Topic
 
@@ -139,3 +140,49 @@ def test_demo_loads_before_the_snp_catalogue_and_attaches_snps_later():
     call_command("load_demo_articles", stdout=StringIO())
     report = Article.objects.get(slug="ldn-naltrexone-genetics").sections.get(kind="genotype_report")
     assert report.section_snps.count() == 8
+
+
+@pytest.mark.parametrize("photo", ["../secret_key", "/proc/self/environ", "notes.txt"])
+def test_author_photo_outside_the_folder_or_not_an_image_is_refused(tmp_path, client, photo):
+    secret = tmp_path / "secret_key"
+    secret.write_text("django-insecure-do-not-publish")
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "notes.txt").write_text("django-insecure-do-not-publish")
+    path = write(bundle, GOOD)
+    (bundle / "authors.yaml").write_text(AUTHORS + f"  photo: {photo}\n")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_article", str(path), stdout=StringIO(), stderr=err)
+    assert f"photo '{photo}'" in err.getvalue()
+    assert "must be an image file in the article's folder" in err.getvalue()
+    assert not Article.objects.exists() and not Author.objects.exists()
+    photo_url = reverse("articles:author_photo", kwargs={"slug": "test-author"})
+    assert client.get(photo_url).status_code == 404
+
+
+@pytest.mark.parametrize("target", ["../secret_key", "notes.txt"])
+def test_overview_image_leading_out_of_the_folder_or_not_an_image_is_refused(tmp_path, target):
+    (tmp_path / "secret_key").write_text("django-insecure-do-not-publish")
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "notes.txt").write_text("django-insecure-do-not-publish")
+    (bundle / "diagram.png").symlink_to(target)  # a name the front matter accepts
+    text = GOOD.replace("status: published", "status: published\noverview_image: diagram.png\n"
+                        "overview_image_alt: A diagram")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_article", str(write(bundle, text)), stdout=StringIO(), stderr=err)
+    assert "image file 'diagram.png' must be an image file in the article's folder" in err.getvalue()
+    assert not Article.objects.exists()
+
+
+def test_author_photo_inside_the_folder_is_published(tmp_path, client):
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    (tmp_path / "face.png").write_bytes(png)
+    path = write(tmp_path, GOOD)
+    (tmp_path / "authors.yaml").write_text(AUTHORS + "  photo: face.png\n")
+    call_command("import_article", str(path), stdout=StringIO())
+    response = client.get(reverse("articles:author_photo", kwargs={"slug": "test-author"}))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == png

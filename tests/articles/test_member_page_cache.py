@@ -9,9 +9,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from articles import services as article_services
 from articles.models import Section
-from genotypes.genome_store import unseal
+from articles.receivers import articles_changed
+from articles.services import rendering as article_rendering
+from genlife.page_cache import unseal
 from genotypes.models import SnpInterpretation
 from genotypes.services import backfill, deletion, parsing
 from tests.factories import MemberFactory
@@ -63,11 +64,11 @@ def test_each_member_gets_their_own_cached_page_and_it_is_encrypted(article):
     # The gate itself is never cached: the membership is read on every request.
     assert [q for q in sql if "members_membership" in q]
 
-    entry = cache.get(f"articles:page:page-member-{alice.pk}:{article.slug}")
-    sealed = entry["page"]["html"]
+    entry = cache.get(f"page_cache:page:articles:page:member-{alice.pk}:{article.slug}")
+    sealed = entry["value"]
     assert isinstance(sealed, bytes)
     assert b"rs1799971" not in sealed and b"genotype-table" not in sealed
-    assert "rs1799971" in unseal(sealed).decode()
+    assert "rs1799971" in unseal(sealed).html
 
 
 def test_a_new_upload_shows_at_once(article):
@@ -92,8 +93,8 @@ def test_a_snp_backfilled_after_the_page_was_cached_shows_at_once(article):
     alice, client = _member_with({"rs1799971": "AG", "rs3094315": "CT"})
     marker = SnpFactory(rsid="rs3094315", gene="MARKER", chromosome="1", ref="C", alt="T")
     report = Section.objects.get(article=article, kind="genotype_report")
-    article_services.section_snps_set(section=report, rsids=["rs1799971", marker.rsid])
-    article_services.article_cache_invalidate()
+    article_rendering.section_snps_set(section=report, rsids=["rs1799971", marker.rsid])
+    articles_changed()
     assert _genotypes(client, article)["rs3094315"] == "Not on your chip"  # not read yet
 
     upload = alice.genome_uploads.get(is_current=True)

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import services
 from articles.models import Article
+from articles.services import rendering
 
 from .factories import ArticleFactory, AuthorFactory, SectionFactory, TopicFactory
 
@@ -67,7 +67,7 @@ def test_topic_and_author_pages_list_their_articles(client):
 def test_article_page_shows_dates_reading_time_related_and_references(client, gated_article):
     other = ArticleFactory(title="A related read", description="One line about it.")
     gated_article.related.add(other)
-    services.article_render(article=gated_article)
+    rendering.article_render(article=gated_article)
     content = client.get(gated_article.get_absolute_url()).content.decode()
     assert "Last updated" in content and "min read" in content
     assert "A related read" in content and "One line about it." in content
@@ -81,7 +81,7 @@ def test_article_page_shows_dates_reading_time_related_and_references(client, ga
 def test_search_finds_public_text_with_highlighted_snippet(client):
     article = ArticleFactory(title="Sleep genes")
     SectionFactory(article=article, body="The clock gene PER3 shapes morning preference.")
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     response = client.get(reverse("articles:search"), {"q": "morning preference"})
     content = response.content.decode()
     assert "Sleep genes" in content
@@ -101,7 +101,7 @@ def test_search_survives_hostile_queries(client, query):
 def test_search_snippet_escapes_html_in_text(client):
     article = ArticleFactory(title="Escaping")
     SectionFactory(article=article, body="Values where p &lt; 0.05 matter for escaping.")
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     content = client.get(reverse("articles:search"), {"q": "escaping"}).content.decode()
     assert "p &lt; 0.05" in content
 
@@ -141,7 +141,7 @@ def test_very_long_article_renders_completely(client):
     for index in range(1, 121):
         SectionFactory(article=article, order=index, heading=f"Chapter {index}",
                        body=(paragraph + "\n\n") * 5)
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     response = client.get(article.get_absolute_url())
     content = response.content.decode()
     assert response.status_code == 200
@@ -164,7 +164,7 @@ def test_hostile_markdown_and_title_never_reach_the_page_as_markup(client):
         "[link](javascript:alert(2)) <a href=\"#\" onmouseover=\"alert(3)\">hover</a>\n\n"
         "<svg onload=alert(4)></svg> <object data=x></object>"
     ))
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     content = client.get(article.get_absolute_url()).content.decode().lower()
     assert "<script>alert" not in content
     assert "</script><script>" not in content
@@ -182,6 +182,32 @@ def test_search_ranks_title_matches_above_body_matches(client):
     in_title = ArticleFactory(title="Melatonin and sleep", published_at=timezone.now() - dt.timedelta(days=3))
     SectionFactory(article=in_title, body="A hormone made at night.")
     for article in (in_body, in_title):
-        services.article_render(article=article)
+        rendering.article_render(article=article)
     content = client.get(reverse("articles:search"), {"q": "melatonin"}).content.decode()
     assert content.index("Melatonin and sleep") < content.index("Vitamins overview")
+
+
+def test_reading_time_and_word_count_count_only_what_the_reader_is_shown(client):
+    import json
+    import re
+
+    from tests.factories import MemberFactory
+
+    article = ArticleFactory(title="Mostly for members", slug="mostly-for-members")
+    SectionFactory(article=article, order=1, heading="Open", body="A short open paragraph.")
+    SectionFactory(article=article, order=2, heading="Closed", access="members",
+                   body="member " * 2200)
+    rendering.article_render(article=article)
+
+    def seen(reader_client):
+        page = reader_client.get(article.get_absolute_url()).content.decode()
+        ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>',
+                                  page, re.S).group(1))
+        return page, ld["wordCount"]
+
+    page, words = seen(client)
+    assert "1 min read" in page and words < 20
+    assert "1 min read" in client.get(reverse("articles:list")).content.decode()
+    client.force_login(MemberFactory())
+    page, words = seen(client)
+    assert "10 min read" in page and words > 2200

@@ -2,8 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from articles import services
 from articles.models import Section
+from articles.services import rendering
 
 from .factories import ArticleFactory, ReferenceFactory, SectionFactory, SnpFactory, TopicFactory
 
@@ -22,11 +22,11 @@ def build_long_article(*, sections: int, references: int):
             body=f"Text of part {index} citing [ref:{index}] and [ref:{references}].\n\n| a | b |\n|---|---|\n| 1 | 2 |",
         )
         if kind == "genotype_report":
-            services.section_snps_set(section=section, rsids=[SnpFactory(rsid=f"rs{900 + index}").rsid])
+            rendering.section_snps_set(section=section, rsids=[SnpFactory(rsid=f"rs{900 + index}").rsid])
     for index in range(5):
         article.topics.add(TopicFactory())
         article.related.add(ArticleFactory())
-    return services.article_render(article=article)
+    return rendering.article_render(article=article)
 
 
 def test_article_page_runs_at_most_seven_queries_for_a_visitor(client, django_assert_max_num_queries):
@@ -64,7 +64,7 @@ def test_cache_is_invalidated_when_the_article_is_edited(client):
     article = build_long_article(sections=3, references=3)
     assert "Part 1" in client.get(article.get_absolute_url()).content.decode()
     Section.objects.filter(article=article, order=1).update(heading="Renamed part")
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     content = client.get(article.get_absolute_url()).content.decode()
     assert "Renamed part" in content
 
@@ -87,7 +87,7 @@ def test_unpublishing_removes_the_cached_page(client):
     article.status = "draft"
     article.published_at = None
     article.save()
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     assert client.get(article.get_absolute_url()).status_code == 404
 
 
@@ -124,8 +124,6 @@ def test_member_query_count_does_not_grow_with_genotype_report_sections(client):
 def test_article_page_still_works_when_the_cache_backend_fails(client, monkeypatch):
     from django.core.cache import cache
 
-    from articles import services as article_services
-
     article = build_long_article(sections=2, references=2)
 
     def broken(*args, **kwargs):
@@ -134,12 +132,10 @@ def test_article_page_still_works_when_the_cache_backend_fails(client, monkeypat
     monkeypatch.setattr(cache, "get", broken)
     monkeypatch.setattr(cache, "set", broken)
     monkeypatch.setattr(cache, "add", broken)
-    monkeypatch.setattr(article_services, "_cache_down_until", 0.0)
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert "Part 1" in response.content.decode()
-    services.article_render(article=article)
-    monkeypatch.setattr(article_services, "_cache_down_until", 0.0)
+    rendering.article_render(article=article)
 
 
 def test_postgresql_search_reads_a_stored_gin_indexed_vector(client):

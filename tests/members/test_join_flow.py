@@ -49,7 +49,7 @@ SECRET = "Members learn here which dose worked best in the trial."
 @pytest.fixture
 def gated_article(db):
     """A published article whose lifehacks section is for members only."""
-    from articles import services as article_services
+    from articles.services import rendering as article_rendering
     from tests.articles.factories import ArticleFactory, SectionFactory
 
     article = ArticleFactory(title="Gated for the join test", slug="gated-join-test")
@@ -62,7 +62,7 @@ def gated_article(db):
         access="members",
         body=SECRET,
     )
-    return article_services.article_render(article=article)
+    return article_rendering.article_render(article=article)
 
 
 def gated_section_visible(client, user, article) -> bool:

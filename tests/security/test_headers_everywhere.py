@@ -42,9 +42,9 @@ def test_every_kind_of_response_keeps_the_security_headers(client):
     article = ArticleFactory(slug="headers")
     SectionFactory(article=article, heading="Public", body="Words.")
     SectionFactory(article=article, heading="Gated", body="Secret words.", access="members")
-    from articles import services
+    from articles.services import rendering
 
-    services.article_render(article=article)
+    rendering.article_render(article=article)
     member = MemberFactory()
     upload = upload_for(member)
     other_upload = upload_for(MemberFactory())

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.article_file import ArticleFileError
-from articles.services import article_import, articles_import
+from articles.services.importing import article_import, articles_import
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.article_file import ArticleFileError
-from articles.services import demo_articles_load
+from articles.services.importing import demo_articles_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,138 @@
+"""Rendering an article after any edit: Markdown to stored HTML, text, anchors, word counts,
+the search vector; and the SNPs a genotype report section lists."""
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils import timezone
+
+from articles import receivers
+from articles.models import Article, Section, SectionSnp
+from articles.rendering import section_body_render, slug_for
+from articles.selectors import article_public_text
+from genotypes.models import Snp
+
+WORDS_RE = re.compile(r"\w+")
+RESERVED_ANCHORS = frozenset({
+    "main", "toc-title", "key-takeaways-title", "references-title", "related-title",
+    "why-join-title", "author-box-title", "search-q",
+})
+
+
+def article_render(*, article: Article) -> Article:
+    """Render every section's Markdown once, store HTML, text, anchors and problems.
+
+    Called after any edit (admin save, import). Pages only read the stored results.
+    """
+    sections = list(article.sections.order_by("order", "pk"))
+    reference_numbers = set(article.references.values_list("number", flat=True))
+    # Ids the article template uses itself; sections and sub-headings never take them.
+    taken: set[str] = set(RESERVED_ANCHORS) | {f"ref-{number}" for number in reference_numbers}
+    # Explicit anchors first, so generated ones never steal them.
+    for section in sections:
+        if section.anchor:
+            taken.add(section.anchor)
+    problems = []
+    words = public_words = 0  # all of it (members), and what a visitor is shown
+    for section in sections:
+        if not section.anchor:
+            base = slug_for(section.heading)
+            anchor, counter = base, 2
+            while anchor in taken:
+                anchor, counter = f"{base}-{counter}", counter + 1
+            section.anchor = anchor
+            taken.add(anchor)
+        rendered = section_body_render(
+            body=section.body, reference_numbers=reference_numbers,
+            anchor_prefix=section.anchor, taken_anchors=taken,
+        )
+        section.body_html = rendered.html
+        section.body_text = rendered.text
+        section.subheadings = [
+            {"level": entry.level, "anchor": entry.anchor, "title": entry.title}
+            for entry in rendered.subheadings
+        ]
+        heading_words, text_words = (len(WORDS_RE.findall(section.heading)),
+                                     len(WORDS_RE.findall(rendered.text)))
+        words += heading_words + text_words
+        public_words += heading_words + (text_words if section.access == Section.Access.PUBLIC else 0)
+        if rendered.missing_citations:
+            problems.append({
+                "section": section.heading,
+                "message": "cites missing reference(s) "
+                + ", ".join(str(number) for number in rendered.missing_citations),
+            })
+    if sections:
+        Section.objects.bulk_update(sections, ["anchor", "body_html", "body_text", "subheadings"])
+    article.word_count = words
+    article.public_word_count = public_words
+    article.render_problems = problems
+    article.public_text = article_public_text(article=_with_sections(article))
+    article._prefetched_objects_cache = {}
+    article.updated = timezone.now()
+    Article.objects.filter(pk=article.pk).update(
+        word_count=words, public_word_count=public_words, render_problems=problems,
+        public_text=article.public_text, updated=article.updated,
+    )
+    _search_vector_update(article=article)
+    receivers.articles_changed()
+    return article
+
+
+def sections_delete(*, sections: QuerySet[Section]) -> None:
+    """Delete sections and render their articles again at once: a deleted section's text leaves
+    the page, search (public text, search vector), word counts and the feed's updated date."""
+    with transaction.atomic():
+        article_ids = set(sections.values_list("article_id", flat=True))
+        sections.delete()
+        for article in Article.objects.filter(pk__in=article_ids):
+            article_render(article=article)
+
+
+def _search_vector_update(*, article: Article) -> None:
+    """Store the weighted search document (PostgreSQL only; SQLite searches by substring)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    from articles.selectors import SEARCH_CONFIG
+
+    Article.objects.filter(pk=article.pk).update(search_vector=(
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("public_text", weight="C", config=SEARCH_CONFIG)
+    ))
+
+
+def _with_sections(article: Article) -> Article:
+    """The article with fresh sections (and their SNP links) in its prefetch cache."""
+    article._prefetched_objects_cache = {}
+    prefetch_related_objects([article], Prefetch(
+        "sections",
+        queryset=Section.objects.order_by("order", "pk").prefetch_related(
+            Prefetch("section_snps", queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"))
+        ),
+    ))
+    return article
+
+
+def section_snps_set(*, section: Section, rsids: list[str]) -> None:
+    """Attach catalogue SNPs to a genotype report section, in the given order."""
+    snps = {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=rsids)}
+    missing = [rsid for rsid in rsids if rsid not in snps]
+    if missing:
+        raise ValidationError(f"Not in the SNP catalogue: {', '.join(missing)}")
+    if rsids and section.kind != Section.Kind.GENOTYPE_REPORT:
+        raise ValidationError("SNPs can only be attached to a genotype report section.")
+    SectionSnp.objects.filter(section=section).exclude(snp__rsid__in=rsids).delete()
+    existing = {link.snp.rsid: link for link in section.section_snps.select_related("snp")}
+    for order, rsid in enumerate(rsids, start=1):
+        link = existing.get(rsid)
+        if link is None:
+            SectionSnp.objects.create(section=section, snp=snps[rsid], order=order)
+        elif link.order != order:
+            link.order = order
+            link.save(update_fields=["order"])
+
+
