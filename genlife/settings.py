@@ -86,12 +86,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    # Lowest layer first: apps connect their receivers in this order, and billing must hear
-    # of an account deletion before genotypes (members/signals.py says why).
+    # Apps connect their receivers in this order: billing must hear of an account deletion
+    # before genotypes (members/signals.py says why).
     "members",
     "billing",
-    "genotypes",
     "articles",
+    "genotypes",
 ]
 
 MIDDLEWARE = [
