@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from members.selectors import is_member
+from billing.selectors import is_member
 
 from .models import Article, Author, Reference, Section, SectionSnp, Topic
 

@@ -10,11 +10,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
+from billing.selectors import membership_join_url
 from genlife import page_cache
 from genlife.page_cache import Audience
 from genotypes.selectors import genotype_report_for
@@ -26,15 +27,6 @@ from .selectors import AccessLevel
 
 PAGE_SIZE = 10
 PAGE_CACHE_SECONDS = 600
-
-
-def _join_url() -> str:
-    """The membership sign-up page when the members app provides one, else account sign-up."""
-    try:
-        return reverse("members:join")
-    except NoReverseMatch:
-        return reverse("account_signup")
-
 
 
 def _page(request: HttpRequest, articles):
@@ -97,7 +89,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def why_members(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/why_members.html", {"join_url": _join_url()})
+    return render(request, "articles/why_members.html", {"join_url": membership_join_url()})
 
 
 @require_safe
@@ -166,7 +158,7 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "meta_description": meta_description,
         "site_name": settings.SITE_NAME,
         "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
-        "join_url": _join_url(),
+        "join_url": membership_join_url(),
     }
     return {
         "title": article.title,

@@ -155,7 +155,7 @@ def member_prepare(site, *, genome_snps: int) -> Client:
     """A complimentary member, logged in through the form, whose upload the worker has parsed."""
     site.manage(
         "shell", "-c",
-        "from members.services import user_ensure_verified, membership_grant_complimentary; "
+        "from members.services.users import user_ensure_verified; from billing.services.memberships import membership_grant_complimentary; "
         f"user = user_ensure_verified(email='{MEMBER[0]}', password='{MEMBER[1]}', "
         "name='Lena Load'); membership_grant_complimentary(user=user)",
     )
@@ -198,7 +198,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from genotypes.samples import generate_genome
 from genotypes.services.uploads import genome_upload_create
-from members.services import membership_grant_complimentary, user_ensure_verified
+from billing.services.memberships import membership_grant_complimentary
+from members.services.users import user_ensure_verified
 
 for number in range({count}):
     user = user_ensure_verified(email=f"load-member-{{number:03d}}@genlife.test",

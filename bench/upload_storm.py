@@ -105,7 +105,7 @@ def members_create(site, count: int) -> list[str]:
     emails = [f"storm-{n:02d}@genlife.test" for n in range(count)]
     site.manage(
         "shell", "-c",
-        "from members.services import user_ensure_verified, membership_grant_complimentary\n"
+        "from members.services.users import user_ensure_verified\nfrom billing.services.memberships import membership_grant_complimentary\n"
         f"for email in {emails!r}:\n"
         f"    user = user_ensure_verified(email=email, password={PASSWORD!r}, name='Storm')\n"
         "    membership_grant_complimentary(user=user)\n",

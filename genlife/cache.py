@@ -6,9 +6,12 @@ counters and short-lived nudge markers. When Redis restarts or fails over, Djang
 checkout, a genome upload, all of them rate limited) answers 500. Here reads miss, writes are
 dropped and ``add`` reports success: allauth takes its rate-limit lock with ``add``, so while
 Redis is away requests go through without being counted (rate limits fail open) rather than
-fail. After a failure the backend stops trying for a few seconds, so an outage costs one
-refused connection per process every few seconds, not one per cache call; it logs a warning
-each time it gives up.
+fail. Security checks fail closed instead: ``add`` on a key that starts with one of
+``settings.CACHE_FAIL_CLOSED_KEY_PREFIXES`` (the "TOTP code already used" marker, the locks of
+the sign-in throttles) raises ``SecurityCheckUnavailable``, which the site answers with a 503
+"try again in a moment" (genlife.errors). After a failure the backend stops trying for a few
+seconds, so an outage costs one refused connection per process every few seconds, not one per
+cache call; it logs a warning each time it gives up.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -40,6 +44,13 @@ def _call(operation, fallback, *args, **kwargs):
                        RETRY_AFTER_SECONDS, exc_info=True)
         _down_until = time.monotonic() + RETRY_AFTER_SECONDS
         return fallback
+
+
+class SecurityCheckUnavailable(Exception):
+    """A security check that keeps its state in the cache cannot run: Redis is unreachable."""
+
+
+_UNAVAILABLE = object()
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -79,8 +90,16 @@ class ResilientRedisCache(RedisCache):
         return _call(super().has_key, False, key, version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        # Success, so that a lock taken with add() (allauth's rate limits) is not refused.
-        return _call(super().add, True, key, value, timeout, version)
+        added = _call(super().add, _UNAVAILABLE, key, value, timeout, version)
+        if added is not _UNAVAILABLE:
+            return added
+        if key.startswith(tuple(settings.CACHE_FAIL_CLOSED_KEY_PREFIXES)):
+            # "Was this TOTP code used already?" or "may this sign-in attempt be counted?"
+            # cannot be answered: refuse rather than let a code be used twice.
+            raise SecurityCheckUnavailable(key)
+        # Success, so that a lock taken with add() (allauth's rate limits on pages that are
+        # no security check) is not refused.
+        return True
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         _call(super().set, None, key, value, timeout, version)

@@ -5,6 +5,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.template import loader
 
+from genlife.cache import SecurityCheckUnavailable
+
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
@@ -24,3 +26,25 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+class SecurityCheckUnavailableMiddleware:
+    """A sign-in step whose check cannot run (Redis is unreachable: was this code used already,
+    how many attempts were made) is refused with a 503 that says to try again in a moment,
+    never let through and never a 500."""
+
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, SecurityCheckUnavailable):
+            return None
+        page = loader.render_to_string("503_security_check.html", request=request)
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -13,7 +13,25 @@ import environ
 from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, except that every value is taken as given.
+
+    django-environ reads a value that begins with "$" as the name of another variable
+    ("$abc" means "the value of abc"), and Django's key generator makes keys that begin with
+    "$" (about one local clone in 50): such a secret key, Stripe key or genome key would be
+    replaced or refused. No setting of ours refers to another variable.
+    """
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        value = self.ENVIRON.get(f"{self.prefix}{var}")
+        if isinstance(value, str) and value.startswith("$"):
+            return value if cast in (None, str) else self.parse_value(value, cast)
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+env = _Env()
 
 DATA_DIR = Path(env("GENLIFE_DATA_DIR", default=str(BASE_DIR / ".data")))
 LOCAL_MODE = "DATABASE_URL" not in env
@@ -42,7 +60,14 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if LOCAL_MODE else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("GENLIFE_SITE_URL", default="http://localhost:8000").rstrip("/")
+# Absolute links (canonical, og:url, JSON-LD, feed, robots.txt, emails) start with this. Without
+# GENLIFE_SITE_URL it is the local site on the port it runs on (PORT, as `make run` uses).
+SITE_URL = env(
+    "GENLIFE_SITE_URL", default=f"http://localhost:{env('PORT', default='8000')}"
+).rstrip("/")
+# Keys that still verify signatures and decrypt second-factor secrets after SECRET_KEY changes
+# (members.adapters.MFAAdapter); comma-separated, newest first.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 SITE_NAME = "genlife"
 
 INSTALLED_APPS = [
@@ -62,7 +87,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    # Apps connect their receivers in this order: billing must hear of an account deletion
+    # before genotypes (members/signals.py says why).
     "members",
+    "billing",
     "articles",
     "genotypes",
 ]
@@ -79,6 +107,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # A security check that cannot run (Redis away) answers 503 "try again in a moment".
+    "genlife.errors.SecurityCheckUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "genlife.urls"
@@ -163,6 +193,17 @@ else:
         }
     }
 
+# Cache keys of security checks, which fail closed while Redis is unreachable (genlife.cache):
+# allauth's "TOTP code already used" marker and the locks of the sign-in throttles. Throttles
+# of pages that are no security check (signup, checkout, uploads) fail open.
+_SIGN_IN_THROTTLES = ("login", "login_failed", "reset_password", "reset_password_from_key",
+                      "request_login_code", "change_password", "reauthenticate")
+CACHE_FAIL_CLOSED_KEY_PREFIXES = [
+    "allauth.mfa.totp.used",
+    "allauth:rl:allauth.mfa:",
+    *(f"allauth:rl:allauth.account:{action}:" for action in _SIGN_IN_THROTTLES),
+]
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -213,7 +254,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Resync memberships whose Stripe state may be stale (a lost webhook, a missed renewal).
     "membership-reconcile": {
-        "task": "members.tasks.membership_reconcile",
+        "task": "billing.tasks.membership_reconcile",
         "schedule": 15 * 60,
     },
 }
@@ -282,7 +323,7 @@ MFA_TOTP_TOLERANCE = 1
 # member article's throughput), so it is off.
 USERSESSIONS_TRACK_ACTIVITY = False
 
-# --- Stripe (members app; members/stripe_gateway.py is the only module that reads these) ----
+# --- Stripe (billing app; billing/stripe_gateway.py is the only module that reads these) ----
 # Without a real key, local mode talks to devstripe (python -m devstripe), the development
 # stand-in for Stripe; bin/run-local starts it on a free port and passes its URL and secrets here.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_local_fake" if LOCAL_MODE else "")

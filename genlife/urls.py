@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from members.webhooks import stripe_webhook
+from billing.webhooks import stripe_webhook
 
 from .health import healthz
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("members.urls")),
+    path("account/", include("billing.urls")),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("genetics/", include("genotypes.urls")),
     path("", include("articles.urls")),

@@ -23,11 +23,12 @@ from django.core.files.uploadhandler import (
 )
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.selectors import is_member, membership_join_url
 from genlife.storage import storage_is_low
 from genotypes import selectors
 from genotypes.forms import GenomeUploadForm
@@ -35,7 +36,6 @@ from genotypes.genome_store import SealedWriter
 from genotypes.models import GeneticDataAuditLog
 from genotypes.services import audit, deletion, uploads
 from genotypes.services.export import genome_data_export
-from members.selectors import is_member
 
 Action = GeneticDataAuditLog.Action
 # Multipart framing around the file: boundaries, headers, the consent and CSRF fields.
@@ -102,17 +102,9 @@ def sample_file(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _join_url() -> str:
-    for name in ("members:join", "members:account"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return "/"
-
-
 def _members_only(request: HttpRequest) -> HttpResponse:
-    return render(request, "genotypes/members_only.html", {"join_url": _join_url()}, status=403)
+    context = {"join_url": membership_join_url()}
+    return render(request, "genotypes/members_only.html", context, status=403)
 
 
 class UploadSizeLimitHandler(FileUploadHandler):

@@ -57,5 +57,5 @@ def _mfa_key(secret_key: str) -> bytes:
 
 
 def _mfa_cipher() -> MultiFernet:
-    secret_keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secret_keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return MultiFernet([Fernet(_mfa_key(key)) for key in secret_keys])

@@ -1,45 +1,10 @@
-"""Celery tasks: thin wrappers that take ids and call the service of the same name."""
-
-from smtplib import SMTPException
+"""Celery tasks of the identity app."""
 
 from celery import shared_task
 from django.core.management import call_command
-
-from . import services
-from .stripe_gateway import StripeUnavailable
-
-_STRIPE_RETRY = {
-    "autoretry_for": (StripeUnavailable,),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 12,
-}
 
 
 @shared_task
 def sessions_clear_expired() -> None:
     """Delete expired rows from the session table (Django does not do it by itself)."""
     call_command("clearsessions")
-
-
-@shared_task(**_STRIPE_RETRY)
-def stripe_event_process(event_pk: int) -> None:
-    services.stripe_event_process(event_pk=event_pk)
-
-
-@shared_task(**_STRIPE_RETRY)
-def membership_sync(membership_id: int) -> None:
-    services.membership_sync(membership_id=membership_id)
-
-
-@shared_task
-def membership_reconcile() -> int:
-    return services.membership_reconcile()
-
-
-@shared_task(
-    autoretry_for=(SMTPException, OSError), retry_backoff=30, max_retries=8, retry_jitter=True
-)
-def membership_email_send(membership_id: int, kind: str) -> None:
-    services.membership_email_send(membership_id=membership_id, kind=kind)

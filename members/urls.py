@@ -6,12 +6,5 @@ app_name = "members"
 
 urlpatterns = [
     path("", views.account, name="account"),
-    path("join/", views.join, name="join"),
-    path("join/checkout/", views.join_checkout, name="join_checkout"),
-    path("join/welcome/", views.join_success, name="join_success"),
-    path("join/status/", views.join_status, name="join_status"),
-    path("join/cancelled/", views.join_cancel, name="join_cancel"),
-    path("billing/", views.billing_portal, name="billing_portal"),
-    path("billing/card/", views.fix_card, name="fix_card"),
     path("delete/", views.account_delete, name="account_delete"),
 ]

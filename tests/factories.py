@@ -1,7 +1,8 @@
 import factory
 from allauth.account.models import EmailAddress
 
-from members.models import Membership, User
+from billing.models import Membership
+from members.models import User
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import polars as pl
 from django.views.decorators.debug import sensitive_variables
 
+from billing.selectors import is_member
 from genotypes.genome_store import genome_from_blob
 from genotypes.models import (
     GeneticDataAuditLog,
@@ -18,7 +19,6 @@ from genotypes.models import (
     SnpInterpretation,
 )
 from genotypes.services.audit import genetic_data_audit
-from members.selectors import is_member
 
 Status = GenomeUpload.Status
 Action = GeneticDataAuditLog.Action

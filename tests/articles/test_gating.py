@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from articles.models import Article, Section
 from articles.selectors import AccessLevel, article_preview_url
-from members.models import Membership
+from billing.models import Membership
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
 from .conftest import GATED_TEXT, LIFEHACK_TEXT

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.utils.http import http_date
 
-from members.models import Membership
+from billing.models import Membership
 from tests.factories import MemberFactory, UserFactory
 
 from .conftest import GATED_TEXT

@@ -139,7 +139,7 @@ class Site:
             "from django.core.management import call_command; "
             "call_command('migrate', interactive=False, verbosity=0); "
             "call_command('load_demo_snps'); call_command('load_demo_articles'); "
-            "from members.services import user_ensure_verified; "
+            "from members.services.users import user_ensure_verified; "
             "from allauth.mfa.totp.internal.auth import TOTP; "
             f"editor = user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
             "is_staff=True, name='Erin Editor'); "

@@ -22,7 +22,7 @@ def member_pages(site, browser, tmp_path_factory):
     """A logged-in member with a processed upload: (browser context storage, status path)."""
     site.manage(
         "shell", "-c",
-        "from members.services import user_ensure_verified, membership_grant_complimentary; "
+        "from members.services.users import user_ensure_verified; from billing.services.memberships import membership_grant_complimentary; "
         f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
         f"password='{MEMBER[1]}', name='Quinn Quality'))",
     )

@@ -166,7 +166,7 @@ def pytest_sessionfinish(session, exitstatus):
 def billing(settings, stripe_settings, transactional_db):
     """The session's devstripe (an empty account) with the app pointed at it, and the two
     plans. Its webhooks go nowhere: each test delivers the events itself."""
-    from members.models import Plan
+    from billing.models import Plan
 
     # Fifty members check out from one test client (one IP) within the minute.
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "checkout": "100/m/ip"}
@@ -185,7 +185,7 @@ def checkout_paid(fake, user, *, plan: str = "monthly") -> str:
 
     client = Client()
     client.force_login(user)
-    response = client.post(reverse("members:join_checkout"), {"plan": plan})
+    response = client.post(reverse("billing:join_checkout"), {"plan": plan})
     assert response.status_code == 302, response
     pay(response.url)
     session_id = response.url.rsplit("/", 1)[1]

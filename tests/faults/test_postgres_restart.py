@@ -32,7 +32,8 @@ HANG_SECONDS = 15
 MEMBER_SCRIPT = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from members.services import membership_grant_complimentary, user_ensure_verified
+from billing.services.memberships import membership_grant_complimentary
+from members.services.users import user_ensure_verified
 user = user_ensure_verified(email="restart@faults.test", password="pg-restart-member-2026")
 membership_grant_complimentary(user=user)
 session = SessionStore()

@@ -14,8 +14,8 @@ import signal
 import pytest
 from django.utils import timezone
 
+from billing.models import Membership, StripeEvent
 from genlife.celery import app as celery_app
-from members.models import Membership, StripeEvent
 from tests.factories import UserFactory
 from tests.stripe_events import deliver
 from tests.utils import wait_until
@@ -86,7 +86,7 @@ def test_webhooks_while_redis_is_down_are_acknowledged_kept_and_reconciled_later
     # Beat's reconciliation (every 15 minutes) re-sends events stored over two minutes ago.
     StripeEvent.objects.update(received=timezone.now() - dt.timedelta(minutes=3))
     with celery_app.connection_for_write(stack.redis.url(0)) as connection:
-        celery_app.send_task("members.tasks.membership_reconcile", connection=connection)
+        celery_app.send_task("billing.tasks.membership_reconcile", connection=connection)
     done = wait_until(
         lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
         timeout=60, raise_on_timeout=False)

@@ -12,9 +12,9 @@ from collections import Counter
 
 import pytest
 
-from members import stripe_gateway
-from members.models import Membership, StripeEvent
-from members.services import HANDLED_EVENT_TYPES
+from billing import stripe_gateway
+from billing.models import Membership, StripeEvent
+from billing.services.stripe_events import HANDLED_EVENT_TYPES
 from tests.factories import UserFactory
 from tests.stripe_events import deliver, portal_press, subscription_change
 from tests.utils import wait_until

@@ -94,3 +94,68 @@ def test_check_deploy_refuses_a_fast_password_hasher(tmp_path):
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
     assert result.returncode != 0
     assert "genlife.E001" in result.stderr and "MD5PasswordHasher" in result.stderr
+
+
+PRINT_SECRETS = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "print(json.dumps({'secret': settings.SECRET_KEY, 'genome': settings.GENOME_ENCRYPTION_KEYS,"
+    " 'stripe': settings.STRIPE_SECRET_KEY, 'webhook': settings.STRIPE_WEBHOOK_SECRET,"
+    " 'fallbacks': settings.SECRET_KEY_FALLBACKS}))"
+)
+
+
+def test_secrets_that_begin_with_a_dollar_are_taken_as_given(tmp_path):
+    # django-environ reads "$abc" as "the value of the variable abc"; Django's own key
+    # generator makes keys that begin with "$", and Stripe or other secrets may too.
+    secrets = {
+        "DJANGO_SECRET_KEY": "$" + "k" * 50,
+        "DJANGO_SECRET_KEY_FALLBACKS": "$old-key-" + "o" * 40,
+        "STRIPE_SECRET_KEY": "$sk_live_example",
+        "STRIPE_WEBHOOK_SECRET": "$whsec_example",
+    }
+    result = _run(["-c", PRINT_SECRETS], {**PRODUCTION_ENV, **secrets}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["secret"] == secrets["DJANGO_SECRET_KEY"]
+    assert values["fallbacks"] == [secrets["DJANGO_SECRET_KEY_FALLBACKS"]]
+    assert values["stripe"] == secrets["STRIPE_SECRET_KEY"]
+    assert values["webhook"] == secrets["STRIPE_WEBHOOK_SECRET"]
+    assert values["genome"] == [PRODUCTION_ENV["GENOME_ENCRYPTION_KEYS"]]
+
+
+def test_a_local_secret_key_that_begins_with_a_dollar_is_used_as_given(tmp_path):
+    # The key given in the environment (as the test suite hands it to worker processes) is
+    # the one used, not the checkout's generated key (nor a variable named "lll...").
+    key = "$" + "l" * 50
+    (tmp_path / "secret_key").write_text("the-checkout-key-" + "c" * 40)
+    result = _run(["-c", PRINT_SECRETS], {"DJANGO_SECRET_KEY": key}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["secret"] == key
+
+
+ROBOTS_AND_SITE_URL = (
+    "import django; from django.conf import settings; django.setup();"
+    "from django.test import Client;"
+    "print(settings.SITE_URL);"
+    "print(Client().get('/robots.txt', HTTP_HOST='localhost').content.decode())"
+)
+
+
+def test_absolute_links_follow_the_port_the_site_runs_on(tmp_path):
+    # `PORT=8001 make run`: robots.txt's sitemap line (like canonical links, og:url, JSON-LD,
+    # the feed and emails, which all start with SITE_URL) names port 8001.
+    result = _run(["-c", ROBOTS_AND_SITE_URL], {"PORT": "8001"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    site_url, robots = result.stdout.split("\n", 1)
+    assert site_url == "http://localhost:8001"
+    assert "Sitemap: http://localhost:8001/sitemap.xml" in robots
+    assert "8000" not in robots
+
+
+def test_a_configured_site_url_wins_over_the_port(tmp_path):
+    env = {"PORT": "8001", "GENLIFE_SITE_URL": "https://genlife.example/"}
+    result = _run(["-c", ROBOTS_AND_SITE_URL], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    site_url, robots = result.stdout.split("\n", 1)
+    assert site_url == "https://genlife.example"
+    assert "Sitemap: https://genlife.example/sitemap.xml" in robots

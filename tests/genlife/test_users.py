@@ -5,8 +5,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
 from django.utils import timezone
 
-from members.models import Membership, User
-from members.selectors import is_member
+from billing.models import Membership
+from billing.selectors import is_member
+from members.models import User
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

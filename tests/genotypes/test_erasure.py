@@ -16,10 +16,10 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Membership
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.services import deletion, parsing
 from genotypes.services.deletion import _files_under
-from members.models import Membership
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
 from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory, upload_for
 

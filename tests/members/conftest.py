@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from members.models import Plan
+from billing.models import Plan
 
 
 def _clear_rate_limits() -> None:
@@ -38,7 +38,7 @@ def _fresh_rate_limits():
 @pytest.fixture
 def queued(monkeypatch):
     """Capture Stripe-event tasks instead of sending them to the broker."""
-    from members import tasks
+    from billing import tasks
 
     calls: list[int] = []
     monkeypatch.setattr(tasks.stripe_event_process, "apply_async",

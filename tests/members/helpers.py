@@ -1,6 +1,6 @@
 """Helpers for the membership tests."""
 
-from members.models import Membership
+from billing.models import Membership
 from tests.stripe_events import recorded, signed  # noqa: F401 - used by the tests
 
 

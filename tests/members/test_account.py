@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Membership, Plan
+from billing.services import memberships as services
 from genotypes import receivers
-from members import services
-from members.models import Membership, Plan, User
+from members.models import User
 from tests.factories import TEST_PASSWORD, StaffFactory, UserFactory, sign_in_with_two_factor
 from tests.stripe_events import pay, portal_press, subscription_change
 
@@ -21,7 +22,7 @@ def paid_member(client, fake, plans, *, plan="monthly") -> User:
     """A user who paid on devstripe's checkout page and whose membership was synced."""
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("members:join_checkout"), {"plan": plan})
+    response = client.post(reverse("billing:join_checkout"), {"plan": plan})
     pay(response.url)
     services.membership_sync(membership_id=membership_of(user).pk)
     return user
@@ -64,20 +65,20 @@ def test_account_page_shows_status_plan_renewal_and_links(
 def test_account_page_of_a_non_member_offers_joining(client):
     client.force_login(UserFactory())
     page = client.get(reverse("members:account")).content.decode()
-    assert "Not a member" in page and reverse("members:join") in page
+    assert "Not a member" in page and reverse("billing:join") in page
     assert "Manage billing" not in page
 
 
 @pytest.mark.django_db
 def test_billing_portal_without_a_customer_sends_to_the_join_page(client):
     client.force_login(UserFactory())
-    assert client.post(reverse("members:billing_portal")).url == reverse("members:join")
+    assert client.post(reverse("billing:billing_portal")).url == reverse("billing:join")
 
 
 @pytest.mark.django_db
 def test_fix_card_link_opens_the_portal(client, plans, stripe_settings, eager_tasks):
     paid_member(client, stripe_settings, plans)
-    response = client.get(reverse("members:fix_card"))
+    response = client.get(reverse("billing:fix_card"))
     assert response.status_code == 302
     assert response.url.startswith(stripe_settings.base_url + "/portal/bps_")
     (portal,) = stripe_settings.account.portal_sessions.values()
@@ -94,7 +95,7 @@ def test_membership_emails_welcome_payment_failed_and_ending(
 
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    response = client.post(reverse("billing:join_checkout"), {"plan": "monthly"})
     pay(response.url)
     membership = membership_of(user)
     sync()
@@ -105,7 +106,7 @@ def test_membership_emails_welcome_payment_failed_and_ending(
     sync()
     failed = mail.outbox[-1]
     assert failed.subject == "Your genlife payment failed"
-    assert reverse("members:fix_card") in failed.body
+    assert reverse("billing:fix_card") in failed.body
     assert membership_of(user).status == Membership.Status.PAST_DUE
 
     fix_card = services.membership_portal_url(
@@ -214,14 +215,14 @@ def test_changing_a_plan_price_creates_a_new_stripe_price(plans, stripe_settings
 
 @pytest.mark.django_db
 def test_admin_grants_a_complimentary_membership_with_an_end_date(client):
-    from members.selectors import is_member
+    from billing.selectors import is_member
 
     admin_user = StaffFactory(is_superuser=True)
     sign_in_with_two_factor(client, admin_user)
     guest = UserFactory()
     until = (timezone.now() + dt.timedelta(days=30)).replace(microsecond=0)
     response = client.post(
-        reverse("admin:members_membership_add"),
+        reverse("admin:billing_membership_add"),
         {
             "user": guest.pk,
             "status": "complimentary",
@@ -242,10 +243,10 @@ def test_admin_lists_members_and_resyncs_from_stripe(client, plans, stripe_setti
     membership = membership_of(user)
     Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.NONE)
     sign_in_with_two_factor(client, StaffFactory(is_superuser=True))
-    listing = client.get(reverse("admin:members_membership_changelist")).content.decode()
+    listing = client.get(reverse("admin:billing_membership_changelist")).content.decode()
     assert membership.stripe_customer_id in listing and membership.stripe_subscription_id in listing
     response = client.post(
-        reverse("admin:members_membership_changelist"),
+        reverse("admin:billing_membership_changelist"),
         {"action": "resync_from_stripe", "_selected_action": [membership.pk]},
     )
     assert response.status_code == 302
@@ -255,7 +256,7 @@ def test_admin_lists_members_and_resyncs_from_stripe(client, plans, stripe_setti
 @pytest.mark.django_db
 def test_reconciliation_is_scheduled_with_celery_beat(settings):
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "members.tasks.membership_reconcile" in schedule
+    assert "billing.tasks.membership_reconcile" in schedule
 
 
 @pytest.mark.django_db
@@ -280,7 +281,7 @@ def test_a_paid_membership_that_ends_sends_one_ended_email(
     assert membership_of(user).status == Membership.Status.CANCELED
     ended = [m for m in mail.outbox if m.subject == "Your genlife membership has ended"]
     assert len(ended) == 1 and ended[0].to == [user.email]
-    assert reverse("members:join") in ended[0].body
+    assert reverse("billing:join") in ended[0].body
     assert reverse("genotypes:mine") in ended[0].body
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_sync(membership_id=membership.pk)  # nothing new to say

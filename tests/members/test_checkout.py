@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from members.models import Membership
+from billing.models import Membership
 from tests.factories import MemberFactory, UserFactory
 from tests.stripe_events import pay
 
@@ -18,12 +18,12 @@ def sessions(fake) -> list[dict]:
 
 
 def test_checkout_url_is_stable():
-    assert reverse("members:join_checkout") == CHECKOUT
+    assert reverse("billing:join_checkout") == CHECKOUT
 
 
 @pytest.mark.django_db
 def test_join_page_lists_the_plans(client, plans):
-    page = client.get(reverse("members:join")).content.decode()
+    page = client.get(reverse("billing:join")).content.decode()
     assert "Monthly" in page and "Annual" in page and "€6" in page and "€60" in page
 
 
@@ -41,7 +41,7 @@ def test_logged_out_visitor_logs_in_first_and_comes_back_to_the_plan(
         response.url, {"login": user.email, "password": "correct-horse-battery-staple"}
     )
     assert login.status_code == 302
-    assert login.url == reverse("members:join") + "?plan=annual"
+    assert login.url == reverse("billing:join") + "?plan=annual"
     page = client.get(login.url).content.decode()
     assert "Continue to payment" in page
     assert client.post(CHECKOUT, {"plan": "annual"}).url.startswith(stripe_settings.base_url)
@@ -120,7 +120,7 @@ def test_active_member_is_sent_to_the_account_page_never_charged_twice(
     client.force_login(member)
     response = client.post(CHECKOUT, {"plan": "monthly"})
     assert response.status_code == 302 and response.url == reverse("members:account")
-    assert client.get(reverse("members:join")).url == reverse("members:account")
+    assert client.get(reverse("billing:join")).url == reverse("members:account")
     assert sessions(stripe_settings) == []
 
 
@@ -138,7 +138,7 @@ def test_stripe_unreachable_shows_a_clear_message_and_writes_nothing(client, pla
     client.force_login(user)
     response = client.post(CHECKOUT, {"plan": "monthly"})
     assert response.status_code == 302
-    assert response.url == reverse("members:join") + "?plan=monthly"
+    assert response.url == reverse("billing:join") + "?plan=monthly"
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("Nothing was charged" in m for m in shown)
     membership = Membership.objects.filter(user=user).first()
@@ -159,7 +159,7 @@ def test_stripe_failing_after_the_customer_exists_leaves_no_half_checkout(
     request.getfixturevalue("stripe_failing")  # from now on Stripe answers 500 to everything
     Membership.objects.filter(user=user).update(checkout_started_at=None)
     response = client.post(CHECKOUT, {"plan": "annual"})
-    assert response.url == reverse("members:join") + "?plan=annual"
+    assert response.url == reverse("billing:join") + "?plan=annual"
     assert membership_of(user).checkout_started_at is None
 
 
@@ -175,18 +175,18 @@ def test_checkout_creation_is_rate_limited(client, plans, stripe_settings, setti
 def test_success_page_says_activating_until_the_webhook_lands(client, plans):
     user = UserFactory()
     client.force_login(user)
-    page = client.get(reverse("members:join_success") + "?session_id=cs_test_x").content.decode()
+    page = client.get(reverse("billing:join_success") + "?session_id=cs_test_x").content.decode()
     assert "Activating your membership" in page and 'id="join-welcome" hidden' in page
-    assert client.get(reverse("members:join_status")).json() == {"member": False}
+    assert client.get(reverse("billing:join_status")).json() == {"member": False}
     Membership.objects.create(user=user, status=Membership.Status.ACTIVE)
-    assert client.get(reverse("members:join_status")).json() == {"member": True}
-    page = client.get(reverse("members:join_success")).content.decode()
+    assert client.get(reverse("billing:join_status")).json() == {"member": True}
+    page = client.get(reverse("billing:join_success")).content.decode()
     assert "<h1>Welcome to" in page
 
 
 @pytest.mark.django_db
 def test_cancel_page_says_nothing_was_charged(client):
-    page = client.get(reverse("members:join_cancel")).content.decode()
+    page = client.get(reverse("billing:join_cancel")).content.decode()
     assert "nothing was charged" in page
 
 
@@ -219,9 +219,9 @@ def test_success_page_asks_stripe_itself_when_the_webhook_is_overdue(
     client.force_login(user)
     response = client.post(CHECKOUT, {"plan": "monthly"})
     pay(response.url)
-    assert client.get(reverse("members:join_status")).json() == {"member": False}  # too early
+    assert client.get(reverse("billing:join_status")).json() == {"member": False}  # too early
     Membership.objects.filter(user=user).update(
         checkout_started_at=timezone.now() - dt.timedelta(seconds=20)
     )
-    client.get(reverse("members:join_status"))  # queues a resync from Stripe
-    assert client.get(reverse("members:join_status")).json() == {"member": True}
+    client.get(reverse("billing:join_status"))  # queues a resync from Stripe
+    assert client.get(reverse("billing:join_status")).json() == {"member": True}

@@ -2,8 +2,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from billing.selectors import is_member
 from members.models import User
-from members.selectors import is_member
 
 pytestmark = pytest.mark.django_db
 

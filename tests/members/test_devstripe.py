@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 @pytest.mark.django_db
 def test_a_declined_card_shows_the_error_and_creates_nothing(client, plans, stripe_settings):
     client.force_login(UserFactory())
-    checkout = client.post(reverse("members:join_checkout"), {"plan": "monthly"}).url
+    checkout = client.post(reverse("billing:join_checkout"), {"plan": "monthly"}).url
     request = urllib.request.Request(checkout, data=b"card=4000+0000+0000+0002", method="POST")
     with pytest.raises(urllib.error.HTTPError) as declined:
         urllib.request.urlopen(request, timeout=30)

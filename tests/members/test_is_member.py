@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from members.models import Membership
-from members.selectors import is_member
+from billing.models import Membership
+from billing.selectors import is_member
 from tests.factories import StaffFactory, UserFactory
 
 Status = Membership.Status

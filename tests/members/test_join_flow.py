@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from members.models import Membership
-from members.selectors import is_member
+from billing.models import Membership
+from billing.selectors import is_member
 from tests.stripe_events import deliver, press, subscription_change
 from tests.utils import wait_until
 
@@ -63,7 +63,7 @@ def test_join_pay_read_cancel_and_lapse(
     fake.webhook_url = live_server.url + "/stripe/webhook/"  # devstripe sends them, like Stripe
 
     # a visitor picks a plan on the join page, signs up, then confirms the address
-    join_page = client.get(reverse("members:join")).content.decode()
+    join_page = client.get(reverse("billing:join")).content.decode()
     signup_url = re.search(r'href="(/accounts/signup/\?next=[^"]+plan%3Dmonthly)"', join_page)
     assert signup_url, join_page
     response = client.post(
@@ -81,7 +81,7 @@ def test_join_pay_read_cancel_and_lapse(
     assert client.get(key_path).status_code == 200
     response = client.post(key_path)
     assert response.status_code == 302
-    assert response.url == reverse("members:join") + "?plan=monthly"  # back to the chosen plan
+    assert response.url == reverse("billing:join") + "?plan=monthly"  # back to the chosen plan
     from members.models import User
 
     user = User.objects.get(email="ada@example.com")
@@ -89,18 +89,18 @@ def test_join_pay_read_cancel_and_lapse(
     assert not gated_section_visible(client, user, gated_article)
 
     # choose a plan; the site sends us to Stripe Checkout
-    response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    response = client.post(reverse("billing:join_checkout"), {"plan": "monthly"})
     assert response.status_code == 302 and response.url.startswith(fake.base_url + "/checkout/")
     checkout_page = page(response.url)
     assert "Pay</button>" in checkout_page and "€6.00" in checkout_page
     success = press(response.url, {"card": "4242 4242 4242 4242"})
-    assert local(success).startswith(reverse("members:join_success") + "?session_id=cs_")
+    assert local(success).startswith(reverse("billing:join_success") + "?session_id=cs_")
 
     # the success page waits for the webhook, then says welcome
     success_page = client.get(local(success))
     assert success_page.status_code == 200
     wait_until(
-        lambda: client.get(reverse("members:join_status")).json()["member"],
+        lambda: client.get(reverse("billing:join_status")).json()["member"],
         timeout=30,
         message="the webhook never activated the membership",
     )
@@ -114,7 +114,7 @@ def test_join_pay_read_cancel_and_lapse(
     # the account page shows the plan and its renewal, and opens the billing portal
     account = client.get(reverse("members:account")).content.decode()
     assert "Renews on" in account and "Manage billing" in account
-    response = client.post(reverse("members:billing_portal"))
+    response = client.post(reverse("billing:billing_portal"))
     assert response.status_code == 302 and response.url.startswith(fake.base_url + "/portal/")
     assert "Cancel subscription" in page(response.url)
     sub_id = membership.stripe_subscription_id
@@ -140,5 +140,5 @@ def test_join_pay_read_cancel_and_lapse(
         message="the period end never reached the membership",
     )
     assert not gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
-    assert not client.get(reverse("members:join_status")).json()["member"]
+    assert not client.get(reverse("billing:join_status")).json()["member"]
     assert "Your membership ended on" in client.get(reverse("members:account")).content.decode()

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from members import services, stripe_gateway
-from members.models import Membership, StripeEvent
+from billing import stripe_gateway
+from billing.models import Membership, StripeEvent
+from billing.services import memberships as services
 from tests.factories import UserFactory
 from tests.stripe_events import deliver, pay, portal_press, recorded, subscription_change
 from tests.utils import wait_until
@@ -128,7 +129,7 @@ def test_same_event_delivered_concurrently_has_exactly_one_effect(stripe_setting
 def _checkout_paid(fake, user, plans, client) -> str:
     """Start a checkout as `user` and press Pay on devstripe; returns the subscription id."""
     client.force_login(user)
-    response = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    response = client.post(reverse("billing:join_checkout"), {"plan": "monthly"})
     assert response.status_code == 302, response
     pay(response.url)
     (sub_id,) = [s["id"] for s in fake.account.subscriptions.values()
@@ -208,7 +209,7 @@ def test_webhook_is_processed_by_a_real_worker(
         message="the worker left events unprocessed",
     )
     assert StripeEvent.objects.filter(status=StripeEvent.Status.PROCESSED).count() >= 3
-    assert "members.tasks.stripe_event_process" in celery_worker.log()
+    assert "billing.tasks.stripe_event_process" in celery_worker.log()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,10 +15,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from billing import stripe_gateway
+from billing.models import Membership
 from genotypes.models import GenomeUpload, GenotypeResult
 from genotypes.services import parsing
-from members import stripe_gateway
-from members.models import Membership
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
 from tests.genotypes.factories import demo_catalogue, upload_for
 
@@ -246,8 +246,8 @@ def test_billing_portal_and_invoices_open_only_for_the_signed_in_members_own_cus
         Membership.objects.filter(user=user).update(stripe_customer_id=ids[user.pk])
     client.force_login(other)
     for url in (
-        f"{reverse('members:billing_portal')}?customer={ids[owner.pk]}",
-        f"{reverse('members:fix_card')}?customer={ids[owner.pk]}",
+        f"{reverse('billing:billing_portal')}?customer={ids[owner.pk]}",
+        f"{reverse('billing:fix_card')}?customer={ids[owner.pk]}",
     ):
         method = client.post if "billing" in url else client.get
         response = method(url, {"customer": ids[owner.pk]} if method == client.post else None)

@@ -20,7 +20,7 @@ ADMIN_PAGES = [
     "admin:index",
     "admin:articles_article_changelist",
     "admin:genotypes_snp_changelist",
-    "admin:members_membership_changelist",
+    "admin:billing_membership_changelist",
 ]
 
 

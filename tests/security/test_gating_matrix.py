@@ -23,7 +23,7 @@ from django.utils.http import http_date
 from articles.models import Article
 from articles.selectors import AccessLevel, article_preview_url
 from articles.services import rendering as article_rendering
-from members.models import Membership
+from billing.models import Membership
 from tests.articles.factories import ArticleFactory, SectionFactory, TopicFactory, ldn_catalogue
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 

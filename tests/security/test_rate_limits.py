@@ -10,9 +10,9 @@ from allauth.core.internal.ratelimit import parse_rates
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from billing.models import Plan
 from genotypes.models import GenomeUpload
 from genotypes.samples import generate_genome
-from members.models import Plan
 from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,11 +191,11 @@ def test_checkout_creation_is_refused_with_429_after_the_configured_attempts_per
     client.force_login(UserFactory())
     allowed = limit(settings, "checkout", "user")
     codes = [
-        client.post(reverse("members:join_checkout"), {"plan": "monthly"}).status_code
+        client.post(reverse("billing:join_checkout"), {"plan": "monthly"}).status_code
         for _ in range(allowed)
     ]
     assert codes == [302] * allowed
-    refused = client.post(reverse("members:join_checkout"), {"plan": "monthly"})
+    refused = client.post(reverse("billing:join_checkout"), {"plan": "monthly"})
     assert refused.status_code == 429
     assert "Too many attempts" in refused.content.decode()
 

@@ -1,11 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from members.services import (
-    editor_group_ensure,
-    membership_grant_complimentary,
-    user_ensure_verified,
-)
+from billing.services.memberships import membership_grant_complimentary
+from members.services.users import editor_group_ensure, user_ensure_verified
 
 DEMO_ADMIN = ("admin@genlife.local", "genlife-admin-demo")
 DEMO_MEMBER = ("member@genlife.local", "genlife-member-demo")

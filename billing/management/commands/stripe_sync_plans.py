@@ -5,8 +5,9 @@ Safe to run any number of times: existing Prices with the same amount are reused
 
 from django.core.management.base import BaseCommand, CommandError
 
-from members import services, stripe_gateway
-from members.models import Plan
+from billing import stripe_gateway
+from billing.models import Plan
+from billing.services.plans import plan_sync_to_stripe
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         for plan in plans:
             before = plan.stripe_price_id
             try:
-                price_id = services.plan_sync_to_stripe(plan=plan)
+                price_id = plan_sync_to_stripe(plan=plan)
             except stripe_gateway.StripeGatewayError as exc:
                 raise CommandError(f"{plan.slug}: {exc}") from exc
             change = "unchanged" if before == price_id else f"now {price_id}"

@@ -6,7 +6,7 @@ Who counts as a member:
   webhook normally lands within seconds, and the reconciliation task, every 15 minutes,
   resyncs any membership past its period end);
 - COMPLIMENTARY memberships until `complimentary_until`, or for ever when it is empty;
-- PAST_DUE memberships for `MEMBERSHIP_PAST_DUE_GRACE_DAYS` (default 7) after the first failed
+- PAST_DUE memberships for `settings.MEMBERSHIP_PAST_DUE_GRACE_DAYS` (7 unless set) after the first failed
   renewal, while Stripe retries the card and the member can fix it. Stripe's own retry
   schedule runs longer, but a week of free reading is where we draw the line.
 UNPAID, CANCELED, INCOMPLETE and NONE are not members.
@@ -17,9 +17,12 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Membership, Plan, User
+from members.models import User
+
+from .models import Membership, Plan
 
 Status = Membership.Status
 MEMBER_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING, Status.COMPLIMENTARY, Status.PAST_DUE})
@@ -30,7 +33,7 @@ RENEWAL_SLACK = dt.timedelta(minutes=30)
 
 
 def past_due_grace() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "MEMBERSHIP_PAST_DUE_GRACE_DAYS", 7))
+    return dt.timedelta(days=settings.MEMBERSHIP_PAST_DUE_GRACE_DAYS)
 
 
 def membership_is_entitled(*, membership: Membership, now: dt.datetime | None = None) -> bool:
@@ -62,6 +65,21 @@ def is_member(user: User | AnonymousUser) -> bool:
 
 def membership_for(*, user: User) -> Membership | None:
     return Membership.objects.select_related("plan").filter(user=user).first()
+
+
+def membership_is_subscribed(*, membership: Membership | None) -> bool:
+    """Whether the member has a live Stripe subscription: a second checkout would charge them
+    twice, so the join page and the checkout both send them to their billing instead."""
+    return (
+        membership is not None
+        and membership.status in SUBSCRIBED_STATUSES
+        and bool(membership.stripe_subscription_id)
+    )
+
+
+def membership_join_url() -> str:
+    """Where every "become a member" link points (the join page, with the plans)."""
+    return reverse("billing:join")
 
 
 def plan_list_offered() -> QuerySet[Plan]:

@@ -48,7 +48,8 @@ class StripeNotFound(StripeGatewayError):
 
 
 class WebhookSignatureInvalid(Exception):
-    """The webhook body is unsigned, wrongly signed, too old, or not JSON."""
+    """The webhook body is unsigned, wrongly signed, too old, not JSON, or (signed, yet) not
+    shaped like a Stripe event."""
 
 
 @dataclass(frozen=True)
@@ -279,11 +280,39 @@ def event_construct(*, payload: bytes, signature: str | None) -> dict:
     if not signature or not settings.STRIPE_WEBHOOK_SECRET:
         raise WebhookSignatureInvalid("missing signature or secret")
     try:
-        stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            stripe.Webhook.DEFAULT_TOLERANCE,
+        )
         # The verified body, as plain JSON types (the library's objects hold Decimals).
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as exc:
         raise WebhookSignatureInvalid(str(exc)) from exc
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+    if not _event_is_well_formed(event):
         raise WebhookSignatureInvalid("not a Stripe event")
     return event
+
+
+# The longest values the StripeEvent table stores; Stripe's own ids are far shorter.
+EVENT_ID_MAX, EVENT_TYPE_MAX = 255, 100
+_LATEST_TIMESTAMP = 253402300799  # 9999-12-31, the last second a datetime can hold
+
+
+def _event_is_well_formed(event) -> bool:
+    """Whether a verified body has the shape every later step relies on: an object with a
+    string id and type that fit their columns, an integer ``created`` (when present), and a
+    ``data.object`` that is an object."""
+    if not isinstance(event, dict):
+        return False
+    event_id, event_type = event.get("id"), event.get("type")
+    created = event.get("created", 0)
+    data = event.get("data", {})
+    return (
+        isinstance(event_id, str) and 0 < len(event_id) <= EVENT_ID_MAX
+        and isinstance(event_type, str) and 0 < len(event_type) <= EVENT_TYPE_MAX
+        and isinstance(created, int) and not isinstance(created, bool)
+        and 0 <= created <= _LATEST_TIMESTAMP
+        and isinstance(data, dict) and isinstance(data.get("object", {}), dict)
+    )
