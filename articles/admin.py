@@ -4,6 +4,7 @@ The admin only collects input; after every save `rendering.article_render` rende
 Cached pages retire through articles/receivers.py on any save or delete. Django's own admin
 history records who changed what.
 """
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -30,9 +31,12 @@ RENUMBER_OFFSET = 1_000_000
 
 class SectionInlineForm(forms.ModelForm):
     snp_rsids = forms.CharField(
-        label="SNPs (rsids)", required=False,
+        label="SNPs (rsids)",
+        required=False,
         widget=forms.TextInput(attrs={"size": 60, "placeholder": "rs1799971 rs4680"}),
-        help_text="Genotype report sections only: catalogue rsids separated by spaces, in display order.",
+        help_text=(
+            "Genotype report sections only: catalogue rsids separated by spaces, in display order."
+        ),
     )
 
     class Meta:
@@ -57,14 +61,22 @@ class SectionInlineForm(forms.ModelForm):
         known = set(Snp.objects.filter(rsid__in=rsids).values_list("rsid", flat=True))
         missing = [rsid for rsid in rsids if rsid not in known]
         if missing:
-            raise ValidationError(f"Not in the SNP catalogue yet: {', '.join(missing)}. Add them under Genotypes → SNPs.")
+            raise ValidationError(
+                f"Not in the SNP catalogue yet: {', '.join(missing)}. "
+                "Add them under Genotypes → SNPs."
+            )
         return rsids
 
     def clean(self):
         cleaned = super().clean()
         kind, access = cleaned.get("kind"), cleaned.get("access")
-        if kind in (Section.Kind.GENOTYPE_REPORT, Section.Kind.LIFEHACKS) and access != Section.Access.MEMBERS:
-            self.add_error("access", "Genotype report and lifehacks sections are always members-only.")
+        if (
+            kind in (Section.Kind.GENOTYPE_REPORT, Section.Kind.LIFEHACKS)
+            and access != Section.Access.MEMBERS
+        ):
+            self.add_error(
+                "access", "Genotype report and lifehacks sections are always members-only."
+            )
         if cleaned.get("snp_rsids") and kind != Section.Kind.GENOTYPE_REPORT:
             self.add_error("snp_rsids", "Only genotype report sections list SNPs.")
         if cleaned.get("anchor"):
@@ -137,7 +149,10 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["preview_links", "problems", "created", "updated", "word_count"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "author", "topics", "key_takeaways"]}),
-        ("Publishing", {"fields": ["status", "published_at", "featured", "preview_links", "problems"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "featured", "preview_links", "problems"]},
+        ),
         ("Overview image", {"fields": ["overview_image", "overview_image_alt"]}),
         ("Related articles", {"fields": ["related"]}),
         ("Record", {"fields": ["created", "updated", "word_count"]}),
@@ -149,7 +164,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status")
     def status_label(self, obj: Article) -> str:
-        if obj.status == Article.Status.PUBLISHED and obj.published_at and obj.published_at > timezone.now():
+        if (
+            obj.status == Article.Status.PUBLISHED
+            and obj.published_at
+            and obj.published_at > timezone.now()
+        ):
             return "Scheduled"
         return obj.get_status_display()
 
@@ -160,7 +179,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">Preview as visitor</a> · '
             '<a href="{}" target="_blank" rel="noopener">Preview as member</a>'
-            '<br><span class="help">Links work for drafts and scheduled articles and expire after 14 days.</span>',
+            '<br><span class="help">Links work for drafts and scheduled articles and expire '
+            "after 14 days.</span>",
             article_preview_url(article=obj, access=AccessLevel.PUBLIC),
             article_preview_url(article=obj, access=AccessLevel.MEMBERS),
         )
@@ -171,12 +191,18 @@ class ArticleAdmin(admin.ModelAdmin):
             return "None found."
         return format_html(
             '<ul class="article-problems">{}</ul>',
-            format_html_join("", "<li>{}: {}</li>", ((p["section"], p["message"]) for p in obj.render_problems)),
+            format_html_join(
+                "", "<li>{}: {}</li>", ((p["section"], p["message"]) for p in obj.render_problems)
+            ),
         )
 
     def get_urls(self):
         return [
-            path("markdown-preview/", self.admin_site.admin_view(self.markdown_preview), name="articles_markdown_preview"),
+            path(
+                "markdown-preview/",
+                self.admin_site.admin_view(self.markdown_preview),
+                name="articles_markdown_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -187,8 +213,11 @@ class ArticleAdmin(admin.ModelAdmin):
         model = formset.model
         field = {Section: "order", Reference: "number"}.get(model)
         if field is not None and change:
-            moved = [f.instance.pk for f in formset.forms
-                     if f.instance.pk and field in f.changed_data and f not in formset.deleted_forms]
+            moved = [
+                f.instance.pk
+                for f in formset.forms
+                if f.instance.pk and field in f.changed_data and f not in formset.deleted_forms
+            ]
             if moved:
                 model.objects.filter(pk__in=moved).update(**{field: F(field) + RENUMBER_OFFSET})
         super().save_formset(request, form, formset, change)
@@ -205,8 +234,11 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         article = rendering.article_render(article=form.instance)
         if article.render_problems:
-            messages.warning(request, "Some citations point at missing references: "
-                             + "; ".join(f"{p['section']}: {p['message']}" for p in article.render_problems))
+            messages.warning(
+                request,
+                "Some citations point at missing references: "
+                + "; ".join(f"{p['section']}: {p['message']}" for p in article.render_problems),
+            )
 
 
 @require_POST

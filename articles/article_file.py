@@ -3,6 +3,7 @@
 `article_file_parse` reads the whole file and raises one `ArticleFileError` listing every problem
 with its line number, so an editor fixes a file in one pass.
 """
+
 import datetime as dt
 import re
 import shlex
@@ -13,8 +14,19 @@ import yaml
 from .rendering import CITATION_RE, citation_numbers, slug_for
 
 FRONT_MATTER_KEYS = {
-    "title", "slug", "description", "key_takeaways", "overview_image", "overview_image_alt",
-    "author", "topics", "status", "published_at", "featured", "related", "references",
+    "title",
+    "slug",
+    "description",
+    "key_takeaways",
+    "overview_image",
+    "overview_image_alt",
+    "author",
+    "topics",
+    "status",
+    "published_at",
+    "featured",
+    "related",
+    "references",
 }
 REFERENCE_KEYS = {"number", "authors", "title", "journal", "year", "doi", "pmid", "url"}
 SECTION_ATTRIBUTES = {"access", "kind", "snps", "teaser", "id"}
@@ -82,7 +94,7 @@ class ParsedArticle:
 
 
 class ArticleFileError(Exception):
-    """A file that cannot be imported; `errors` is a list of (line, message), line 0 = whole file."""
+    """A file that cannot be imported; `errors` lists (line, message), line 0 = whole file."""
 
     def __init__(self, errors: list[tuple[int, str]]):
         self.errors = sorted(errors)
@@ -123,10 +135,12 @@ def _split_front_matter(text: str) -> tuple[str, str, int]:
     """(front matter, body, line number of the body's first line)."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        raise ArticleFileError([(1, "the file must start with a '---' line opening the front matter")])
+        raise ArticleFileError(
+            [(1, "the file must start with a '---' line opening the front matter")]
+        )
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     raise ArticleFileError([(1, "the front matter is never closed by a second '---' line")])
 
 
@@ -156,18 +170,26 @@ def _parse_references(node, value, errors: list) -> list[ParsedReference]:
     for item, item_node in zip(value, item_nodes, strict=False):
         line = item_node.start_mark.line + 2 if item_node is not None else 0
         if not isinstance(item, dict):
-            errors.append((line, "each reference must be a mapping with number, authors, title, year"))
+            errors.append(
+                (line, "each reference must be a mapping with number, authors, title, year")
+            )
             continue
         key_lines = _key_lines(item_node, 2)
         for key in sorted(set(item) - REFERENCE_KEYS):
             errors.append((key_lines.get(key, line), f"unknown reference key '{key}'"))
         number = item.get("number")
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            errors.append((key_lines.get("number", line), "reference 'number' must be a whole number from 1"))
+            errors.append(
+                (key_lines.get("number", line), "reference 'number' must be a whole number from 1")
+            )
             continue
         if number in seen:
-            errors.append((key_lines.get("number", line),
-                           f"reference number {number} is already used on line {seen[number]}"))
+            errors.append(
+                (
+                    key_lines.get("number", line),
+                    f"reference number {number} is already used on line {seen[number]}",
+                )
+            )
             continue
         seen[number] = line
         for required in ("authors", "title"):
@@ -175,23 +197,46 @@ def _parse_references(node, value, errors: list) -> list[ParsedReference]:
                 errors.append((line, f"reference {number} needs '{required}'"))
         year = item.get("year")
         if not isinstance(year, int) or isinstance(year, bool) or not 1600 <= year <= 2200:
-            errors.append((key_lines.get("year", line), f"reference {number} needs a four-digit 'year'"))
+            errors.append(
+                (key_lines.get("year", line), f"reference {number} needs a four-digit 'year'")
+            )
             year = 0
         doi = _as_text(item.get("doi"))
         if doi.lower().startswith(("https://doi.org/", "http://doi.org/", "doi:")):
             doi = doi.split("doi.org/", 1)[-1].removeprefix("doi:").strip()
         if doi and not DOI_RE.match(doi):
-            errors.append((key_lines.get("doi", line), f"reference {number}: '{doi}' is not a DOI (10.xxxx/...)"))
+            errors.append(
+                (
+                    key_lines.get("doi", line),
+                    f"reference {number}: '{doi}' is not a DOI (10.xxxx/...)",
+                )
+            )
         pmid = _as_text(item.get("pmid"))
         if pmid and not PMID_RE.match(pmid):
-            errors.append((key_lines.get("pmid", line), f"reference {number}: 'pmid' must be digits only"))
+            errors.append(
+                (key_lines.get("pmid", line), f"reference {number}: 'pmid' must be digits only")
+            )
         url = _as_text(item.get("url"))
         if url and not URL_RE.match(url):
-            errors.append((key_lines.get("url", line), f"reference {number}: 'url' must start with http:// or https://"))
-        references.append(ParsedReference(
-            number=number, authors=_as_text(item.get("authors")), title=_as_text(item.get("title")),
-            journal=_as_text(item.get("journal")), year=year, doi=doi, pmid=pmid, url=url, line=line,
-        ))
+            errors.append(
+                (
+                    key_lines.get("url", line),
+                    f"reference {number}: 'url' must start with http:// or https://",
+                )
+            )
+        references.append(
+            ParsedReference(
+                number=number,
+                authors=_as_text(item.get("authors")),
+                title=_as_text(item.get("title")),
+                journal=_as_text(item.get("journal")),
+                year=year,
+                doi=doi,
+                pmid=pmid,
+                url=url,
+                line=line,
+            )
+        )
     return references
 
 
@@ -207,7 +252,13 @@ def _parse_heading_attributes(raw: str, *, line: int, errors: list) -> dict[str,
         if not sep:
             errors.append((line, f"attribute '{token}' must look like key=value"))
         elif key not in SECTION_ATTRIBUTES:
-            errors.append((line, f"unknown section attribute '{key}' (known: {', '.join(sorted(SECTION_ATTRIBUTES))})"))
+            errors.append(
+                (
+                    line,
+                    f"unknown section attribute '{key}' "
+                    f"(known: {', '.join(sorted(SECTION_ATTRIBUTES))})",
+                )
+            )
         elif key in attributes:
             errors.append((line, f"attribute '{key}' is given twice"))
         else:
@@ -215,7 +266,9 @@ def _parse_heading_attributes(raw: str, *, line: int, errors: list) -> dict[str,
     return attributes
 
 
-def _parse_body(body: str, *, first_line: int, reference_numbers: set[int], errors: list) -> list[ParsedSection]:
+def _parse_body(
+    body: str, *, first_line: int, reference_numbers: set[int], errors: list
+) -> list[ParsedSection]:
     sections: list[ParsedSection] = []
     current: dict | None = None
     in_fence = False
@@ -231,7 +284,13 @@ def _parse_body(body: str, *, first_line: int, reference_numbers: set[int], erro
             continue
         if current is None:
             if raw_line.strip():
-                errors.append((line, "text before the first '## ' heading; every section starts with '## Heading'"))
+                errors.append(
+                    (
+                        line,
+                        "text before the first '## ' heading; "
+                        "every section starts with '## Heading'",
+                    )
+                )
             continue
         current["body"].append(raw_line)
         if not in_fence:
@@ -242,7 +301,13 @@ def _parse_body(body: str, *, first_line: int, reference_numbers: set[int], erro
                     continue
                 for number in numbers:
                     if number not in reference_numbers:
-                        errors.append((line, f"citation [ref:{number}] has no reference {number} in the front matter"))
+                        errors.append(
+                            (
+                                line,
+                                f"citation [ref:{number}] has no reference {number} "
+                                "in the front matter",
+                            )
+                        )
     if in_fence:
         errors.append((first_line + len(body.splitlines()) - 1, "a ``` code block is never closed"))
 
@@ -278,12 +343,26 @@ def _parse_body(body: str, *, first_line: int, reference_numbers: set[int], erro
         if not SLUG_RE.match(anchor):
             errors.append((line, f"id '{anchor}' is not a slug (a-z, 0-9, hyphens)"))
         if anchor in anchors:
-            errors.append((line, f"section id '{anchor}' is already used by the heading on line {anchors[anchor]}; add id=... to one of them"))
+            errors.append(
+                (
+                    line,
+                    f"section id '{anchor}' is already used by the heading on line "
+                    f"{anchors[anchor]}; add id=... to one of them",
+                )
+            )
         anchors[anchor] = line
-        parsed.append(ParsedSection(
-            heading=heading, body="\n".join(raw["body"]).strip("\n"), access=access, kind=kind,
-            snps=snps, teaser=teaser, anchor=anchor, line=line,
-        ))
+        parsed.append(
+            ParsedSection(
+                heading=heading,
+                body="\n".join(raw["body"]).strip("\n"),
+                access=access,
+                kind=kind,
+                snps=snps,
+                teaser=teaser,
+                anchor=anchor,
+                line=line,
+            )
+        )
     if not parsed:
         errors.append((first_line, "the body has no sections; start one with a '## Heading' line"))
     return parsed
@@ -300,7 +379,9 @@ def article_file_parse(text: str) -> ParsedArticle:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        raise ArticleFileError([(line, f"the front matter is not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise ArticleFileError(
+            [(line, f"the front matter is not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
     if not isinstance(data, dict):
         raise ArticleFileError([(2, "the front matter must be a set of 'key: value' lines")])
     lines = _key_lines(root, 2)
@@ -314,12 +395,19 @@ def article_file_parse(text: str) -> ParsedArticle:
         errors.append((lines["title"], f"'title' is longer than {MAX_TITLE} characters"))
     slug = _as_text(data.get("slug")) or slug_for(title, fallback="")
     if title and not SLUG_RE.match(slug):
-        errors.append((lines.get("slug", lines.get("title", 1)), f"slug '{slug}' must use a-z, 0-9 and hyphens only"))
+        errors.append(
+            (
+                lines.get("slug", lines.get("title", 1)),
+                f"slug '{slug}' must use a-z, 0-9 and hyphens only",
+            )
+        )
     description = " ".join(_as_text(data.get("description")).split())
     if not description:
         errors.append((lines.get("description", 1), "'description' is required"))
     elif len(description) > MAX_DESCRIPTION:
-        errors.append((lines["description"], f"'description' is longer than {MAX_DESCRIPTION} characters"))
+        errors.append(
+            (lines["description"], f"'description' is longer than {MAX_DESCRIPTION} characters")
+        )
     author = _as_text(data.get("author"))
     if not author:
         errors.append((lines.get("author", 1), "'author' is required (a slug from authors.yaml)"))
@@ -333,7 +421,12 @@ def article_file_parse(text: str) -> ParsedArticle:
         try:
             published_at = _parse_datetime(data["published_at"])
         except ValueError:
-            errors.append((lines["published_at"], "'published_at' must be a date-time like 2026-11-02T08:00:00Z"))
+            errors.append(
+                (
+                    lines["published_at"],
+                    "'published_at' must be a date-time like 2026-11-02T08:00:00Z",
+                )
+            )
     featured = data.get("featured", False)
     if not isinstance(featured, bool):
         errors.append((lines.get("featured", 1), "'featured' must be true or false"))
@@ -341,14 +434,34 @@ def article_file_parse(text: str) -> ParsedArticle:
     overview_image = _as_text(data.get("overview_image"))
     overview_image_alt = _as_text(data.get("overview_image_alt"))
     if overview_image and not overview_image_alt:
-        errors.append((lines.get("overview_image", 1), "'overview_image_alt' is required with 'overview_image'"))
-    if overview_image and ("/" in overview_image or "\\" in overview_image or overview_image.startswith(".")):
-        errors.append((lines["overview_image"], "'overview_image' must be a file name next to the article file"))
+        errors.append(
+            (
+                lines.get("overview_image", 1),
+                "'overview_image_alt' is required with 'overview_image'",
+            )
+        )
+    if overview_image and (
+        "/" in overview_image or "\\" in overview_image or overview_image.startswith(".")
+    ):
+        errors.append(
+            (
+                lines["overview_image"],
+                "'overview_image' must be a file name next to the article file",
+            )
+        )
 
-    key_takeaways = _string_list(data.get("key_takeaways"), name="key_takeaways",
-                                 line=lines.get("key_takeaways", 1), errors=errors)
-    topics = _string_list(data.get("topics"), name="topics", line=lines.get("topics", 1), errors=errors, slugs=True)
-    related = _string_list(data.get("related"), name="related", line=lines.get("related", 1), errors=errors, slugs=True)
+    key_takeaways = _string_list(
+        data.get("key_takeaways"),
+        name="key_takeaways",
+        line=lines.get("key_takeaways", 1),
+        errors=errors,
+    )
+    topics = _string_list(
+        data.get("topics"), name="topics", line=lines.get("topics", 1), errors=errors, slugs=True
+    )
+    related = _string_list(
+        data.get("related"), name="related", line=lines.get("related", 1), errors=errors, slugs=True
+    )
     if slug and slug in related:
         errors.append((lines["related"], "an article cannot be related to itself"))
 
@@ -358,15 +471,30 @@ def article_file_parse(text: str) -> ParsedArticle:
             if getattr(key_node, "value", None) == "references":
                 references_node = value_node
     references = _parse_references(references_node, data.get("references"), errors)
-    sections = _parse_body(body, first_line=body_first_line,
-                           reference_numbers={reference.number for reference in references}, errors=errors)
+    sections = _parse_body(
+        body,
+        first_line=body_first_line,
+        reference_numbers={reference.number for reference in references},
+        errors=errors,
+    )
     if errors:
         raise ArticleFileError(errors)
     return ParsedArticle(
-        title=title, slug=slug, description=description, author=author, key_takeaways=key_takeaways,
-        overview_image=overview_image, overview_image_alt=overview_image_alt, topics=topics,
-        status=status, published_at=published_at, featured=featured, related=related,
-        references=references, sections=sections, lines=lines,
+        title=title,
+        slug=slug,
+        description=description,
+        author=author,
+        key_takeaways=key_takeaways,
+        overview_image=overview_image,
+        overview_image_alt=overview_image_alt,
+        topics=topics,
+        status=status,
+        published_at=published_at,
+        featured=featured,
+        related=related,
+        references=references,
+        sections=sections,
+        lines=lines,
     )
 
 
@@ -389,4 +517,7 @@ def catalogue_parse(text: str, *, required: tuple[str, ...]) -> dict[str, dict]:
                 errors.append((0, f"entry '{slug}' needs '{name}'"))
     if errors:
         raise ArticleFileError(errors)
-    return {str(slug): {key: _as_text(value) for key, value in entry.items()} for slug, entry in data.items()}
+    return {
+        str(slug): {key: _as_text(value) for key, value in entry.items()}
+        for slug, entry in data.items()
+    }

@@ -1,4 +1,5 @@
 """The RSS feed of published articles."""
+
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed

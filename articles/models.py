@@ -3,6 +3,7 @@
 Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`), written by
 `articles.services.rendering.article_render` once per save. Pages never render Markdown.
 """
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
@@ -62,14 +63,18 @@ class Article(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True,
+        max_length=200,
+        unique=True,
         help_text="The address: /articles/<slug>/. Made from the title when left empty.",
     )
     description = models.CharField(
-        "meta description", max_length=300,
+        "meta description",
+        max_length=300,
         help_text="One or two sentences for search results, social cards and article lists.",
     )
-    key_takeaways = models.JSONField(default=list, blank=True, help_text="A list of short sentences.")
+    key_takeaways = models.JSONField(
+        default=list, blank=True, help_text="A list of short sentences."
+    )
     overview_image = models.FileField(upload_to="articles/", blank=True)
     overview_image_alt = models.CharField(max_length=400, blank=True)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="articles")
@@ -77,7 +82,8 @@ class Article(models.Model):
     related = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="A future time schedules the article: it appears on its own at that moment.",
     )
     featured = models.BooleanField(default=False, help_text="Featured articles lead the home page.")
@@ -139,17 +145,21 @@ class Section(models.Model):
     order = models.PositiveIntegerField(default=0)
     heading = models.CharField(max_length=200)
     anchor = models.SlugField(
-        max_length=200, blank=True,
+        max_length=200,
+        blank=True,
         help_text="The #anchor of this section. Made from the heading when left empty.",
     )
     body = models.TextField("body (Markdown)", blank=True)
     access = models.CharField(max_length=10, choices=Access.choices, default=Access.PUBLIC)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STANDARD)
     teaser = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="For members-only sections: the one line visitors read instead of the text.",
     )
-    snps = models.ManyToManyField("genotypes.Snp", through="SectionSnp", related_name="sections", blank=True)
+    snps = models.ManyToManyField(
+        "genotypes.Snp", through="SectionSnp", related_name="sections", blank=True
+    )
 
     body_html = models.TextField(blank=True, editable=False)
     body_text = models.TextField(blank=True, editable=False)
@@ -207,9 +217,15 @@ class Reference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="reference_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="reference_number_positive"),
-            models.CheckConstraint(condition=Q(pmid="") | Q(pmid__regex=r"^[0-9]+$"), name="reference_pmid_digits"),
-            models.CheckConstraint(condition=Q(doi="") | Q(doi__regex=r"^10\.[0-9]{4,9}/"), name="reference_doi_format"),
-            models.CheckConstraint(condition=Q(year__gte=1600) & Q(year__lte=2200), name="reference_year_range"),
+            models.CheckConstraint(
+                condition=Q(pmid="") | Q(pmid__regex=r"^[0-9]+$"), name="reference_pmid_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(doi="") | Q(doi__regex=r"^10\.[0-9]{4,9}/"), name="reference_doi_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1600) & Q(year__lte=2200), name="reference_year_range"
+            ),
             # Printed as a link: never a javascript: or data: URL, whatever wrote the row.
             models.CheckConstraint(
                 condition=Q(url="") | Q(url__startswith="https://") | Q(url__startswith="http://"),

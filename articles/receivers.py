@@ -31,8 +31,12 @@ def connect() -> None:
 
     for model in (Article, Section, Reference, SectionSnp, Topic, Author):
         post_save.connect(_changed, sender=model, dispatch_uid=f"articles.{model.__name__}.save")
-        post_delete.connect(_changed, sender=model,
-                            dispatch_uid=f"articles.{model.__name__}.delete")
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"articles.{model.__name__}.delete"
+        )
     for field in ("topics", "related"):
-        m2m_changed.connect(_changed, sender=getattr(Article, field).through,
-                            dispatch_uid=f"articles.Article.{field}.m2m")
+        m2m_changed.connect(
+            _changed,
+            sender=getattr(Article, field).through,
+            dispatch_uid=f"articles.Article.{field}.m2m",
+        )

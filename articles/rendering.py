@@ -3,6 +3,7 @@
 Services call `section_body_render` once when a section is saved; pages only ever print the
 stored result. Every piece of HTML leaving this module has passed through nh3.
 """
+
 import html
 import re
 import unicodedata
@@ -20,14 +21,43 @@ CITATION_RE = r"\[ref:\s*([0-9][0-9,\-\s]*)\]"
 _MAX_CITATION_RANGE = 50
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr",
-    "i", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th",
-    "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
     "ol": {"start"},
     "sup": {"class"},
     "td": {"align"},
@@ -190,8 +220,11 @@ def html_sanitise(raw_html: str) -> str:
 
 def html_to_text(fragment: str) -> str:
     """Reader-visible text of an HTML fragment, whitespace collapsed."""
-    text = nh3.clean(re.sub(r"<(/?)(p|li|h[1-6]|tr|td|th|br|blockquote|pre)\b", r" <\1\2", fragment),
-                     tags=set(), clean_content_tags=CLEAN_CONTENT_TAGS)
+    text = nh3.clean(
+        re.sub(r"<(/?)(p|li|h[1-6]|tr|td|th|br|blockquote|pre)\b", r" <\1\2", fragment),
+        tags=set(),
+        clean_content_tags=CLEAN_CONTENT_TAGS,
+    )
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
@@ -203,7 +236,10 @@ def _wrap_tables(safe_html: str) -> str:
 
 
 def section_body_render(
-    *, body: str, reference_numbers: set[int] | frozenset[int], anchor_prefix: str,
+    *,
+    body: str,
+    reference_numbers: set[int] | frozenset[int],
+    anchor_prefix: str,
     taken_anchors: set[str] | None = None,
 ) -> RenderedSection:
     """Render one section body. `taken_anchors` is updated with the ids this section uses."""

@@ -5,6 +5,7 @@ channel can print. The article page, previews, the cached page, search snippets,
 sitemap, Open Graph / meta tags and JSON-LD all read through it (directly, or through
 `Article.public_text`, which `services.article_render` builds with it at access level PUBLIC).
 """
+
 import enum
 import re
 from collections import defaultdict
@@ -37,8 +38,12 @@ class AccessLevel(enum.StrEnum):
 
 
 DEFAULT_TEASERS = {
-    Section.Kind.GENOTYPE_REPORT: "Members see their own genotype for each variant listed here, with what the studies found.",
-    Section.Kind.LIFEHACKS: "Members get practical, evidence-tagged suggestions to discuss with their doctor.",
+    Section.Kind.GENOTYPE_REPORT: (
+        "Members see their own genotype for each variant listed here, with what the studies found."
+    ),
+    Section.Kind.LIFEHACKS: (
+        "Members get practical, evidence-tagged suggestions to discuss with their doctor."
+    ),
     Section.Kind.STANDARD: "This section is for members.",
 }
 
@@ -76,19 +81,22 @@ def article_sections_visible_to(*, article: Article, access: AccessLevel) -> lis
         locked = section.access == Section.Access.MEMBERS and access != AccessLevel.MEMBERS
         snps = tuple(link.snp for link in section.section_snps.all())
         genes = tuple(dict.fromkeys(snp.gene or snp.rsid for snp in snps))
-        visible.append(VisibleSection(
-            anchor=section.anchor,
-            heading=section.heading,
-            kind=section.kind,
-            gated=section.access == Section.Access.MEMBERS,
-            locked=locked,
-            html=mark_safe("" if locked else section.body_html),  # sanitised by nh3 at save
-            text="" if locked else section.body_text,
-            teaser=section.teaser or DEFAULT_TEASERS.get(section.kind, DEFAULT_TEASERS[Section.Kind.STANDARD]),
-            genes=genes,
-            snps=() if locked else snps,
-            subheadings=() if locked else tuple(section.subheadings or ()),
-        ))
+        visible.append(
+            VisibleSection(
+                anchor=section.anchor,
+                heading=section.heading,
+                kind=section.kind,
+                gated=section.access == Section.Access.MEMBERS,
+                locked=locked,
+                html=mark_safe("" if locked else section.body_html),  # sanitised by nh3 at save
+                text="" if locked else section.body_text,
+                teaser=section.teaser
+                or DEFAULT_TEASERS.get(section.kind, DEFAULT_TEASERS[Section.Kind.STANDARD]),
+                genes=genes,
+                snps=() if locked else snps,
+                subheadings=() if locked else tuple(section.subheadings or ()),
+            )
+        )
     return visible
 
 
@@ -108,9 +116,12 @@ def article_public_text(*, article: Article) -> str:
 
 # --- Lists ------------------------------------------------------------------------------------
 
+
 def _card_queryset() -> QuerySet[Article]:
-    return Article.objects.published().select_related("author").defer(
-        "public_text", "render_problems", "search_vector"
+    return (
+        Article.objects.published()
+        .select_related("author")
+        .defer("public_text", "render_problems", "search_vector")
     )
 
 
@@ -130,8 +141,12 @@ def article_home_lists(*, latest: int = 6) -> tuple[Article | None, list[Article
 def article_next_due_in() -> float | None:
     """Seconds until the next scheduled article goes live; None when none is scheduled."""
     now = timezone.now()
-    due = (Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
-           .order_by("published_at").values_list("published_at", flat=True).first())
+    due = (
+        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
     return (due - now).total_seconds() if due else None
 
 
@@ -144,17 +159,25 @@ def article_list_for_author(*, author: Author) -> QuerySet[Article]:
 
 
 def topic_list_with_articles() -> QuerySet[Topic]:
-    return Topic.objects.filter(articles__in=Article.objects.published()).distinct().order_by("name")
+    return (
+        Topic.objects.filter(articles__in=Article.objects.published()).distinct().order_by("name")
+    )
 
 
 # --- One article ------------------------------------------------------------------------------
 
+
 def _detail_queryset(base: QuerySet[Article]) -> QuerySet[Article]:
     sections = Section.objects.defer("body").prefetch_related(
-        Prefetch("section_snps", queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"))
+        Prefetch(
+            "section_snps",
+            queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"),
+        )
     )
-    related = Article.objects.published().defer("public_text", "render_problems", "search_vector").order_by(
-        "-published_at"
+    related = (
+        Article.objects.published()
+        .defer("public_text", "render_problems", "search_vector")
+        .order_by("-published_at")
     )
     return base.select_related("author").prefetch_related(
         "topics",
@@ -194,6 +217,7 @@ def article_preview_resolve(*, token: str) -> tuple[int, AccessLevel] | None:
 
 # --- Search -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SearchHit:
     article: Article
@@ -206,7 +230,9 @@ _MARK_START, _MARK_STOP = "\x02", "\x03"
 def _highlighted(raw: str) -> SafeString:
     """Escape a snippet, then turn our private markers into <mark> tags."""
     escaped = escape(raw)
-    return mark_safe(escaped.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>"))  # our markers only
+    return mark_safe(
+        escaped.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
+    )  # our markers only
 
 
 def search_query_clean(raw: str | None) -> str:
@@ -227,13 +253,16 @@ def _python_snippet(text: str, terms: list[str]) -> SafeString:
     lower = text.lower()
     positions = [lower.find(term) for term in terms if lower.find(term) >= 0]
     start = max(0, min(positions) - 60) if positions else 0
-    window = text[start:start + SNIPPET_CHARS]
+    window = text[start : start + SNIPPET_CHARS]
     if start > 0:
         window = "…" + window
     if start + SNIPPET_CHARS < len(text):
         window += "…"
     if terms:
-        pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+        pattern = re.compile(
+            "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)),
+            re.IGNORECASE,
+        )
         window = pattern.sub(lambda m: f"{_MARK_START}{m.group(0)}{_MARK_STOP}", window)
     return _highlighted(window)
 
@@ -257,19 +286,34 @@ def _search_postgres(*, query: str, limit: int) -> list[SearchHit]:
         article_list_published()
         .filter(search_vector=search_query)
         .annotate(rank=SearchRank(F("search_vector"), search_query))
-        .annotate(snippet=SearchHeadline(
-            "public_text", search_query, config=SEARCH_CONFIG, start_sel=_MARK_START, stop_sel=_MARK_STOP,
-            max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ",
-        ))
+        .annotate(
+            snippet=SearchHeadline(
+                "public_text",
+                search_query,
+                config=SEARCH_CONFIG,
+                start_sel=_MARK_START,
+                stop_sel=_MARK_STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
         .order_by("-rank", "-published_at")[:limit]
     )
-    return [SearchHit(article=row, snippet=_highlighted(row.snippet or row.description)) for row in rows]
+    return [
+        SearchHit(article=row, snippet=_highlighted(row.snippet or row.description)) for row in rows
+    ]
 
 
 def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
     condition = Q()
     for term in terms:
-        condition &= Q(title__icontains=term) | Q(description__icontains=term) | Q(public_text__icontains=term)
+        condition &= (
+            Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(public_text__icontains=term)
+        )
     rows = list(Article.objects.published().select_related("author").filter(condition)[: limit * 3])
 
     def score(article: Article) -> int:
@@ -279,7 +323,11 @@ def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
     rows.sort(key=lambda article: (-score(article), -(article.published_at.timestamp())))
     hits = []
     for article in rows[:limit]:
-        source = article.public_text if any(t in article.public_text.lower() for t in terms) else article.description
+        source = (
+            article.public_text
+            if any(t in article.public_text.lower() for t in terms)
+            else article.description
+        )
         hits.append(SearchHit(article=article, snippet=_python_snippet(source, terms)))
     return hits
 
@@ -293,7 +341,11 @@ def related_articles_for(*, article: Article, limit: int = 6) -> list[Article]:
 
 
 def sitemap_articles() -> QuerySet[Article]:
-    return Article.objects.published().only("slug", "updated", "published_at").order_by("-published_at")
+    return (
+        Article.objects.published()
+        .only("slug", "updated", "published_at")
+        .order_by("-published_at")
+    )
 
 
 def feed_articles(*, limit: int = 30) -> QuerySet[Article]:
@@ -321,7 +373,9 @@ def article_list_covering_snps(*, snp_ids: list[int]) -> list[tuple[Article, lis
     if not snp_ids:
         return []
     links = (
-        SectionSnp.objects.filter(snp_id__in=snp_ids, section__article__in=Article.objects.published())
+        SectionSnp.objects.filter(
+            snp_id__in=snp_ids, section__article__in=Article.objects.published()
+        )
         .order_by("section__article_id", "section__order", "order")
         .values_list("section__article_id", "snp_id")
     )

@@ -1,5 +1,6 @@
 """What search engines and link previews read: absolute links, meta description, Open Graph
 image, and schema.org JSON-LD. Built from what the gate (selectors) lets the reader see."""
+
 import html
 import json
 
@@ -24,8 +25,9 @@ def article_overview_image_url(*, article: Article) -> str:
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def article_json_ld(*, article: Article, sections: list[VisibleSection],
-                    access: AccessLevel) -> SafeString:
+def article_json_ld(
+    *, article: Article, sections: list[VisibleSection], access: AccessLevel
+) -> SafeString:
     """schema.org Article; gated sections are declared with isAccessibleForFree/hasPart, and
     wordCount counts what this reader is shown."""
     url = absolute_url(article.get_absolute_url())
@@ -38,12 +40,19 @@ def article_json_ld(*, article: Article, sections: list[VisibleSection],
         "url": url,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated.isoformat() if article.updated else None,
-        "author": {"@type": "Organization" if "team" in article.author.name.lower() else "Person",
-                   "name": article.author.name,
-                   "url": absolute_url(article.author.get_absolute_url())},
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
-        "wordCount": (article.word_count if access == AccessLevel.MEMBERS
-                      else article.public_word_count),
+        "author": {
+            "@type": "Organization" if "team" in article.author.name.lower() else "Person",
+            "name": article.author.name,
+            "url": absolute_url(article.author.get_absolute_url()),
+        },
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL,
+        },
+        "wordCount": (
+            article.word_count if access == AccessLevel.MEMBERS else article.public_word_count
+        ),
     }
     image = article_overview_image_url(article=article)
     if image:
@@ -52,8 +61,11 @@ def article_json_ld(*, article: Article, sections: list[VisibleSection],
     data["isAccessibleForFree"] = not gated
     if gated:
         data["hasPart"] = [
-            {"@type": "WebPageElement", "isAccessibleForFree": False,
-             "cssSelector": f"#section-{section.anchor}"}
+            {
+                "@type": "WebPageElement",
+                "isAccessibleForFree": False,
+                "cssSelector": f"#section-{section.anchor}",
+            }
             for section in gated
         ]
     payload = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)

@@ -1,4 +1,5 @@
 """sitemap.xml: published articles, the main pages and topics with articles."""
+
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 

@@ -1,5 +1,6 @@
 """Reading pages. Thin: selectors decide what is visible, templates print it, and
 genlife.page_cache keeps the pages."""
+
 import dataclasses
 import math
 import mimetypes
@@ -33,6 +34,7 @@ def _page(request: HttpRequest, articles):
     """One page of an article listing, from ?page= (out-of-range numbers give the last page)."""
     return Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
 
+
 def _page_cache_seconds(longest: int = PAGE_CACHE_SECONDS) -> int:
     """How long a page that lists articles may be cached: never past the moment the next
     scheduled article goes live, which would then be missing from it."""
@@ -48,9 +50,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if slot is not None and slot.value is not None:
         return HttpResponse(slot.value)
     featured, latest = selectors.article_home_lists()
-    response = render(request, "articles/home.html", {
-        "featured": featured, "latest": latest, "topics": selectors.topic_list_with_articles(),
-    })
+    response = render(
+        request,
+        "articles/home.html",
+        {
+            "featured": featured,
+            "latest": latest,
+            "topics": selectors.topic_list_with_articles(),
+        },
+    )
     if slot is not None:
         slot.store(response.content.decode(), timeout=_page_cache_seconds())
     return response
@@ -59,7 +67,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.article_list_published())
-    return render(request, "articles/article_list.html", {"page_obj": page, "articles": page.object_list})
+    return render(
+        request, "articles/article_list.html", {"page_obj": page, "articles": page.object_list}
+    )
 
 
 @require_safe
@@ -68,7 +78,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if topic is None:
         raise Http404("No such topic")
     page = _page(request, selectors.article_list_for_topic(topic=topic))
-    return render(request, "articles/topic_detail.html", {"topic": topic, "page_obj": page, "articles": page.object_list})
+    return render(
+        request,
+        "articles/topic_detail.html",
+        {"topic": topic, "page_obj": page, "articles": page.object_list},
+    )
 
 
 @require_safe
@@ -77,7 +91,11 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if author is None:
         raise Http404("No such author")
     page = _page(request, selectors.article_list_for_author(author=author))
-    return render(request, "articles/author_detail.html", {"author": author, "page_obj": page, "articles": page.object_list})
+    return render(
+        request,
+        "articles/author_detail.html",
+        {"author": author, "page_obj": page, "articles": page.object_list},
+    )
 
 
 @require_safe
@@ -121,7 +139,9 @@ def _genotype_reports(request: HttpRequest, report_snps: dict[str, list]) -> dic
     combined = genotype_report_for(user=request.user, snps=all_snps)
     rows_by_snp = {row.snp.pk: row for row in combined.rows}
     return {
-        anchor: dataclasses.replace(combined, rows=[rows_by_snp[snp.pk] for snp in snps if snp.pk in rows_by_snp])
+        anchor: dataclasses.replace(
+            combined, rows=[rows_by_snp[snp.pk] for snp in snps if snp.pk in rows_by_snp]
+        )
         for anchor, snps in report_snps.items()
     }
 
@@ -134,10 +154,14 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
     in per request by `_article_main_for`.
     """
     sections = selectors.article_sections_visible_to(article=article, access=access)
-    report_snps = {s.anchor: list(s.snps) for s in sections if s.is_genotype_report and not s.locked}
+    report_snps = {
+        s.anchor: list(s.snps) for s in sections if s.is_genotype_report and not s.locked
+    }
     blocks = [
-        {"section": section,
-         "report_marker": mark_safe(REPORT_MARKER.format(anchor=section.anchor))}  # anchor: a slug
+        {
+            "section": section,
+            "report_marker": mark_safe(REPORT_MARKER.format(anchor=section.anchor)),
+        }  # anchor: a slug
         for section in sections
     ]
     overview_image_url = seo.article_overview_image_url(article=article)
@@ -154,7 +178,9 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "json_ld": seo.article_json_ld(article=article, sections=sections, access=access),
         "canonical_url": seo.absolute_url(article.get_absolute_url()),
         "overview_image_url": overview_image_url,
-        "overview_image_absolute_url": seo.absolute_url(overview_image_url) if overview_image_url else "",
+        "overview_image_absolute_url": seo.absolute_url(overview_image_url)
+        if overview_image_url
+        else "",
         "meta_description": meta_description,
         "site_name": settings.SITE_NAME,
         "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
@@ -173,7 +199,9 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
     """The cached article body with this reader's genotype tables filled in."""
     main = fragments["main"]
     for anchor, report in _genotype_reports(request, fragments["report_snps"]).items():
-        table = render_to_string("genotypes/includes/genotype_report.html", {"report": report}, request)
+        table = render_to_string(
+            "genotypes/includes/genotype_report.html", {"report": report}, request
+        )
         main = main.replace(REPORT_MARKER.format(anchor=anchor), table)
     return mark_safe(main)  # rendered by our templates from sanitised HTML
 
@@ -189,17 +217,22 @@ def _reader_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, Aud
     if not request.user.is_authenticated:
         return "public", Audience.SHARED, [ARTICLES_SCOPE]
     if access == AccessLevel.MEMBERS:
-        return (f"member-{request.user.pk}", Audience.PERSONAL,
-                [ARTICLES_SCOPE, *genotype_page_scopes(user_id=request.user.pk)])
+        return (
+            f"member-{request.user.pk}",
+            Audience.PERSONAL,
+            [ARTICLES_SCOPE, *genotype_page_scopes(user_id=request.user.pk)],
+        )
     return "user-public", Audience.PRIVATE, [ARTICLES_SCOPE]
 
 
-def _article_fragments_cached(slug: str, access: AccessLevel, *, authenticated: bool,
-                              timeout: int) -> dict:
+def _article_fragments_cached(
+    slug: str, access: AccessLevel, *, authenticated: bool, timeout: int
+) -> dict:
     """The article's fragments for this access level, from the cache or built (404 if none)."""
     slot = page_cache.slot(
         f"articles:fragments:{access}-{'user' if authenticated else 'anonymous'}:{slug}",
-        scopes=[ARTICLES_SCOPE])
+        scopes=[ARTICLES_SCOPE],
+    )
     if slot.value is not None:
         return slot.value
     article = selectors.article_get_published(slug=slug)
@@ -219,23 +252,31 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     written to the cache.
     """
     authenticated = request.user.is_authenticated
-    access = selectors.article_access_for(user=request.user) if authenticated else AccessLevel.PUBLIC
+    access = (
+        selectors.article_access_for(user=request.user) if authenticated else AccessLevel.PUBLIC
+    )
     variant, audience, scopes = _reader_variant(request, access)
     slot = None
     if len(get_messages(request)) == 0:
-        slot = page_cache.slot(f"articles:page:{variant}:{slug}", scopes=scopes,
-                               personal=audience is Audience.PERSONAL)
+        slot = page_cache.slot(
+            f"articles:page:{variant}:{slug}", scopes=scopes, personal=audience is Audience.PERSONAL
+        )
         if slot.value is not None:
             return page_cache.page_response(request, slot.value)
 
     cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
-    fragments = _article_fragments_cached(slug, access, authenticated=authenticated,
-                                          timeout=cache_seconds)
-    html = render_to_string("articles/article_detail.html", {
-        "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
-        "main": _article_main_for(request, fragments),
-        "access": access,
-    }, request)
+    fragments = _article_fragments_cached(
+        slug, access, authenticated=authenticated, timeout=cache_seconds
+    )
+    html = render_to_string(
+        "articles/article_detail.html",
+        {
+            "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
+            "main": _article_main_for(request, fragments),
+            "access": access,
+        },
+        request,
+    )
     page = page_cache.page_build(html, variant=variant, audience=audience)
     if slot is not None:
         slot.store(page, timeout=cache_seconds)
@@ -253,19 +294,29 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
     if article is None:
         raise Http404("No such article")
     reader = selectors.article_access_for(user=request.user)
-    access = AccessLevel.MEMBERS if requested == AccessLevel.MEMBERS and reader == AccessLevel.MEMBERS else AccessLevel.PUBLIC
-    fragments = _article_fragments(article, access, viewer_authenticated=request.user.is_authenticated)
+    access = (
+        AccessLevel.MEMBERS
+        if requested == AccessLevel.MEMBERS and reader == AccessLevel.MEMBERS
+        else AccessLevel.PUBLIC
+    )
+    fragments = _article_fragments(
+        article, access, viewer_authenticated=request.user.is_authenticated
+    )
     status = article.get_status_display()
     if article.published_at:
         status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
-    response = render(request, "articles/article_detail.html", {
-        "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
-        "main": _article_main_for(request, fragments),
-        "access": access,
-        "preview": True,
-        "requested_access": requested,
-        "preview_status": status,
-    })
+    response = render(
+        request,
+        "articles/article_detail.html",
+        {
+            "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
+            "main": _article_main_for(request, fragments),
+            "access": access,
+            "preview": True,
+            "requested_access": requested,
+            "preview_status": status,
+        },
+    )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

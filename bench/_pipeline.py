@@ -48,8 +48,9 @@ def _create_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute("select 1 from pg_database where datname = %s",
-                                    [name]).fetchone()
+        exists = connection.execute(
+            "select 1 from pg_database where datname = %s", [name]
+        ).fetchone()
         if not exists:
             connection.execute(f'create database "{name}"')
 
@@ -71,11 +72,26 @@ class Workers:
     def __enter__(self) -> Workers:
         handle = open(self.log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "genlife", "worker", "--loglevel=INFO",
-             f"--concurrency={self.concurrency}", "--without-mingle", "--without-gossip",
-             "--pool=prefork", "-E"],
-            cwd=ROOT, env=dict(os.environ), stdout=handle, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "genlife",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={self.concurrency}",
+                "--without-mingle",
+                "--without-gossip",
+                "--pool=prefork",
+                "-E",
+            ],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while b"ready." not in self.log.read_bytes():
             if self.process.poll() is not None or time.monotonic() > deadline:

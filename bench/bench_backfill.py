@@ -53,40 +53,63 @@ def main() -> None:
             handle.write(genome_to_blob(genome.frame))
         sources.append(path)
     users = User.objects.bulk_create(
-        User(email=f"bench-backfill-{i}@example.com") for i in range(args.genomes))
+        User(email=f"bench-backfill-{i}@example.com") for i in range(args.genomes)
+    )
     uploads = []
     now = timezone.now()
     for i, user in enumerate(users):
         pk = uuid.uuid4()
         name = f"genomes/bench/{pk}.fernet"
         os.link(sources[i % DISTINCT], os.path.join(settings.MEDIA_ROOT, name))
-        uploads.append(GenomeUpload(pk=pk, user=user, status="done", is_current=True,
-                                    consented_at=now, genome_file=name, format="23andMe",
-                                    build=37, snp_count=args.lines, progress=100))
+        uploads.append(
+            GenomeUpload(
+                pk=pk,
+                user=user,
+                status="done",
+                is_current=True,
+                consented_at=now,
+                genome_file=name,
+                format="23andMe",
+                build=37,
+                snp_count=args.lines,
+                progress=100,
+            )
+        )
     GenomeUpload.objects.bulk_create(uploads)
     blob_mib = os.path.getsize(sources[0]) / 2**20
     purge_broker()
     with Workers(concurrency=2) as workers:
         started = time.perf_counter()
         with transaction.atomic():
-            snp = Snp.objects.create(rsid=NEW_SNP, gene="MARKER", chromosome="1", ref="C",
-                                     alt="T", position_grch37=752566)
+            snp = Snp.objects.create(
+                rsid=NEW_SNP,
+                gene="MARKER",
+                chromosome="1",
+                ref="C",
+                alt="T",
+                position_grch37=752566,
+            )
             backfill.snp_catalogue_changed(snp=snp)
         while True:
             done = GenotypeResult.objects.filter(snp=snp).count()
             if done >= args.genomes:
                 break
             if time.perf_counter() - started > args.timeout:
-                raise SystemExit(f"only {done} of {args.genomes} after {args.timeout} s; "
-                                 f"see {workers.log}")
+                raise SystemExit(
+                    f"only {done} of {args.genomes} after {args.timeout} s; see {workers.log}"
+                )
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
         peak = workers.peak_rss_mib()
     filled = GenotypeResult.objects.filter(snp=snp).exclude(genotype="").count()
-    print(f"Backfill of one new SNP across {args.genomes:,} stored genomes "
-          f"({args.lines:,} SNPs each, {blob_mib:.1f} MiB encrypted blob), 2 worker processes:")
-    print(f"  {elapsed:.1f} s total, {elapsed / args.genomes * 1000:.1f} ms per genome; "
-          f"{filled} results with a genotype; worker peak RSS {peak:.0f} MiB")
+    print(
+        f"Backfill of one new SNP across {args.genomes:,} stored genomes "
+        f"({args.lines:,} SNPs each, {blob_mib:.1f} MiB encrypted blob), 2 worker processes:"
+    )
+    print(
+        f"  {elapsed:.1f} s total, {elapsed / args.genomes * 1000:.1f} ms per genome; "
+        f"{filled} results with a genotype; worker peak RSS {peak:.0f} MiB"
+    )
     User.objects.filter(email__startswith="bench-backfill-").delete()
     snp.delete()
 

@@ -41,8 +41,10 @@ hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()
 print(json.dumps({"outcome": outcome, "seconds": seconds, "peak_mb": int(hwm) / 1024}))
 """
 
-HEADER = (b"##fileformat=VCFv4.2\n##reference=GRCh37\n"
-          b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n")
+HEADER = (
+    b"##fileformat=VCFv4.2\n##reference=GRCh37\n"
+    b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n"
+)
 
 
 def bomb(path: Path, records: int) -> None:
@@ -56,16 +58,24 @@ def bomb(path: Path, records: int) -> None:
         out.write(HEADER)
         step = 200_000
         for start in range(0, records, step):
-            out.write("".join(
-                f"{1 + (i // 1_700_000) % 22}\t{1000 + i // 64}\t.\tA\tG\t.\t.\t.\tGT\t"
-                f"{rng.choice(genotypes)}\n"
-                for i in range(start, min(start + step, records))).encode())
+            out.write(
+                "".join(
+                    f"{1 + (i // 1_700_000) % 22}\t{1000 + i // 64}\t.\tA\tG\t.\t.\t.\tGT\t"
+                    f"{rng.choice(genotypes)}\n"
+                    for i in range(start, min(start + step, records))
+                ).encode()
+            )
 
 
 def run(path: Path, max_records: int) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(max_records)],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(max_records)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -89,8 +99,10 @@ def main() -> None:
         rows.append((records, path.stat().st_size, label, result))
     print(f"{'records':>12} {'gzip MB':>8}  {'limit':<20} {'peak RSS MB':>11} {'s':>6}  outcome")
     for records, size, label, result in rows:
-        print(f"{records:>12,} {size / 2**20:>8.1f}  {label:<20} {result['peak_mb']:>11.0f} "
-              f"{result['seconds']:>6.1f}  {result['outcome']}")
+        print(
+            f"{records:>12,} {size / 2**20:>8.1f}  {label:<20} {result['peak_mb']:>11.0f} "
+            f"{result['seconds']:>6.1f}  {result['outcome']}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Parse a full-size 23andMe v5 file with our parser and with ``snps.SNPs`` in one run.
 
 Each reader runs in its own subprocess so that wall time includes interpreter start-up and
-imports (the child also reports its time with and without the imports), and peak RSS is that process's own high-water mark (``VmHWM``). Every reader
+imports (the child also reports its time with and without the imports), and peak RSS is that
+process's own high-water mark (``VmHWM``). Every reader
 runs ``--repeat`` times per file; medians are reported, with our figures as ratios of the
 ``snps`` library's. Usage (the ``bench`` extra installs snps)::
 
@@ -50,8 +51,13 @@ print(s.count, parse_only, elapsed, hwm)
 def run_child(code: str, path: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
     _, status, _usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     out = process.stdout.read().decode()
@@ -63,8 +69,13 @@ def run_child(code: str, path: Path) -> dict:
     # Peak RSS is the child's own VmHWM: ru_maxrss would carry over the parent's high-water
     # mark through fork and exec on Linux.
     count, parse_only, in_process, hwm_kib = out.split()[-4:]
-    return {"wall_s": wall, "peak_mib": int(hwm_kib) / 1024, "in_process_s": float(in_process),
-            "parse_only_s": float(parse_only), "snps": int(count)}
+    return {
+        "wall_s": wall,
+        "peak_mib": int(hwm_kib) / 1024,
+        "in_process_s": float(in_process),
+        "parse_only_s": float(parse_only),
+        "snps": int(count),
+    }
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -104,19 +115,27 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"23andMe v5 file, {args.lines:,} SNP lines, median of {args.repeat} runs each, "
-          f"{os.cpu_count()} CPUs")
-    print(f"{'file':6} {'reader':8} {'wall s':>7} {'in-proc s':>9} {'parse s':>8} "
-          f"{'peak MiB':>9} {'SNPs':>8}")
+    print(
+        f"23andMe v5 file, {args.lines:,} SNP lines, median of {args.repeat} runs each, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'file':6} {'reader':8} {'wall s':>7} {'in-proc s':>9} {'parse s':>8} "
+        f"{'peak MiB':>9} {'SNPs':>8}"
+    )
     for label, result in results.items():
         for reader in ("genlife", "snps"):
             r = result[reader]
-            print(f"{label:6} {reader:8} {r['wall_s']:7.3f} {r['in_process_s']:9.3f} "
-                  f"{r['parse_only_s']:8.3f} {r['peak_mib']:9.1f} {int(r['snps']):8,}")
-        print(f"{label:6} speed-up: {result['speedup_wall']:.1f}x wall, "
-              f"{result['speedup_in_process']:.1f}x in-process with imports, "
-              f"{result['speedup_parse_only']:.1f}x parse only; peak memory "
-              f"{result['peak_memory_ratio']:.2f} of snps")
+            print(
+                f"{label:6} {reader:8} {r['wall_s']:7.3f} {r['in_process_s']:9.3f} "
+                f"{r['parse_only_s']:8.3f} {r['peak_mib']:9.1f} {int(r['snps']):8,}"
+            )
+        print(
+            f"{label:6} speed-up: {result['speedup_wall']:.1f}x wall, "
+            f"{result['speedup_in_process']:.1f}x in-process with imports, "
+            f"{result['speedup_parse_only']:.1f}x parse only; peak memory "
+            f"{result['peak_memory_ratio']:.2f} of snps"
+        )
 
 
 if __name__ == "__main__":

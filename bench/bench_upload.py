@@ -46,8 +46,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--lines", type=int, default=640_000)
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL",
-                          "postgres://postgres@127.0.0.1:5432/genlife_bench_upload")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/genlife_bench_upload")
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
     broker_db = int(urlsplit(os.environ["CELERY_BROKER_URL"]).path.lstrip("/") or 0)
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -56,11 +55,16 @@ def main() -> None:
     from genotypes.samples import generate_genome
     from tests.e2e.site import Site
 
-    files = [generate_genome("23andme", n_snps=args.lines, seed=21 + i, include=calls)
-             for i, calls in enumerate(CALL_SETS)]
-    site = Site(Path(tempfile.mkdtemp(prefix="genlife-bench-upload-")),
-                redis_dbs=(broker_db, broker_db), access_log=False,
-                database_name=urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/"))
+    files = [
+        generate_genome("23andme", n_snps=args.lines, seed=21 + i, include=calls)
+        for i, calls in enumerate(CALL_SETS)
+    ]
+    site = Site(
+        Path(tempfile.mkdtemp(prefix="genlife-bench-upload-")),
+        redis_dbs=(broker_db, broker_db),
+        access_log=False,
+        database_name=urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/"),
+    )
     timings = []
     try:
         site.start()
@@ -70,8 +74,10 @@ def main() -> None:
             started = time.perf_counter()
             token = client.csrf_token_from("/genetics/upload/")
             status, headers, text = client.post_multipart(
-                "/genetics/upload/", {"csrfmiddlewaretoken": token, "consent": "on"},
-                {"file": ("genome.txt", data)})
+                "/genetics/upload/",
+                {"csrfmiddlewaretoken": token, "consent": "on"},
+                {"file": ("genome.txt", data)},
+            )
             if status != 302:
                 raise SystemExit(f"upload refused (HTTP {status}): {text[:500]}")
             status_json = urlsplit(headers["Location"]).path + "status.json"
@@ -90,10 +96,12 @@ def main() -> None:
             print(f"run {run + 1}: {timings[-1]:.2f} s", flush=True)
     finally:
         site.stop()
-    print(f"Upload over HTTP → parsed by the worker → shown on the LDN article "
-          f"({args.lines:,}-line 23andMe file, {len(files[0]) / 2**20:.1f} MiB, "
-          f"{args.repeat} runs): median {statistics.median(timings):.2f} s, "
-          f"min {min(timings):.2f} s, max {max(timings):.2f} s")
+    print(
+        f"Upload over HTTP → parsed by the worker → shown on the LDN article "
+        f"({args.lines:,}-line 23andMe file, {len(files[0]) / 2**20:.1f} MiB, "
+        f"{args.repeat} runs): median {statistics.median(timings):.2f} s, "
+        f"min {min(timings):.2f} s, max {max(timings):.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -91,8 +91,13 @@ def page_profile(client, path: str, *, calls: Counter, warm: int, repeat: int, t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page", nargs=2, action="append", metavar=("NAME", "PATH"), required=True)
-    parser.add_argument("--member", action="append", default=[], metavar="NAME",
-                        help="pages requested with the member's session cookie")
+    parser.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="pages requested with the member's session cookie",
+    )
     parser.add_argument("--cookie", default="", help="the member's Cookie header")
     parser.add_argument("--warm", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=200)
@@ -114,15 +119,18 @@ def main() -> None:
             for pair in args.cookie.split("; "):
                 key, _, value = pair.partition("=")
                 client.cookies[key] = value
-        report[name] = page_profile(client, path, calls=calls, warm=args.warm,
-                                    repeat=args.repeat, top=args.top)
+        report[name] = page_profile(
+            client, path, calls=calls, warm=args.warm, repeat=args.repeat, top=args.top
+        )
     if args.json:
         print(json.dumps(report, indent=2))
         return
     for name, r in report.items():
-        print(f"=== {name}: {r['ms_per_request']} ms/request in process "
-              f"({r['cpu_ms_per_request']} ms CPU), {r['bytes']} bytes, "
-              f"{r['queries']} queries, cache calls {r['cache_calls']}")
+        print(
+            f"=== {name}: {r['ms_per_request']} ms/request in process "
+            f"({r['cpu_ms_per_request']} ms CPU), {r['bytes']} bytes, "
+            f"{r['queries']} queries, cache calls {r['cache_calls']}"
+        )
         for sql in r["query_sql"]:
             print(f"    SQL {sql}")
         print(r["profile"])

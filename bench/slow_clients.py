@@ -41,8 +41,12 @@ PROBE_TIMEOUT = 3.0
 # the old server is given an empty configuration file instead.
 OLD_OPTIONS = ["--workers", "3", "--timeout", "60"]
 NEW_COMMAND = ["--config", str(ROOT / "gunicorn.conf.py")]
-REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow-client\r\n" + b"X-Pad: " + (
-    b"a" * 200) + b"\r\n\r\n"
+REQUEST = (
+    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow-client\r\n"
+    + b"X-Pad: "
+    + (b"a" * 200)
+    + b"\r\n\r\n"
+)
 
 
 def free_port() -> int:
@@ -58,9 +62,21 @@ class Server:
         self.log_path = folder / f"{name}.log"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
-                 "--bind", f"127.0.0.1:{self.port}", *options],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "genlife.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    *options,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -136,14 +152,20 @@ def run_round(servers: list[Server], clients: int, seconds: float, interval: flo
     stop = threading.Event()
     opened: list = []
     results = {server.name: [] for server in servers}
-    threads = [threading.Thread(target=slow_client, args=(server.port, interval, stop, opened),
-                                daemon=True)
-               for server in servers for _ in range(clients)]
+    threads = [
+        threading.Thread(
+            target=slow_client, args=(server.port, interval, stop, opened), daemon=True
+        )
+        for server in servers
+        for _ in range(clients)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(min(2.0, seconds / 4))  # the slow clients connect and start sending
-    probes = [threading.Thread(target=probe, args=(server, stop, results[server.name]),
-                               daemon=True) for server in servers]
+    probes = [
+        threading.Thread(target=probe, args=(server, stop, results[server.name]), daemon=True)
+        for server in servers
+    ]
     for thread in probes:
         thread.start()
     time.sleep(seconds)
@@ -165,31 +187,42 @@ def main() -> int:
         parser.error("1-64 clients per server and rounds of 1-60 s")
 
     folder = Path(tempfile.mkdtemp(prefix="genlife-slow-clients-"))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "REDIS_", "GENLIFE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "REDIS_", "GENLIFE_"))
+    }
     env.update({"GENLIFE_DATA_DIR": str(folder / "data"), "DJANGO_LOG_LEVEL": "WARNING"})
     servers: list[Server] = []
     report = {"clients": {}, "byte_interval_s": args.byte_interval, "seconds": args.seconds}
     try:
         empty_config = folder / "empty.conf.py"
         empty_config.write_text("")
-        servers = [Server("old (sync, 3 workers)",
-                          ["--config", str(empty_config), *OLD_OPTIONS], env, folder),
-                   Server("new (gunicorn.conf.py)", NEW_COMMAND, env, folder)]
+        servers = [
+            Server(
+                "old (sync, 3 workers)", ["--config", str(empty_config), *OLD_OPTIONS], env, folder
+            ),
+            Server("new (gunicorn.conf.py)", NEW_COMMAND, env, folder),
+        ]
         for server in servers:
             server.wait_ready()
-        print(f"/healthz probed every 0.5 s with a {PROBE_TIMEOUT:.0f} s timeout while N slow "
-              f"clients send a request one byte every {args.byte_interval} s "
-              f"({args.seconds:.0f} s a round)\n")
-        print(f"{'N':>3}  {'server':<24} {'probes':>6} {'timed out':>9} {'p50 ms':>8} "
-              f"{'max ms':>8}")
+        print(
+            f"/healthz probed every 0.5 s with a {PROBE_TIMEOUT:.0f} s timeout while N slow "
+            f"clients send a request one byte every {args.byte_interval} s "
+            f"({args.seconds:.0f} s a round)\n"
+        )
+        print(
+            f"{'N':>3}  {'server':<24} {'probes':>6} {'timed out':>9} {'p50 ms':>8} {'max ms':>8}"
+        )
         for count in [0, *args.clients]:
             figures = run_round(servers, count, args.seconds, args.byte_interval)
             report["clients"][count] = figures
             for name, row in figures.items():
-                print(f"{count:>3}  {name:<24} {row['probes']:>6} {row['timed_out']:>9} "
-                      f"{row['p50_ms'] if row['p50_ms'] is not None else '-':>8} "
-                      f"{row['max_ms'] if row['max_ms'] is not None else '-':>8}")
+                print(
+                    f"{count:>3}  {name:<24} {row['probes']:>6} {row['timed_out']:>9} "
+                    f"{row['p50_ms'] if row['p50_ms'] is not None else '-':>8} "
+                    f"{row['max_ms'] if row['max_ms'] is not None else '-':>8}"
+                )
     finally:
         for server in servers:
             server.stop()

@@ -41,13 +41,18 @@ from load import OUT_DIR, ROOT, Client, environment_check  # noqa: E402
 
 PASSWORD = "storm-member-password-4417"
 # Each member's file carries one of these per SNP, chosen by the member's number.
-CHOICES = {"rs1799971": ("AA", "AG", "GG"), "rs4680": ("GG", "AG", "AA"),
-           "rs1045642": ("AA", "AG", "GG")}
+CHOICES = {
+    "rs1799971": ("AA", "AG", "GG"),
+    "rs4680": ("GG", "AG", "AA"),
+    "rs1045642": ("AA", "AG", "GG"),
+}
 
 
 def calls_for(number: int) -> dict[str, str]:
-    return {rsid: options[(number + i) % len(options)]
-            for i, (rsid, options) in enumerate(CHOICES.items())}
+    return {
+        rsid: options[(number + i) % len(options)]
+        for i, (rsid, options) in enumerate(CHOICES.items())
+    }
 
 
 class MemorySampler(threading.Thread):
@@ -104,8 +109,10 @@ class MemorySampler(threading.Thread):
 def members_create(site, count: int) -> list[str]:
     emails = [f"storm-{n:02d}@genlife.test" for n in range(count)]
     site.manage(
-        "shell", "-c",
-        "from members.services.users import user_ensure_verified\nfrom billing.services.memberships import membership_grant_complimentary\n"
+        "shell",
+        "-c",
+        "from members.services.users import user_ensure_verified\n"
+        "from billing.services.memberships import membership_grant_complimentary\n"
         f"for email in {emails!r}:\n"
         f"    user = user_ensure_verified(email=email, password={PASSWORD!r}, name='Storm')\n"
         "    membership_grant_complimentary(user=user)\n",
@@ -116,8 +123,9 @@ def members_create(site, count: int) -> list[str]:
 def member_login(site, email: str) -> Client:
     client = Client("127.0.0.1", site.web_port)
     token = client.csrf_token_from("/accounts/login/")
-    status, _, text = client.post_form("/accounts/login/", {
-        "csrfmiddlewaretoken": token, "login": email, "password": PASSWORD})
+    status, _, text = client.post_form(
+        "/accounts/login/", {"csrfmiddlewaretoken": token, "login": email, "password": PASSWORD}
+    )
     if status != 302 or "sessionid" not in client.cookies:
         raise RuntimeError(f"login of {email} failed (HTTP {status}):\n{text[:1000]}")
     return client
@@ -127,8 +135,8 @@ def upload_post(client: Client, data: bytes, name: str) -> tuple[str, float]:
     token = client.csrf_token_from("/genetics/upload/")
     started = time.monotonic()
     status, headers, text = client.post_multipart(
-        "/genetics/upload/", {"csrfmiddlewaretoken": token, "consent": "on"},
-        {"file": (name, data)})
+        "/genetics/upload/", {"csrfmiddlewaretoken": token, "consent": "on"}, {"file": (name, data)}
+    )
     elapsed = time.monotonic() - started
     if status != 302:
         raise RuntimeError(f"upload refused (HTTP {status}):\n{text[:1000]}")
@@ -147,21 +155,34 @@ def report_genotypes(client: Client) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=20)
-    parser.add_argument("--lines", type=int, default=640_000,
-                        help="lines in each generated 23andMe v5 file (640,000 is full size)")
-    parser.add_argument("--timeout", type=float, default=600,
-                        help="seconds to wait for the queue to drain")
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=640_000,
+        help="lines in each generated 23andMe v5 file (640,000 is full size)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds to wait for the queue to drain"
+    )
     args = parser.parse_args()
     database, redis_db = environment_check(need_wrk=False)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from genotypes.samples import generate_genome
     from tests.e2e.site import Site
 
-    files = [generate_genome("23andme", n_snps=args.lines, seed=1000 + n, include=calls_for(n))
-             for n in range(args.members)]
+    files = [
+        generate_genome("23andme", n_snps=args.lines, seed=1000 + n, include=calls_for(n))
+        for n in range(args.members)
+    ]
     workdir = Path(tempfile.mkdtemp(prefix="genlife-storm-"))
-    site = Site(workdir, database_name=database, redis_dbs=(redis_db, redis_db),
-                web_workers=3, web_threads=1, access_log=False)
+    site = Site(
+        workdir,
+        database_name=database,
+        redis_dbs=(redis_db, redis_db),
+        web_workers=3,
+        web_threads=1,
+        access_log=False,
+    )
     try:
         print(f"starting the site in {workdir} ...", flush=True)
         site.start()
@@ -169,13 +190,18 @@ def main() -> None:
         clients = [member_login(site, email) for email in emails]
         sampler = MemorySampler(site.processes["worker"].pid)
         sampler.start()
-        print(f"{args.members} members upload {len(files[0]) / 1e6:.1f} MB each at once ...",
-              flush=True)
+        print(
+            f"{args.members} members upload {len(files[0]) / 1e6:.1f} MB each at once ...",
+            flush=True,
+        )
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.members) as pool:
-            posted = list(pool.map(
-                lambda n: upload_post(clients[n], files[n], f"genome_storm_{n:02d}.txt"),
-                range(args.members)))
+            posted = list(
+                pool.map(
+                    lambda n: upload_post(clients[n], files[n], f"genome_storm_{n:02d}.txt"),
+                    range(args.members),
+                )
+            )
         all_posted = time.monotonic() - started
         pending = {n: status_url for n, (status_url, _) in enumerate(posted)}
         finished: dict[int, dict] = {}
@@ -208,30 +234,40 @@ def main() -> None:
     report = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "members": args.members, "lines": args.lines, "file_mb": round(len(files[0]) / 1e6, 1),
+        "members": args.members,
+        "lines": args.lines,
+        "file_mb": round(len(files[0]) / 1e6, 1),
         "worker_concurrency": 2,
         "all_posted_s": round(all_posted, 2),
-        "upload_http_s": {"median": round(statistics.median(upload_seconds), 2),
-                          "max": round(max(upload_seconds), 2)},
+        "upload_http_s": {
+            "median": round(statistics.median(upload_seconds), 2),
+            "max": round(max(upload_seconds), 2),
+        },
         "drain_s": round(drained, 2) if not pending else None,
-        "finish_s": {"first": round(min(finish_times.values()), 2) if finish_times else None,
-                     "median": round(statistics.median(finish_times.values()), 2)
-                     if finish_times else None},
-        "done": len(finished) - len(failed), "failed": len(failed), "lost": len(pending),
+        "finish_s": {
+            "first": round(min(finish_times.values()), 2) if finish_times else None,
+            "median": round(statistics.median(finish_times.values()), 2) if finish_times else None,
+        },
+        "done": len(finished) - len(failed),
+        "failed": len(failed),
+        "lost": len(pending),
         "wrong_results": len(wrong),
-        "worker_peak_rss_mib": {"largest_process": round(sampler.peak_process_kib / 1024),
-                                "whole_tree": round(sampler.peak_tree_kib / 1024)},
+        "worker_peak_rss_mib": {
+            "largest_process": round(sampler.peak_process_kib / 1024),
+            "whole_tree": round(sampler.peak_tree_kib / 1024),
+        },
     }
     OUT_DIR.mkdir(exist_ok=True)
     out = OUT_DIR / f"upload-storm-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     if failed or pending or wrong:
-        print(f"PROBLEM: failed {failed}, still pending {sorted(pending)}, wrong {wrong}\n"
-              f"{worker_log_tail}")
+        print(
+            f"PROBLEM: failed {failed}, still pending {sorted(pending)}, wrong {wrong}\n"
+            f"{worker_log_tail}"
+        )
         sys.exit(1)
-    print(f"all {args.members} uploads done in {drained:.1f} s; written to "
-          f"{out.relative_to(ROOT)}")
+    print(f"all {args.members} uploads done in {drained:.1f} s; written to {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -32,5 +32,6 @@ def billing_end_on_account_deletion(sender, *, user, actor=None, **kwargs) -> No
 def connect() -> None:
     from members.signals import user_deleting
 
-    user_deleting.connect(billing_end_on_account_deletion,
-                          dispatch_uid="billing.end_on_account_deletion")
+    user_deleting.connect(
+        billing_end_on_account_deletion, dispatch_uid="billing.end_on_account_deletion"
+    )

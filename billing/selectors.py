@@ -6,8 +6,8 @@ Who counts as a member:
   webhook normally lands within seconds, and the reconciliation task, every 15 minutes,
   resyncs any membership past its period end);
 - COMPLIMENTARY memberships until `complimentary_until`, or for ever when it is empty;
-- PAST_DUE memberships for `settings.MEMBERSHIP_PAST_DUE_GRACE_DAYS` (7 unless set) after the first failed
-  renewal, while Stripe retries the card and the member can fix it. Stripe's own retry
+- PAST_DUE memberships for `settings.MEMBERSHIP_PAST_DUE_GRACE_DAYS` (7 unless set) after the
+  first failed renewal, while Stripe retries the card and the member can fix it. Stripe's own retry
   schedule runs longer, but a week of free reading is where we draw the line.
 UNPAID, CANCELED, INCOMPLETE and NONE are not members.
 """
@@ -87,7 +87,7 @@ def plan_list_offered() -> QuerySet[Plan]:
 
 
 def membership_list_stale(*, now: dt.datetime | None = None) -> QuerySet[Membership]:
-    """Memberships whose stored Stripe state may be out of date (see services.membership_reconcile)."""
+    """Memberships whose stored Stripe state may be out of date (see membership_reconcile)."""
     now = now or timezone.now()
     subscribed = Q(status__in=SUBSCRIBED_STATUSES)
     past_period = subscribed & Q(current_period_end__lt=now)

@@ -310,9 +310,13 @@ def _event_is_well_formed(event) -> bool:
     created = event.get("created", 0)
     data = event.get("data", {})
     return (
-        isinstance(event_id, str) and 0 < len(event_id) <= EVENT_ID_MAX
-        and isinstance(event_type, str) and 0 < len(event_type) <= EVENT_TYPE_MAX
-        and isinstance(created, int) and not isinstance(created, bool)
+        isinstance(event_id, str)
+        and 0 < len(event_id) <= EVENT_ID_MAX
+        and isinstance(event_type, str)
+        and 0 < len(event_type) <= EVENT_TYPE_MAX
+        and isinstance(created, int)
+        and not isinstance(created, bool)
         and 0 <= created <= _LATEST_TIMESTAMP
-        and isinstance(data, dict) and isinstance(data.get("object", {}), dict)
+        and isinstance(data, dict)
+        and isinstance(data.get("object", {}), dict)
     )

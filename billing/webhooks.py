@@ -3,7 +3,8 @@
 Nothing here calls Stripe or sends mail. The view answers 400 (and writes nothing) unless the
 body carries a valid ``Stripe-Signature`` within Stripe's five-minute tolerance; a verified
 event of a type we handle is stored under its unique event id, and a worker task does the
-rest (see ``services.stripe_events.stripe_event_process``). A repeated event id answers 200 and does nothing.
+rest (see ``services.stripe_events.stripe_event_process``). A repeated event id answers 200
+and does nothing.
 """
 
 import logging

@@ -45,18 +45,35 @@ from pathlib import Path
 API_VERSION = "2026-10-28.endive"
 DECLINED_CARD = "4000000000000002"  # Stripe's test card for "Your card was declined."
 COLLECTIONS = (
-    "customers", "products", "prices", "checkout_sessions", "portal_sessions", "subscriptions",
+    "customers",
+    "products",
+    "prices",
+    "checkout_sessions",
+    "portal_sessions",
+    "subscriptions",
 )
 
 
 class StripeError(Exception):
     """An answer in Stripe's error shape."""
 
-    def __init__(self, message: str, *, status: int = 400, code: str | None = None,
-                 param: str | None = None, type: str = "invalid_request_error"):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        code: str | None = None,
+        param: str | None = None,
+        type: str = "invalid_request_error",
+    ):
         super().__init__(message)
         self.message, self.status, self.code, self.param, self.type = (
-            message, status, code, param, type)
+            message,
+            status,
+            code,
+            param,
+            type,
+        )
 
     def body(self) -> dict:
         error = {"type": self.type, "message": self.message}
@@ -132,15 +149,24 @@ class Account:
         obj = getattr(self, collection).get(object_id)
         if obj is None:
             kind = collection.rstrip("s").replace("_", " ")
-            raise StripeError(f"No such {kind}: '{object_id}'", status=400 if param else 404,
-                              code="resource_missing", param=param)
+            raise StripeError(
+                f"No such {kind}: '{object_id}'",
+                status=400 if param else 404,
+                code="resource_missing",
+                param=param,
+            )
         return obj
 
     def event(self, event_type: str, obj: dict) -> dict:
         event = {
-            "id": new_id("evt_"), "object": "event", "api_version": API_VERSION,
-            "created": now(), "data": {"object": copy.deepcopy(obj)}, "livemode": False,
-            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
+            "id": new_id("evt_"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": now(),
+            "data": {"object": copy.deepcopy(obj)},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
             "type": event_type,
         }
         self.events.append(event)
@@ -150,9 +176,15 @@ class Account:
 class DevStripe:
     """The server. ``start()`` serves on a thread (the CLI and in-process tests both use it)."""
 
-    def __init__(self, *, port: int = 0, public_url: str | None = None,
-                 webhook_url: str | None = None, webhook_secret: str = "",
-                 state_file: str | None = None):
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        public_url: str | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str = "",
+        state_file: str | None = None,
+    ):
         self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
         self.state_file = Path(state_file) if state_file else None
         self.lock = threading.RLock()
@@ -195,8 +227,9 @@ class DevStripe:
         if self.webhook_url:
             with self._sending:
                 self._pending += 1
-            threading.Thread(target=self._deliver, args=(self.webhook_url, event, self.account),
-                             daemon=True).start()
+            threading.Thread(
+                target=self._deliver, args=(self.webhook_url, event, self.account), daemon=True
+            ).start()
 
     def _deliver(self, url: str, event: dict, account: Account) -> None:
         body = json.dumps(event)
@@ -204,8 +237,10 @@ class DevStripe:
             for attempt in range(6):  # Stripe retries for days; a few tries do for development
                 if self.account is not account:
                     return  # the account was reset: its events are gone
-                headers = {"Content-Type": "application/json",
-                           "Stripe-Signature": sign(body, self.webhook_secret)}
+                headers = {
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": sign(body, self.webhook_secret),
+                }
                 request = urllib.request.Request(url, body.encode(), headers, method="POST")
                 try:
                     with urllib.request.urlopen(request, timeout=30):
@@ -228,10 +263,18 @@ class DevStripe:
         parts = path.split("/")[2:]  # "/v1/customers/cus_123" -> ["customers", "cus_123"]
         route = (method, re.sub(r"/[a-z]+_\w+$", "/<id>", "/".join(parts)))
         if route == ("POST", "customers"):
-            return self._create("customers", {
-                "id": new_id("cus_"), "object": "customer", "created": now(),
-                "email": params.get("email"), "name": params.get("name") or None,
-                "metadata": params.get("metadata") or {}, "livemode": False})
+            return self._create(
+                "customers",
+                {
+                    "id": new_id("cus_"),
+                    "object": "customer",
+                    "created": now(),
+                    "email": params.get("email"),
+                    "name": params.get("name") or None,
+                    "metadata": params.get("metadata") or {},
+                    "livemode": False,
+                },
+            )
         if route == ("DELETE", "customers/<id>"):
             customer = a.get("customers", parts[1])
             for sub in a.subscriptions.values():
@@ -242,22 +285,37 @@ class DevStripe:
         if route == ("GET", "products/search"):
             match = re.fullmatch(r"metadata\['(\w+)'\]:'([^']*)'", params.get("query", ""))
             if not match:
-                raise StripeError("devstripe searches only metadata['key']:'value'.",
-                                  param="query")
+                raise StripeError("devstripe searches only metadata['key']:'value'.", param="query")
             key, value = match.groups()
             found = [p for p in a.products.values() if p["metadata"].get(key) == value]
-            return {"object": "search_result", "data": found, "has_more": False,
-                    "next_page": None, "url": "/v1/products/search"}
+            return {
+                "object": "search_result",
+                "data": found,
+                "has_more": False,
+                "next_page": None,
+                "url": "/v1/products/search",
+            }
         if route == ("POST", "products"):
-            return self._create("products", {
-                "id": new_id("prod_"), "object": "product", "active": True, "created": now(),
-                "name": params["name"], "description": params.get("description") or None,
-                "metadata": params.get("metadata") or {}, "livemode": False})
+            return self._create(
+                "products",
+                {
+                    "id": new_id("prod_"),
+                    "object": "product",
+                    "active": True,
+                    "created": now(),
+                    "name": params["name"],
+                    "description": params.get("description") or None,
+                    "metadata": params.get("metadata") or {},
+                    "livemode": False,
+                },
+            )
         if route == ("GET", "prices"):
             keys = params.get("lookup_keys") or []
-            found = [p for p in reversed(a.prices.values())
-                     if p["lookup_key"] in keys and (params.get("active") != "true"
-                                                     or p["active"])]
+            found = [
+                p
+                for p in reversed(a.prices.values())
+                if p["lookup_key"] in keys and (params.get("active") != "true" or p["active"])
+            ]
             return {"object": "list", "data": found, "has_more": False, "url": "/v1/prices"}
         if route == ("POST", "prices"):
             a.get("products", params.get("product", ""), param="product")
@@ -266,49 +324,83 @@ class DevStripe:
                 for old in a.prices.values():
                     if old["lookup_key"] == key:
                         old["lookup_key"] = None
-            return self._create("prices", {
-                "id": new_id("price_"), "object": "price", "active": True, "created": now(),
-                "currency": params["currency"], "lookup_key": key,
-                "metadata": params.get("metadata") or {}, "product": params["product"],
-                "recurring": {"interval": params["recurring"]["interval"],
-                              "interval_count": 1},
-                "type": "recurring", "unit_amount": int(params["unit_amount"]),
-                "livemode": False})
+            return self._create(
+                "prices",
+                {
+                    "id": new_id("price_"),
+                    "object": "price",
+                    "active": True,
+                    "created": now(),
+                    "currency": params["currency"],
+                    "lookup_key": key,
+                    "metadata": params.get("metadata") or {},
+                    "product": params["product"],
+                    "recurring": {"interval": params["recurring"]["interval"], "interval_count": 1},
+                    "type": "recurring",
+                    "unit_amount": int(params["unit_amount"]),
+                    "livemode": False,
+                },
+            )
         if route == ("POST", "checkout/sessions"):
             a.get("customers", params.get("customer", ""), param="customer")
             item = (params.get("line_items") or [{}])[0]
             a.get("prices", item.get("price", ""), param="line_items[0][price]")
             session_id = new_id("cs_test_")
             subscription_data = params.get("subscription_data") or {}
-            return self._create("checkout_sessions", {
-                "id": session_id, "object": "checkout.session", "created": now(),
-                "mode": "subscription", "status": "open", "payment_status": "unpaid",
-                "customer": params["customer"],
-                "client_reference_id": params.get("client_reference_id"),
-                "price": item["price"], "subscription": None,
-                "allow_promotion_codes": params.get("allow_promotion_codes") == "true",
-                "subscription_data": {  # as asked (Stripe keeps it off the returned object)
-                    "trial_period_days": int(subscription_data.get("trial_period_days") or 0),
-                    "metadata": subscription_data.get("metadata") or {}},
-                "success_url": params["success_url"], "cancel_url": params.get("cancel_url"),
-                "url": f"{self.public_url}/checkout/{session_id}", "livemode": False})
+            return self._create(
+                "checkout_sessions",
+                {
+                    "id": session_id,
+                    "object": "checkout.session",
+                    "created": now(),
+                    "mode": "subscription",
+                    "status": "open",
+                    "payment_status": "unpaid",
+                    "customer": params["customer"],
+                    "client_reference_id": params.get("client_reference_id"),
+                    "price": item["price"],
+                    "subscription": None,
+                    "allow_promotion_codes": params.get("allow_promotion_codes") == "true",
+                    "subscription_data": {  # as asked (Stripe keeps it off the returned object)
+                        "trial_period_days": int(subscription_data.get("trial_period_days") or 0),
+                        "metadata": subscription_data.get("metadata") or {},
+                    },
+                    "success_url": params["success_url"],
+                    "cancel_url": params.get("cancel_url"),
+                    "url": f"{self.public_url}/checkout/{session_id}",
+                    "livemode": False,
+                },
+            )
         if route == ("POST", "billing_portal/sessions"):
             a.get("customers", params.get("customer", ""), param="customer")
             session_id = new_id("bps_")
-            return self._create("portal_sessions", {
-                "id": session_id, "object": "billing_portal.session", "created": now(),
-                "customer": params["customer"], "return_url": params.get("return_url"),
-                "flow": params.get("flow_data") or None,
-                "url": f"{self.public_url}/portal/{session_id}", "livemode": False})
+            return self._create(
+                "portal_sessions",
+                {
+                    "id": session_id,
+                    "object": "billing_portal.session",
+                    "created": now(),
+                    "customer": params["customer"],
+                    "return_url": params.get("return_url"),
+                    "flow": params.get("flow_data") or None,
+                    "url": f"{self.public_url}/portal/{session_id}",
+                    "livemode": False,
+                },
+            )
         if route == ("GET", "subscriptions"):
             a.get("customers", params.get("customer", ""), param="customer")
-            found = [s for s in reversed(a.subscriptions.values())
-                     if s["customer"] == params["customer"]
-                     and (params.get("status") == "all" or s["status"] != "canceled")]
-            return {"object": "list", "data": found, "has_more": False,
-                    "url": "/v1/subscriptions"}
-        raise StripeError(f"Unrecognized request URL ({method}: {path}). devstripe serves only "
-                          "the calls genlife makes.", status=404)
+            found = [
+                s
+                for s in reversed(a.subscriptions.values())
+                if s["customer"] == params["customer"]
+                and (params.get("status") == "all" or s["status"] != "canceled")
+            ]
+            return {"object": "list", "data": found, "has_more": False, "url": "/v1/subscriptions"}
+        raise StripeError(
+            f"Unrecognized request URL ({method}: {path}). devstripe serves only "
+            "the calls genlife makes.",
+            status=404,
+        )
 
     def _create(self, collection: str, obj: dict) -> dict:
         getattr(self.account, collection)[obj["id"]] = obj
@@ -322,27 +414,53 @@ class DevStripe:
         if session["status"] == "complete":
             return session  # a second click lands on the success page, never a second charge
         if "".join(ch for ch in card if ch.isdigit()) == DECLINED_CARD:
-            raise StripeError("Your card was declined.", status=402, code="card_declined",
-                              type="card_error")
+            raise StripeError(
+                "Your card was declined.", status=402, code="card_declined", type="card_error"
+            )
         price, start = a.get("prices", session["price"]), now()
         trial = session["subscription_data"]["trial_period_days"]
         end = start + trial * 86400 if trial else period_end(start, price["recurring"]["interval"])
         sub_id = new_id("sub_")
-        sub = self._create("subscriptions", {
-            "id": sub_id, "object": "subscription", "created": start,
-            "customer": session["customer"], "status": "trialing" if trial else "active",
-            "cancel_at_period_end": False, "canceled_at": None, "ended_at": None,
-            "current_period_start": start, "current_period_end": end,
-            "metadata": session["subscription_data"]["metadata"], "livemode": False,
-            "trial_end": end if trial else None,
-            "items": {"object": "list", "has_more": False, "data": [{
-                "id": new_id("si_"), "object": "subscription_item", "price": price,
-                "quantity": 1, "subscription": sub_id,
-                "current_period_start": start, "current_period_end": end}]},
-        })
+        sub = self._create(
+            "subscriptions",
+            {
+                "id": sub_id,
+                "object": "subscription",
+                "created": start,
+                "customer": session["customer"],
+                "status": "trialing" if trial else "active",
+                "cancel_at_period_end": False,
+                "canceled_at": None,
+                "ended_at": None,
+                "current_period_start": start,
+                "current_period_end": end,
+                "metadata": session["subscription_data"]["metadata"],
+                "livemode": False,
+                "trial_end": end if trial else None,
+                "items": {
+                    "object": "list",
+                    "has_more": False,
+                    "data": [
+                        {
+                            "id": new_id("si_"),
+                            "object": "subscription_item",
+                            "price": price,
+                            "quantity": 1,
+                            "subscription": sub_id,
+                            "current_period_start": start,
+                            "current_period_end": end,
+                        }
+                    ],
+                },
+            },
+        )
         invoice = self._invoice(sub, amount=0 if trial else price["unit_amount"])
-        session.update(status="complete", subscription=sub_id, url=None,
-                       payment_status="paid" if not trial else "no_payment_required")
+        session.update(
+            status="complete",
+            subscription=sub_id,
+            url=None,
+            payment_status="paid" if not trial else "no_payment_required",
+        )
         self.emit("customer.subscription.created", sub)
         self.emit("invoice.created", invoice)
         self.emit("invoice.finalized", invoice)
@@ -351,10 +469,18 @@ class DevStripe:
         return session
 
     def _invoice(self, sub: dict, *, amount: int) -> dict:
-        return {"id": new_id("in_"), "object": "invoice", "created": now(),
-                "customer": sub["customer"], "subscription": sub["id"], "status": "paid",
-                "amount_due": amount, "amount_paid": amount,
-                "currency": sub["items"]["data"][0]["price"]["currency"], "livemode": False}
+        return {
+            "id": new_id("in_"),
+            "object": "invoice",
+            "created": now(),
+            "customer": sub["customer"],
+            "subscription": sub["id"],
+            "status": "paid",
+            "amount_due": amount,
+            "amount_paid": amount,
+            "currency": sub["items"]["data"][0]["price"]["currency"],
+            "livemode": False,
+        }
 
     def _subscription_end(self, sub: dict) -> None:
         sub.update(status="canceled", canceled_at=now(), ended_at=now())
@@ -383,8 +509,10 @@ class DevStripe:
         product = a.products.get(price["product"], {})
         email = a.customers.get(session["customer"], {}).get("email") or ""
         every = price["recurring"]["interval"]
-        body = [f"<p class=plan>{html.escape(product.get('name', ''))}</p>",
-                f"<p class=amount>{_money(price)} per {every}</p>"]
+        body = [
+            f"<p class=plan>{html.escape(product.get('name', ''))}</p>",
+            f"<p class=amount>{_money(price)} per {every}</p>",
+        ]
         trial = session["subscription_data"]["trial_period_days"]
         if trial:
             body.append(f"<p>{trial} days free, then billed every {every}.</p>")
@@ -392,15 +520,19 @@ class DevStripe:
             body.append(f"<p>Paying as {html.escape(email)}</p>")
         if error:
             body.append(f"<p class=error role=alert>{html.escape(error)}</p>")
-        body.append(f"<form method=post action=\"/checkout/{html.escape(session['id'])}\">"
-                    "<label for=card>Card number</label><input id=card name=card "
-                    "inputmode=numeric autocomplete=cc-number value=\"4242 4242 4242 4242\">")
+        body.append(
+            f'<form method=post action="/checkout/{html.escape(session["id"])}">'
+            "<label for=card>Card number</label><input id=card name=card "
+            'inputmode=numeric autocomplete=cc-number value="4242 4242 4242 4242">'
+        )
         if session["allow_promotion_codes"]:
-            body.append("<label for=promo>Promotion code (optional)</label>"
-                        "<input id=promo name=promotion_code autocomplete=off>")
+            body.append(
+                "<label for=promo>Promotion code (optional)</label>"
+                "<input id=promo name=promotion_code autocomplete=off>"
+            )
         body.append("<button type=submit>Pay</button></form>")
         if session["cancel_url"]:
-            body.append(f"<p><a href=\"{html.escape(session['cancel_url'])}\">Cancel</a></p>")
+            body.append(f'<p><a href="{html.escape(session["cancel_url"])}">Cancel</a></p>')
         return _page("Checkout", "".join(body))
 
     def portal_page(self, portal: dict) -> str:
@@ -410,22 +542,30 @@ class DevStripe:
                 continue
             price = sub["items"]["data"][0]["price"]
             name = a.products.get(price["product"], {}).get("name", "")
-            row = (f"<section><h2>{html.escape(name)}</h2><p>{_money(price)} per "
-                   f"{price['recurring']['interval']}</p><p>Status: <strong class=status>"
-                   f"{sub['status']}</strong></p>")
+            row = (
+                f"<section><h2>{html.escape(name)}</h2><p>{_money(price)} per "
+                f"{price['recurring']['interval']}</p><p>Status: <strong class=status>"
+                f"{sub['status']}</strong></p>"
+            )
             if sub["cancel_at_period_end"]:
                 row += "<p>Cancels at the end of the current period.</p>"
             if sub["status"] != "canceled":
-                verbs = [("renew", "Renew subscription") if sub["cancel_at_period_end"]
-                         else ("cancel", "Cancel subscription"), ("update_card", "Update card")]
+                verbs = [
+                    ("renew", "Renew subscription")
+                    if sub["cancel_at_period_end"]
+                    else ("cancel", "Cancel subscription"),
+                    ("update_card", "Update card"),
+                ]
                 for verb, label in verbs:
-                    row += (f"<form method=post action=\"/portal/{portal['id']}/{verb}\">"
-                            f"<input type=hidden name=subscription value=\"{sub['id']}\">"
-                            f"<button type=submit>{label}</button></form>")
+                    row += (
+                        f'<form method=post action="/portal/{portal["id"]}/{verb}">'
+                        f'<input type=hidden name=subscription value="{sub["id"]}">'
+                        f"<button type=submit>{label}</button></form>"
+                    )
             rows.append(row + "</section>")
         if not rows:
             rows.append("<p>No subscriptions.</p>")
-        rows.append(f"<p><a href=\"{html.escape(portal['return_url'] or '/')}\">Return</a></p>")
+        rows.append(f'<p><a href="{html.escape(portal["return_url"] or "/")}">Return</a></p>')
         return _page("Billing", "".join(rows))
 
 
@@ -486,8 +626,9 @@ class _Handler(BaseHTTPRequestHandler):
                         finally:
                             stripe._save()
                     if session["status"] == "complete":
-                        return self._redirect(session["success_url"].replace(
-                            "{CHECKOUT_SESSION_ID}", session["id"]))
+                        return self._redirect(
+                            session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+                        )
                     return self._send(200, stripe.checkout_page(session))
                 if kind == "portal":
                     portal = stripe.account.get("portal_sessions", object_id)
@@ -500,8 +641,9 @@ class _Handler(BaseHTTPRequestHandler):
         except StripeError as exc:
             if path.startswith("/v1/"):
                 return self._send(exc.status, json.dumps(exc.body()), "application/json")
-            return self._send(exc.status, _page("Something went wrong",
-                                                f"<p>{html.escape(exc.message)}</p>"))
+            return self._send(
+                exc.status, _page("Something went wrong", f"<p>{html.escape(exc.message)}</p>")
+            )
 
     def _api(self, stripe: DevStripe, method: str, path: str, params: dict) -> None:
         if not (self.headers.get("Authorization") or "").startswith("Bearer sk_test_"):
@@ -513,9 +655,11 @@ class _Handler(BaseHTTPRequestHandler):
                 stripe.account.idempotency[key] = (request, stripe.api(method, path, params))
             first_request, result = stripe.account.idempotency[key]
             if first_request != request:
-                raise StripeError("Keys for idempotent requests can only be used with the same "
-                                  "parameters they were first used with.",
-                                  type="idempotency_error")
+                raise StripeError(
+                    "Keys for idempotent requests can only be used with the same "
+                    "parameters they were first used with.",
+                    type="idempotency_error",
+                )
         else:
             result = stripe.api(method, path, params)
         stripe._save()

@@ -5,6 +5,7 @@ authentication, CSP, allauth), but the view itself does no work: no query, no ca
 template. Other pages are reported as a ratio of its throughput. It is routed only when
 ``GENLIFE_BENCH_FLOOR`` is set (see ``genlife/urls.py``), so production never exposes it.
 """
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 

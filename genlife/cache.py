@@ -40,8 +40,11 @@ def _call(operation, fallback, *args, **kwargs):
     try:
         return operation(*args, **kwargs)
     except UNAVAILABLE:
-        logger.warning("Redis cache unreachable; serving without it for %.0f s",
-                       RETRY_AFTER_SECONDS, exc_info=True)
+        logger.warning(
+            "Redis cache unreachable; serving without it for %.0f s",
+            RETRY_AFTER_SECONDS,
+            exc_info=True,
+        )
         _down_until = time.monotonic() + RETRY_AFTER_SECONDS
         return fallback
 

@@ -19,8 +19,11 @@ def password_hasher_check(app_configs, **kwargs) -> list[Error]:
     preferred = settings.PASSWORD_HASHERS[0] if settings.PASSWORD_HASHERS else ""
     if preferred in SLOW_PASSWORD_HASHERS:
         return []
-    return [Error(
-        f"Passwords would be hashed with {preferred or 'nothing'}, a fast hasher meant for tests.",
-        hint="Unset DJANGO_PASSWORD_HASHERS to keep Django's PBKDF2 hasher.",
-        id="genlife.E001",
-    )]
+    return [
+        Error(
+            f"Passwords would be hashed with {preferred or 'nothing'}, "
+            "a fast hasher meant for tests.",
+            hint="Unset DJANGO_PASSWORD_HASHERS to keep Django's PBKDF2 hasher.",
+            id="genlife.E001",
+        )
+    ]

@@ -1,4 +1,5 @@
 """Error pages that never show a stack trace and never need the database."""
+
 import sys
 
 from django.db import InterfaceError, OperationalError

@@ -5,6 +5,7 @@ STORAGE_MIN_FREE_BYTES: still 200 (articles and pages are served; taking the ins
 the load balancer would not free a byte), with ``"status": "degraded"`` and
 ``"storage": "low"`` for monitoring; uploads are refused with a message meanwhile.
 """
+
 import logging
 
 from django.db import connection

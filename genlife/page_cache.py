@@ -66,6 +66,7 @@ def _quietly(operation, fallback, *args):
 
 # --- Scopes -------------------------------------------------------------------------------------
 
+
 def _version_key(scope: str) -> str:
     return f"page_cache:version:{scope}"
 
@@ -97,6 +98,7 @@ def _stamp(keys: list[str], found: dict) -> tuple | None:
 
 # --- Sealing ------------------------------------------------------------------------------------
 
+
 def cipher_register(factory: Callable[[], object]) -> None:
     """Set what encrypts personal pages: a callable returning a Fernet-like object (``encrypt``,
     ``decrypt``); the app that owns the personal data registers its key at start-up."""
@@ -122,6 +124,7 @@ def unseal(token: object) -> object | None:
 
 
 # --- Get and set --------------------------------------------------------------------------------
+
 
 @dataclass
 class Slot:
@@ -161,6 +164,7 @@ def slot(key: str, *, scopes: Sequence[str], personal: bool = False) -> Slot:
 
 
 # --- Whole pages and their validators -----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Page:

@@ -20,8 +20,11 @@ def task_send(task, *args) -> bool:
     try:
         task.apply_async(args=list(args), retry=False)
     except Exception:  # broker down: the caller's sweeper re-sends from the database
-        logger.warning("Broker unreachable; %s was not queued (the sweeper re-sends it)", task.name,
-                       exc_info=True)
+        logger.warning(
+            "Broker unreachable; %s was not queued (the sweeper re-sends it)",
+            task.name,
+            exc_info=True,
+        )
         return False
     return True
 

@@ -6,6 +6,7 @@ Celery broker under ``.data/``, local file storage, console email, DEBUG on. Set
 environment and DEBUG is off unless ``DJANGO_DEBUG`` says otherwise. ``.env.example`` lists
 every variable.
 """
+
 import os
 from pathlib import Path
 
@@ -196,8 +197,15 @@ else:
 # Cache keys of security checks, which fail closed while Redis is unreachable (genlife.cache):
 # allauth's "TOTP code already used" marker and the locks of the sign-in throttles. Throttles
 # of pages that are no security check (signup, checkout, uploads) fail open.
-_SIGN_IN_THROTTLES = ("login", "login_failed", "reset_password", "reset_password_from_key",
-                      "request_login_code", "change_password", "reauthenticate")
+_SIGN_IN_THROTTLES = (
+    "login",
+    "login_failed",
+    "reset_password",
+    "reset_password_from_key",
+    "request_login_code",
+    "change_password",
+    "reauthenticate",
+)
 CACHE_FAIL_CLOSED_KEY_PREFIXES = [
     "allauth.mfa.totp.used",
     "allauth:rl:allauth.mfa:",
@@ -267,7 +275,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Django's default hashers (PBKDF2 first: ~300 ms a hash, on purpose). DJANGO_PASSWORD_HASHERS
 # replaces the list: the test suite and the servers it starts name Django's MD5 hasher, as
-# cookiecutter-django's test settings do; `check --deploy` refuses a fast hasher (genlife/checks.py).
+# cookiecutter-django's test settings do; `check --deploy` refuses a fast hasher
+# (genlife/checks.py).
 PASSWORD_HASHERS = env.list("DJANGO_PASSWORD_HASHERS", default=global_settings.PASSWORD_HASHERS)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -22,8 +22,16 @@ class SnpInterpretationInline(admin.TabularInline):
 
 @admin.register(Snp)
 class SnpAdmin(admin.ModelAdmin):
-    list_display = ["rsid", "gene", "chromosome", "position_grch37", "position_grch38", "ref",
-                    "alt", "verified"]
+    list_display = [
+        "rsid",
+        "gene",
+        "chromosome",
+        "position_grch37",
+        "position_grch38",
+        "ref",
+        "alt",
+        "verified",
+    ]
     list_filter = ["verified", "chromosome"]
     search_fields = ["rsid", "gene"]
     inlines = [SnpInterpretationInline]
@@ -48,12 +56,14 @@ class GeneticDataOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_module_permission(self, request):
-        return (request.user.has_perm(GENETIC_DATA_PERMISSION)
-                and super().has_module_permission(request))
+        return request.user.has_perm(GENETIC_DATA_PERMISSION) and super().has_module_permission(
+            request
+        )
 
     def has_view_permission(self, request, obj=None):
-        return (request.user.has_perm(GENETIC_DATA_PERMISSION)
-                and super().has_view_permission(request, obj))
+        return request.user.has_perm(GENETIC_DATA_PERMISSION) and super().has_view_permission(
+            request, obj
+        )
 
     def get_object(self, request, object_id, from_field=None):
         if not request.user.has_perm(GENETIC_DATA_PERMISSION):
@@ -65,31 +75,53 @@ class GeneticDataOnlyAdmin(admin.ModelAdmin):
 class GenomeUploadAdmin(GeneticDataOnlyAdmin):
     list_display = ["pk", "user", "status", "format", "build", "snp_count", "created"]
     list_filter = ["status", "format", "build"]
-    fields = ["user", "status", "progress", "failure_code", "failure_reason", "format", "build",
-              "snp_count", "no_call_count", "attempts", "is_current", "keep_raw", "created",
-              "finished_at"]
+    fields = [
+        "user",
+        "status",
+        "progress",
+        "failure_code",
+        "failure_reason",
+        "format",
+        "build",
+        "snp_count",
+        "no_call_count",
+        "attempts",
+        "is_current",
+        "keep_raw",
+        "created",
+        "finished_at",
+    ]
     readonly_fields = fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        upload = GenomeUpload.objects.filter(pk=object_id).only("pk", "user_id").first() \
-            if response.status_code == 200 else None
+        upload = (
+            GenomeUpload.objects.filter(pk=object_id).only("pk", "user_id").first()
+            if response.status_code == 200
+            else None
+        )
         if upload is not None:  # a read of someone's upload, as on the site's status page
-            genetic_data_audit(actor=request.user, subject_user_id=upload.user_id,
-                               action=GeneticDataAuditLog.Action.VIEWED_STATUS,
-                               upload_id=upload.pk, detail="admin page")
+            genetic_data_audit(
+                actor=request.user,
+                subject_user_id=upload.user_id,
+                action=GeneticDataAuditLog.Action.VIEWED_STATUS,
+                upload_id=upload.pk,
+                detail="admin page",
+            )
         return response
 
     # Deleting here (one upload, or the bulk action) goes through the deletion service: the
     # raw file, every stored genome of the upload and its results go with the row, audited.
     def delete_model(self, request, obj):
-        deletion.genome_upload_delete(upload_id=obj.pk, actor=request.user,
-                                      detail="one upload, deleted in the admin")
+        deletion.genome_upload_delete(
+            upload_id=obj.pk, actor=request.user, detail="one upload, deleted in the admin"
+        )
 
     def delete_queryset(self, request, queryset):
         for upload_id in list(queryset.values_list("pk", flat=True)):
-            deletion.genome_upload_delete(upload_id=upload_id, actor=request.user,
-                                          detail="one upload, deleted in the admin")
+            deletion.genome_upload_delete(
+                upload_id=upload_id, actor=request.user, detail="one upload, deleted in the admin"
+            )
 
 
 @admin.register(GeneticDataAuditLog)

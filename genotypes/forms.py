@@ -11,7 +11,7 @@ class GenomeUploadForm(forms.Form):
     )
     consent = forms.BooleanField(
         label="I agree that genlife processes my genetic data to show my genotypes in "
-              "articles. I can export or delete it at any time.",
+        "articles. I can export or delete it at any time.",
         required=True,
         error_messages={"required": "Please agree to the processing of your genetic data."},
     )

@@ -34,14 +34,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 from genotypes.parsers import CHROMOSOME_DTYPE, GENOTYPE_DTYPE
 
-BLOB_SCHEMA = {"rsid": pl.String, "chromosome": CHROMOSOME_DTYPE, "position": pl.UInt32,
-               "genotype": GENOTYPE_DTYPE}
+BLOB_SCHEMA = {
+    "rsid": pl.String,
+    "chromosome": CHROMOSOME_DTYPE,
+    "position": pl.UInt32,
+    "genotype": GENOTYPE_DTYPE,
+}
 
 
 def local_mode_key() -> bytes:
     """The Fernet key local mode derives from SECRET_KEY (never used with DATABASE_URL)."""
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"genlife-genome-blobs",
-                   info=b"fernet-key-v1").derive(settings.SECRET_KEY.encode())
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"genlife-genome-blobs", info=b"fernet-key-v1"
+    ).derive(settings.SECRET_KEY.encode())
     return base64.urlsafe_b64encode(derived)
 
 
@@ -52,7 +57,8 @@ def encryption_keys() -> list[bytes]:
     if settings.LOCAL_MODE:
         return [local_mode_key()]
     raise ImproperlyConfigured(
-        "GENOME_ENCRYPTION_KEYS must be set (comma-separated Fernet keys) outside local mode.")
+        "GENOME_ENCRYPTION_KEYS must be set (comma-separated Fernet keys) outside local mode."
+    )
 
 
 def cipher() -> MultiFernet:
@@ -65,7 +71,8 @@ def _cipher_for(keys: tuple[bytes, ...]) -> MultiFernet:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError as exc:
         raise ImproperlyConfigured(
-            "GENOME_ENCRYPTION_KEYS holds a value that is not a Fernet key.") from exc
+            "GENOME_ENCRYPTION_KEYS holds a value that is not a Fernet key."
+        ) from exc
 
 
 def genome_to_blob(frame: pl.DataFrame) -> bytes:
@@ -74,8 +81,8 @@ def genome_to_blob(frame: pl.DataFrame) -> bytes:
     # Sorted by rsid in small row groups with statistics: a look-up of one rsid (the
     # catalogue backfill) then reads a single row group instead of the whole genome.
     frame.select(list(BLOB_SCHEMA)).sort("rsid", nulls_last=True).write_parquet(
-        buffer, compression="zstd", compression_level=6, statistics=True,
-        row_group_size=16_384)
+        buffer, compression="zstd", compression_level=6, statistics=True, row_group_size=16_384
+    )
     return cipher().encrypt(buffer.getvalue())
 
 
@@ -83,8 +90,9 @@ class GenomeBlobError(Exception):
     """A stored genome could not be decrypted (wrong or retired key) or read."""
 
 
-def genome_from_blob(blob: bytes, *, rsids: Iterable[str] | None = None,
-                     positions: Iterable[tuple[str, int]] = ()) -> pl.DataFrame:
+def genome_from_blob(
+    blob: bytes, *, rsids: Iterable[str] | None = None, positions: Iterable[tuple[str, int]] = ()
+) -> pl.DataFrame:
     """Decrypt and load a stored genome.
 
     With ``rsids`` (and optionally ``positions``, (chromosome, position) pairs looked up
@@ -93,13 +101,18 @@ def genome_from_blob(blob: bytes, *, rsids: Iterable[str] | None = None,
     try:
         plain = cipher().decrypt(blob)
     except InvalidToken as exc:
-        raise GenomeBlobError("The stored genome cannot be decrypted with the current keys.") from exc
+        raise GenomeBlobError(
+            "The stored genome cannot be decrypted with the current keys."
+        ) from exc
     lazy = pl.scan_parquet(io.BytesIO(plain))
     if rsids is not None:
         wanted = pl.col("rsid").is_in(list(rsids))
         for chromosome, position in positions:
-            wanted = wanted | (pl.col("rsid").is_null() & (pl.col("position") == position)
-                               & (pl.col("chromosome").cast(pl.String) == chromosome))
+            wanted = wanted | (
+                pl.col("rsid").is_null()
+                & (pl.col("position") == position)
+                & (pl.col("chromosome").cast(pl.String) == chromosome)
+            )
         lazy = lazy.filter(wanted)
     return lazy.collect()
 
@@ -120,8 +133,9 @@ def value_unseal(token: str) -> str:
     try:
         return cipher().decrypt(token.encode("ascii")).decode()
     except (InvalidToken, UnicodeError) as exc:
-        raise GenomeBlobError("A stored genotype cannot be decrypted with the current keys.") \
-            from exc
+        raise GenomeBlobError(
+            "A stored genotype cannot be decrypted with the current keys."
+        ) from exc
 
 
 def value_rotate(token: str) -> str:
@@ -208,11 +222,12 @@ def sealed_chunks(handle: BinaryIO) -> Iterator[bytes]:
             plain = fernet.decrypt(token)
         except InvalidToken as exc:
             raise GenomeBlobError(
-                "The stored file cannot be decrypted with the current keys.") from exc
+                "The stored file cannot be decrypted with the current keys."
+            ) from exc
         index, last = _FRAME_HEADER.unpack_from(plain)
         if index != expected:
             raise GenomeBlobError("The stored file's frames are out of order.")
-        yield plain[_FRAME_HEADER.size:]
+        yield plain[_FRAME_HEADER.size :]
         if last:
             return
     raise GenomeBlobError("The stored file is cut off.")
@@ -239,5 +254,6 @@ def sealed_rotate(source: BinaryIO, target: BinaryIO) -> None:
             rotated = fernet.rotate(token)
         except InvalidToken as exc:
             raise GenomeBlobError(
-                "The stored file cannot be decrypted with the current keys.") from exc
+                "The stored file cannot be decrypted with the current keys."
+            ) from exc
         target.write(_TOKEN_LENGTH.pack(len(rotated)) + rotated)

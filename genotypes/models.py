@@ -15,21 +15,29 @@ class Snp(models.Model):
     position_grch37 = models.PositiveBigIntegerField(null=True, blank=True)
     position_grch38 = models.PositiveBigIntegerField(null=True, blank=True)
     ref = models.CharField("reference allele", max_length=50, blank=True)
-    alt = models.CharField("alternative allele(s)", max_length=50, blank=True,
-                           help_text="Comma-separated when there are several, e.g. C,T.")
+    alt = models.CharField(
+        "alternative allele(s)",
+        max_length=50,
+        blank=True,
+        help_text="Comma-separated when there are several, e.g. C,T.",
+    )
     verified = models.BooleanField(
         default=True, help_text="Untick when the position or alleles are not yet confirmed."
     )
     notes = models.TextField(blank=True)
     frequency_note = models.CharField(
-        max_length=255, blank=True,
-        help_text="Where the genotype frequencies come from, shown under the chart.")
+        max_length=255,
+        blank=True,
+        help_text="Where the genotype frequencies come from, shown under the chart.",
+    )
 
     class Meta:
         ordering = ["gene", "rsid"]
         verbose_name = "SNP"
         constraints = [
-            models.CheckConstraint(condition=models.Q(rsid__regex=r"^rs[0-9]+$"), name="snp_rsid_format"),
+            models.CheckConstraint(
+                condition=models.Q(rsid__regex=r"^rs[0-9]+$"), name="snp_rsid_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,17 +57,23 @@ class SnpInterpretation(models.Model):
     label = models.CharField(max_length=20, choices=Label.choices, default=Label.TYPICAL)
     text = models.TextField()
     frequency = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="Share of people with this genotype (0-1), for the per-SNP chart.")
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Share of people with this genotype (0-1), for the per-SNP chart.",
+    )
 
     class Meta:
         ordering = ["snp", "genotype"]
         constraints = [
-            models.UniqueConstraint(fields=["snp", "genotype"], name="interpretation_unique_genotype"),
+            models.UniqueConstraint(
+                fields=["snp", "genotype"], name="interpretation_unique_genotype"
+            ),
             models.CheckConstraint(
                 condition=models.Q(frequency__isnull=True)
                 | models.Q(frequency__gte=0, frequency__lte=1),
-                name="interpretation_frequency_share"),
+                name="interpretation_frequency_share",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,8 +101,9 @@ class GenomeUpload(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="genome_uploads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="genome_uploads"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, while parsing.")
     failure_code = models.CharField(max_length=40, blank=True)
@@ -97,20 +112,27 @@ class GenomeUpload(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     raw_file = models.FileField(upload_to=_raw_upload_path, blank=True, max_length=255)
     keep_raw = models.BooleanField(
-        default=False, help_text="The member asked us to keep the original file.")
+        default=False, help_text="The member asked us to keep the original file."
+    )
     consented_at = models.DateTimeField()
-    genome_file = models.FileField(upload_to=_blob_path, blank=True, max_length=255,
-                                   help_text="Encrypted Parquet of the parsed genome.")
+    genome_file = models.FileField(
+        upload_to=_blob_path,
+        blank=True,
+        max_length=255,
+        help_text="Encrypted Parquet of the parsed genome.",
+    )
     is_current = models.BooleanField(
-        default=False, help_text="The upload whose results the member currently sees.")
+        default=False, help_text="The upload whose results the member currently sees."
+    )
     format = models.CharField(max_length=40, blank=True)
     build = models.PositiveSmallIntegerField(null=True, blank=True)
     snp_count = models.PositiveIntegerField(default=0)
     no_call_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True,
-                               help_text="The Celery task currently parsing this upload.")
+    task_id = models.CharField(
+        max_length=64, blank=True, help_text="The Celery task currently parsing this upload."
+    )
     created = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -122,16 +144,22 @@ class GenomeUpload(models.Model):
             ("view_genetic_data", "Can view members' genetic data (support only)"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(progress__lte=100),
-                                   name="genome_upload_progress_percent"),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="genome_upload_progress_percent"
+            ),
             models.CheckConstraint(
                 condition=models.Q(build__isnull=True) | models.Q(build__in=[36, 37, 38]),
-                name="genome_upload_build_known"),
-            models.UniqueConstraint(fields=["user"], condition=models.Q(is_current=True),
-                                    name="genome_upload_one_current_per_user"),
+                name="genome_upload_build_known",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_current=True),
+                name="genome_upload_one_current_per_user",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(is_current=True) | models.Q(status="done"),
-                name="genome_upload_current_is_done"),
+                name="genome_upload_current_is_done",
+            ),
         ]
         indexes = [models.Index(fields=["status", "queued_at"])]
 
@@ -184,8 +212,9 @@ class GenotypeResult(models.Model):
     index (user, snp) and deleted with their account by a plain query.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="genotype_results")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="genotype_results"
+    )
     upload = models.ForeignKey(GenomeUpload, on_delete=models.CASCADE, related_name="results")
     snp = models.ForeignKey(Snp, on_delete=models.CASCADE, related_name="results")
     genotype = SealedGenotypeField(blank=True, validators=[MaxLengthValidator(4)])
@@ -213,8 +242,9 @@ class GeneticDataAuditLog(models.Model):
         PROCESSED = "processed", "File processed"
         FAILED = "failed", "File could not be processed"
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     subject_user_id = models.BigIntegerField(db_index=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     upload_id = models.UUIDField(null=True, blank=True)

@@ -29,13 +29,16 @@ def connect() -> None:
     from genotypes.models import GenomeUpload, Snp, SnpInterpretation
     from members.signals import user_deleting
 
-    user_deleting.connect(genome_data_erase_on_account_deletion,
-                          dispatch_uid="genotypes.erase_on_account_deletion")
+    user_deleting.connect(
+        genome_data_erase_on_account_deletion, dispatch_uid="genotypes.erase_on_account_deletion"
+    )
     for signal, name in ((post_save, "save"), (post_delete, "delete")):
-        signal.connect(_member_data_changed, sender=GenomeUpload,
-                       dispatch_uid=f"genotypes.GenomeUpload.{name}")
+        signal.connect(
+            _member_data_changed, sender=GenomeUpload, dispatch_uid=f"genotypes.GenomeUpload.{name}"
+        )
         for model in (Snp, SnpInterpretation):
-            signal.connect(_catalogue_changed, sender=model,
-                           dispatch_uid=f"genotypes.{model.__name__}.{name}")
+            signal.connect(
+                _catalogue_changed, sender=model, dispatch_uid=f"genotypes.{model.__name__}.{name}"
+            )
     # A member's cached article page holds their genotypes: sealed with the genome key.
     page_cache.cipher_register(genome_store.cipher)

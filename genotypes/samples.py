@@ -38,12 +38,30 @@ class SampleFormat(enum.StrEnum):
 
 # Approximate GRCh37 chromosome lengths, used to spread positions realistically.
 CHROMOSOME_LENGTHS: dict[str, int] = {
-    "1": 249_250_621, "2": 243_199_373, "3": 198_022_430, "4": 191_154_276,
-    "5": 180_915_260, "6": 171_115_067, "7": 159_138_663, "8": 146_364_022,
-    "9": 141_213_431, "10": 135_534_747, "11": 135_006_516, "12": 133_851_895,
-    "13": 115_169_878, "14": 107_349_540, "15": 102_531_392, "16": 90_354_753,
-    "17": 81_195_210, "18": 78_077_248, "19": 59_128_983, "20": 63_025_520,
-    "21": 48_129_895, "22": 51_304_566, "X": 155_270_560, "Y": 59_373_566,
+    "1": 249_250_621,
+    "2": 243_199_373,
+    "3": 198_022_430,
+    "4": 191_154_276,
+    "5": 180_915_260,
+    "6": 171_115_067,
+    "7": 159_138_663,
+    "8": 146_364_022,
+    "9": 141_213_431,
+    "10": 135_534_747,
+    "11": 135_006_516,
+    "12": 133_851_895,
+    "13": 115_169_878,
+    "14": 107_349_540,
+    "15": 102_531_392,
+    "16": 90_354_753,
+    "17": 81_195_210,
+    "18": 78_077_248,
+    "19": 59_128_983,
+    "20": 63_025_520,
+    "21": 48_129_895,
+    "22": 51_304_566,
+    "X": 155_270_560,
+    "Y": 59_373_566,
     "MT": 16_569,
 }
 CHROMOSOME_ORDER = list(CHROMOSOME_LENGTHS)
@@ -198,9 +216,11 @@ def _render_23andme(rows: list[Row], *, build: int, split: bool, vendor: str) ->
             "# Each line corresponds to a single SNP.  For each SNP, we provide its identifier",
             "# (an rsid or an internal id), its location on the reference human genome, and the",
             "# genotype call oriented with respect to the plus strand on the human reference",
-            f"# sequence.  We are using reference human assembly build {build} ({_BUILD_TEXT[build]}).",
+            f"# sequence.  We are using reference human assembly build {build} "
+            f"({_BUILD_TEXT[build]}).",
             "# Note that it is possible that data downloaded at different times may be different",
-            "# due to ongoing improvements in our ability to call genotypes. More information about",
+            "# due to ongoing improvements in our ability to call genotypes. "
+            "More information about",
             "# these changes can be found at the help pages of the 23andMe website.",
             "#",
         ]
@@ -216,7 +236,8 @@ def _render_23andme(rows: list[Row], *, build: int, split: bool, vendor: str) ->
         lines = [
             "# This data file was generated from whole-genome sequencing data",
             "# by a conversion tool, in the 23andMe raw data layout.",
-            "# We are using reference human assembly build 37 (also known as Annotation Release 104).",
+            "# We are using reference human assembly build 37 "
+            "(also known as Annotation Release 104).",
             "#",
         ]
     if split:
@@ -263,7 +284,9 @@ def _render_ancestry(rows: list[Row], *, build: int, rng: random.Random) -> list
     return lines
 
 
-def _render_ftdna(rows: list[Row], *, myheritage: bool, extra_quoted: bool, build: int) -> list[str]:
+def _render_ftdna(
+    rows: list[Row], *, myheritage: bool, extra_quoted: bool, build: int
+) -> list[str]:
     lines: list[str] = []
     if myheritage:
         lines += [
@@ -308,8 +331,9 @@ _CONTIG_LENGTHS = {37: 249_250_621, 38: 248_956_422, 36: 247_249_719}
 _VCF_REFERENCE = {36: "NCBI36", 37: "GRCh37", 38: "GRCh38"}
 
 
-def _render_vcf(rows: list[Row], *, build: int, chr_prefix: bool, rng: random.Random,
-                with_ids: bool) -> list[str]:
+def _render_vcf(
+    rows: list[Row], *, build: int, chr_prefix: bool, rng: random.Random, with_ids: bool
+) -> list[str]:
     prefix = "chr" if chr_prefix else ""
     lines = [
         "##fileformat=VCFv4.2",
@@ -328,7 +352,9 @@ def _render_vcf(rows: list[Row], *, build: int, chr_prefix: bool, rng: random.Ra
         genotype = r.genotype
         if genotype == "--":
             ref = r.ref or "A"
-            lines.append(f"{prefix}{chromosome}\t{r.position}\t{rsid}\t{ref}\t.\t.\t.\t.\tGT:DP\t./.:0")
+            lines.append(
+                f"{prefix}{chromosome}\t{r.position}\t{rsid}\t{ref}\t.\t.\t.\t.\tGT:DP\t./.:0"
+            )
             continue
         if genotype[0] in "ID":
             ref, alt = "AT", "A"  # a one-base deletion: the longer allele is "I"
@@ -354,7 +380,9 @@ def _render_vcf(rows: list[Row], *, build: int, chr_prefix: bool, rng: random.Ra
             if rng.random() < 0.5:
                 codes.reverse()
             gt = ("|" if rng.random() < 0.3 else "/").join(codes)
-        lines.append(f"{prefix}{chromosome}\t{r.position}\t{rsid}\t{ref}\t{alt}\t50\tPASS\t.\tGT:DP\t{gt}:30")
+        lines.append(
+            f"{prefix}{chromosome}\t{r.position}\t{rsid}\t{ref}\t{alt}\t50\tPASS\t.\tGT:DP\t{gt}:30"
+        )
     return lines
 
 
@@ -366,8 +394,11 @@ _DEFAULT_LINE_ENDING = {
     SampleFormat.MYHERITAGE_EXTRA_QUOTED: "crlf",
 }
 _EXTENSIONS = {
-    SampleFormat.FTDNA: "csv", SampleFormat.FAMFINDER: "csv", SampleFormat.MYHERITAGE: "csv",
-    SampleFormat.MYHERITAGE_EXTRA_QUOTED: "csv", SampleFormat.VCF: "vcf",
+    SampleFormat.FTDNA: "csv",
+    SampleFormat.FAMFINDER: "csv",
+    SampleFormat.MYHERITAGE: "csv",
+    SampleFormat.MYHERITAGE_EXTRA_QUOTED: "csv",
+    SampleFormat.VCF: "vcf",
 }
 
 
@@ -391,8 +422,9 @@ def render_text(
     fmt = SampleFormat(fmt)
     rng = random.Random(seed + 1)
     if fmt in (SampleFormat.TWENTYTHREEANDME, SampleFormat.TWENTYTHREEANDME_SPLIT):
-        lines = _render_23andme(rows, build=build, split=fmt == SampleFormat.TWENTYTHREEANDME_SPLIT,
-                                vendor="23andMe")
+        lines = _render_23andme(
+            rows, build=build, split=fmt == SampleFormat.TWENTYTHREEANDME_SPLIT, vendor="23andMe"
+        )
     elif fmt == SampleFormat.LIVINGDNA:
         lines = _render_23andme(rows, build=build, split=False, vendor="LivingDNA")
     elif fmt == SampleFormat.WGS_TEXT:
@@ -447,10 +479,18 @@ def generate_genome(
     (whole-genome tools writing 23andMe-style text do this).
     """
     fmt = SampleFormat(fmt)
-    rows = generate_rows(n_snps=n_snps, seed=seed, build=positions_build or build, male=male,
-                         include=include)
-    text = render_text(fmt, rows, build=build, seed=seed, line_ending=line_ending,
-                       chr_prefix=chr_prefix, vcf_ids=vcf_ids)
+    rows = generate_rows(
+        n_snps=n_snps, seed=seed, build=positions_build or build, male=male, include=include
+    )
+    text = render_text(
+        fmt,
+        rows,
+        build=build,
+        seed=seed,
+        line_ending=line_ending,
+        chr_prefix=chr_prefix,
+        vcf_ids=vcf_ids,
+    )
     member = sample_filename(fmt)
     return compress(text, compression=compression, member_name=member)
 
@@ -467,8 +507,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--include", nargs="*", default=[], metavar="RSID=GENOTYPE")
     args = parser.parse_args(argv)
     include = dict(item.split("=", 1) for item in args.include)
-    data = generate_genome(args.format, n_snps=args.snps, seed=args.seed, build=args.build,
-                           male=args.male, include=include, compression=args.compression)
+    data = generate_genome(
+        args.format,
+        n_snps=args.snps,
+        seed=args.seed,
+        build=args.build,
+        male=args.male,
+        include=include,
+        compression=args.compression,
+    )
     with open(args.output, "wb") as handle:
         handle.write(data)
 

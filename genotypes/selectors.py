@@ -24,7 +24,8 @@ _NOTES = {
     Status.NO_CALL: "No call",
     Status.AMBIGUOUS_STRAND: (
         "This is an A/T or C/G variant: the letters read the same on both DNA strands, so we "
-        "cannot confirm which strand your file used and do not interpret it."),
+        "cannot confirm which strand your file used and do not interpret it."
+    ),
 }
 
 
@@ -74,8 +75,9 @@ def session_used_second_factor(*, request) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    if not any(record.get("method") == "mfa"
-               for record in get_authentication_records(request, user)):
+    if not any(
+        record.get("method") == "mfa" for record in get_authentication_records(request, user)
+    ):
         return False
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
@@ -93,8 +95,9 @@ def can_view_genetic_data_of(*, viewer, owner_id: int, second_factor: bool = Fal
 def genome_upload_get_for(*, user, upload_id, second_factor: bool = False) -> GenomeUpload:
     """The upload, if ``user`` may see it; Http404 otherwise (whether or not it exists)."""
     upload = GenomeUpload.objects.filter(pk=upload_id).first()
-    if upload is None or not can_view_genetic_data_of(viewer=user, owner_id=upload.user_id,
-                                                      second_factor=second_factor):
+    if upload is None or not can_view_genetic_data_of(
+        viewer=user, owner_id=upload.user_id, second_factor=second_factor
+    ):
         raise Http404("No such upload.")
     return upload
 
@@ -105,10 +108,14 @@ def genome_uploads_of(*, user) -> list[GenomeUpload]:
     return list(GenomeUpload.objects.filter(user=user).order_by("-created"))
 
 
-def _row(snp: Snp, result: GenotypeResult | None,
-         interpretations: dict[tuple[int, str], SnpInterpretation]) -> GenotypeRow:
-    match: Match = match_genotype(genotype=result.genotype if result else "", ref=snp.ref,
-                                  alt=snp.alt)
+def _row(
+    snp: Snp,
+    result: GenotypeResult | None,
+    interpretations: dict[tuple[int, str], SnpInterpretation],
+) -> GenotypeRow:
+    match: Match = match_genotype(
+        genotype=result.genotype if result else "", ref=snp.ref, alt=snp.alt
+    )
     interpretation = interpretations.get((snp.pk, match.key)) if match.key else None
     note = _NOTES.get(match.status, "") if match.status != Status.MATCH else ""
     if match.flipped:
@@ -116,9 +123,13 @@ def _row(snp: Snp, result: GenotypeResult | None,
     elif match.status == Status.MATCH and interpretation is None:
         note = "We have no interpretation for this genotype yet."
     return GenotypeRow(
-        snp=snp, status=match.status, genotype=match.genotype,
+        snp=snp,
+        status=match.status,
+        genotype=match.genotype,
         label=interpretation.label if interpretation else "",
-        interpretation=interpretation.text if interpretation else "", note=note)
+        interpretation=interpretation.text if interpretation else "",
+        note=note,
+    )
 
 
 def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
@@ -129,23 +140,39 @@ def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
     being read, and "no_upload" otherwise (rows then carry status "no_upload").
     """
     upload_url = reverse("genotypes:upload")
-    uploads = list(GenomeUpload.objects.filter(user=user).exclude(status=GenomeUpload.Status.FAILED)
-                   .only("pk", "status", "is_current", "format").order_by("-created")[:5]) \
-        if user.is_authenticated else []
+    uploads = (
+        list(
+            GenomeUpload.objects.filter(user=user)
+            .exclude(status=GenomeUpload.Status.FAILED)
+            .only("pk", "status", "is_current", "format")
+            .order_by("-created")[:5]
+        )
+        if user.is_authenticated
+        else []
+    )
     current = next((u for u in uploads if u.is_current), None)
     if current is None:
         pending = next((u for u in uploads if not u.is_finished), None)
         state = "processing" if pending else "no_upload"
         status_url = reverse("genotypes:upload_status", args=[pending.pk]) if pending else ""
-        return GenotypeReport(state=state, upload_url=upload_url, status_url=status_url,
-                              rows=[GenotypeRow(snp=s, status="no_upload") for s in snps])
+        return GenotypeReport(
+            state=state,
+            upload_url=upload_url,
+            status_url=status_url,
+            rows=[GenotypeRow(snp=s, status="no_upload") for s in snps],
+        )
     snp_ids = [s.pk for s in snps]
     results = {r.snp_id: r for r in GenotypeResult.objects.filter(user=user, snp_id__in=snp_ids)}
-    interpretations = {(i.snp_id, i.genotype): i
-                       for i in SnpInterpretation.objects.filter(snp_id__in=snp_ids)}
+    interpretations = {
+        (i.snp_id, i.genotype): i for i in SnpInterpretation.objects.filter(snp_id__in=snp_ids)
+    }
     rows = [_row(snp, results.get(snp.pk), interpretations) for snp in snps]
-    return GenotypeReport(state="ready", rows=rows, upload_url=upload_url,
-                          absent_may_be_reference=absent_means_reference(current.format))
+    return GenotypeReport(
+        state="ready",
+        rows=rows,
+        upload_url=upload_url,
+        absent_may_be_reference=absent_means_reference(current.format),
+    )
 
 
 def snp_catalogue() -> list[Snp]:
@@ -175,8 +202,15 @@ def genetics_overview_for(*, user) -> GeneticsOverview:
     found = sum(1 for r in rows if r.status in (Status.MATCH, Status.AMBIGUOUS_STRAND))
     no_calls = sum(1 for r in rows if r.status == Status.NO_CALL)
     articles = articles_with_results(rows=rows) if rows else []
-    return GeneticsOverview(uploads=uploads, current=current, catalogue_size=len(snps),
-                            found=found, no_calls=no_calls, rows=rows, articles=articles)
+    return GeneticsOverview(
+        uploads=uploads,
+        current=current,
+        catalogue_size=len(snps),
+        found=found,
+        no_calls=no_calls,
+        rows=rows,
+        articles=articles,
+    )
 
 
 def articles_with_results(*, rows: list[GenotypeRow]) -> list[dict]:
@@ -215,13 +249,21 @@ def snp_detail_for(*, user, rsid: str) -> tuple[Snp, GenotypeRow | None, list[Fr
     report = genotype_report_for(user=user, snps=[snp])
     row = report.rows[0] if report.state == "ready" else None
     yours = row.genotype if row and row.status == Status.MATCH else ""
-    interpretations = [i for i in snp.interpretations.order_by("genotype")
-                       if i.frequency is not None]
+    interpretations = [
+        i for i in snp.interpretations.order_by("genotype") if i.frequency is not None
+    ]
     bars = []
     for index, interpretation in enumerate(interpretations):
         width = round(interpretation.frequency * 100 * 2.4, 1)  # 240 px for 100%
-        bars.append(FrequencyBar(
-            genotype=interpretation.genotype, frequency=interpretation.frequency,
-            label=interpretation.get_label_display(), is_yours=interpretation.genotype == yours,
-            x=60, width=max(width, 1.0), y=10 + index * 34))
+        bars.append(
+            FrequencyBar(
+                genotype=interpretation.genotype,
+                frequency=interpretation.frequency,
+                label=interpretation.get_label_display(),
+                is_yours=interpretation.genotype == yours,
+                x=60,
+                width=max(width, 1.0),
+                y=10 + index * 34,
+            )
+        )
     return snp, row, bars

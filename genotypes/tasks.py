@@ -40,8 +40,13 @@ def snp_results_backfill(snp_id: int) -> int:
     return backfill.snp_results_backfill(snp_id=snp_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OperationalError,),
-             retry_backoff=5, max_retries=4)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=4,
+)
 def genotype_results_backfill_chunk(snp_id: int, upload_ids: list[str]) -> int:
     """Materialise one SNP for a chunk of stored genomes."""
     return backfill.genotype_results_backfill_chunk(snp_id=snp_id, upload_ids=upload_ids)

@@ -9,8 +9,9 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("sample-genome.txt", views.sample_file, name="sample_file"),
     path("uploads/<uuid:upload_id>/", views.upload_status, name="upload_status"),
-    path("uploads/<uuid:upload_id>/status.json", views.upload_status_json,
-         name="upload_status_json"),
+    path(
+        "uploads/<uuid:upload_id>/status.json", views.upload_status_json, name="upload_status_json"
+    ),
     path("me/", views.mine, name="mine"),
     path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
     path("export/", views.export, name="export"),

@@ -42,25 +42,39 @@ Action = GeneticDataAuditLog.Action
 MULTIPART_OVERHEAD = 64 * 1024
 # Uploads per member are limited like allauth's actions: ACCOUNT_RATE_LIMITS["genome_upload"].
 UPLOAD_RATE_LIMIT_ACTION = "genome_upload"
-TOO_MANY_UPLOADS = ("You have uploaded several files in a short time. Please wait a while before "
-                    "trying again; if a file keeps failing, the message on its status page says why.")
+TOO_MANY_UPLOADS = (
+    "You have uploaded several files in a short time. Please wait a while before "
+    "trying again; if a file keeps failing, the message on its status page says why."
+)
 # Exports per member: ACCOUNT_RATE_LIMITS["genome_export"] (each reads a whole stored genome).
 EXPORT_RATE_LIMIT_ACTION = "genome_export"
-TOO_MANY_EXPORTS = ("You have downloaded your data several times in a short time. Please wait a "
-                    "while before downloading it again.")
+TOO_MANY_EXPORTS = (
+    "You have downloaded your data several times in a short time. Please wait a "
+    "while before downloading it again."
+)
 
 
 def index(request: HttpRequest) -> HttpResponse:
     """What genlife reads from a raw DNA file, and which variants the articles cover."""
-    return render(request, "genotypes/index.html", {
-        "snps": selectors.snp_catalogue(),
-        "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
-    })
+    return render(
+        request,
+        "genotypes/index.html",
+        {
+            "snps": selectors.snp_catalogue(),
+            "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
+        },
+    )
 
 
 # Genotypes the downloadable sample file carries for the demo catalogue's SNPs.
-SAMPLE_CALLS = {"rs1799971": "AG", "rs4680": "AA", "rs1045642": "AG", "rs2032582": "AC",
-                "rs4986790": "AA", "rs3829125": "CG"}
+SAMPLE_CALLS = {
+    "rs1799971": "AG",
+    "rs4680": "AA",
+    "rs1045642": "AG",
+    "rs2032582": "AC",
+    "rs4986790": "AA",
+    "rs3829125": "CG",
+}
 
 
 SAMPLE_PARAMS = {"fmt": "23andme", "n_snps": 20_000, "seed": 2026}
@@ -148,7 +162,8 @@ class SealingUploadHandler(FileUploadHandler):
         self._discard()
         # Closed (and so removed) by the request once handled, like Django's own spool.
         self.spool = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            suffix=".sealed", dir=settings.FILE_UPLOAD_TEMP_DIR)
+            suffix=".sealed", dir=settings.FILE_UPLOAD_TEMP_DIR
+        )
         self.writer = SealedWriter(self.spool)
 
     def receive_data_chunk(self, raw_data, start):
@@ -164,8 +179,9 @@ class SealingUploadHandler(FileUploadHandler):
         except OSError as error:
             self._stop(error)
         self.spool.seek(0)
-        sealed = uploads.SealedUploadFile(self.spool, self.file_name, self.content_type,
-                                          file_size, self.charset)
+        sealed = uploads.SealedUploadFile(
+            self.spool, self.file_name, self.content_type, file_size, self.charset
+        )
         self.spool = self.writer = None
         return sealed
 
@@ -190,8 +206,10 @@ class SealingUploadHandler(FileUploadHandler):
 
 def _too_large_message() -> str:
     limit_mb = settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024)
-    return (f"The file is larger than {limit_mb} MB. Raw DNA files are much smaller (a 23andMe "
-            "or AncestryDNA file is about 5-25 MB), so please check you picked the right one.")
+    return (
+        f"The file is larger than {limit_mb} MB. Raw DNA files are much smaller (a 23andMe "
+        "or AncestryDNA file is about 5-25 MB), so please check you picked the right one."
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -207,8 +225,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Over the limit: refused before a byte of the body is read (a dry run counts nothing;
         # the attempt is counted in _upload_checked, once the CSRF token has been checked).
-        if not ratelimit.consume(request, action=UPLOAD_RATE_LIMIT_ACTION, user=request.user,
-                                 dry_run=True):
+        if not ratelimit.consume(
+            request, action=UPLOAD_RATE_LIMIT_ACTION, user=request.user, dry_run=True
+        ):
             return _upload_refused(request, TOO_MANY_UPLOADS, status=429)
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.GENOME_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
@@ -228,19 +247,26 @@ def _upload_refused(request: HttpRequest, message: str, *, status: int) -> HttpR
     if _wants_json(request):
         return JsonResponse({"errors": {"file": [message]}}, status=status)
     form = GenomeUploadForm()
-    return render(request, "genotypes/upload.html", _upload_context(form, error=message),
-                  status=status)
+    return render(
+        request, "genotypes/upload.html", _upload_context(form, error=message), status=status
+    )
 
 
 def _upload_context(form, error: str = "") -> dict:
-    return {"form": form, "error": error,
-            "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
-            "max_bytes": settings.GENOME_UPLOAD_MAX_BYTES}
+    return {
+        "form": form,
+        "error": error,
+        "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "max_bytes": settings.GENOME_UPLOAD_MAX_BYTES,
+    }
 
 
 @csrf_protect
-def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None,
-                    sealing: SealingUploadHandler | None) -> HttpResponse:
+def _upload_checked(
+    request: HttpRequest,
+    handler: UploadSizeLimitHandler | None,
+    sealing: SealingUploadHandler | None,
+) -> HttpResponse:
     if request.method != "POST":
         return render(request, "genotypes/upload.html", _upload_context(GenomeUploadForm()))
     if not ratelimit.consume(request, action=UPLOAD_RATE_LIMIT_ACTION, user=request.user):
@@ -253,8 +279,11 @@ def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None
     if form.is_valid():
         try:
             created = uploads.genome_upload_create(
-                user=request.user, file=form.cleaned_data["file"],
-                consent=form.cleaned_data["consent"], keep_raw=form.cleaned_data["keep_raw"])
+                user=request.user,
+                file=form.cleaned_data["file"],
+                consent=form.cleaned_data["consent"],
+                keep_raw=form.cleaned_data["keep_raw"],
+            )
         except uploads.UploadStorageFull as error:
             return _upload_refused(request, error.message, status=507)
         except ValidationError as error:
@@ -274,11 +303,17 @@ def _upload_checked(request: HttpRequest, handler: UploadSizeLimitHandler | None
 def _upload_for(request: HttpRequest, upload_id):
     """The upload through the one gate; a read of another member's upload is audited."""
     upload_obj = selectors.genome_upload_get_for(
-        user=request.user, upload_id=upload_id,
-        second_factor=selectors.session_used_second_factor(request=request))
+        user=request.user,
+        upload_id=upload_id,
+        second_factor=selectors.session_used_second_factor(request=request),
+    )
     if request.user.pk != upload_obj.user_id:
-        audit.genetic_data_audit(actor=request.user, subject_user_id=upload_obj.user_id,
-                                 action=Action.VIEWED_STATUS, upload_id=upload_obj.pk)
+        audit.genetic_data_audit(
+            actor=request.user,
+            subject_user_id=upload_obj.user_id,
+            action=Action.VIEWED_STATUS,
+            upload_id=upload_obj.pk,
+        )
     return upload_obj
 
 
@@ -295,16 +330,18 @@ def upload_status(request: HttpRequest, upload_id) -> HttpResponse:
 @require_GET
 def upload_status_json(request: HttpRequest, upload_id) -> JsonResponse:
     upload_obj = _upload_for(request, upload_id)
-    return JsonResponse({
-        "status": upload_obj.status,
-        "status_display": upload_obj.get_status_display(),
-        "progress": upload_obj.progress,
-        "reason": upload_obj.failure_reason,
-        "finished": upload_obj.is_finished,
-        "snp_count": upload_obj.snp_count,
-        "format": upload_obj.format,
-        "build": upload_obj.build,
-    })
+    return JsonResponse(
+        {
+            "status": upload_obj.status,
+            "status_display": upload_obj.get_status_display(),
+            "progress": upload_obj.progress,
+            "reason": upload_obj.failure_reason,
+            "finished": upload_obj.is_finished,
+            "snp_count": upload_obj.snp_count,
+            "format": upload_obj.format,
+            "build": upload_obj.build,
+        }
+    )
 
 
 @never_cache
@@ -314,10 +351,15 @@ def mine(request: HttpRequest) -> HttpResponse:
     """My genetics: uploads, status, build, coverage and articles with results."""
     overview = selectors.genetics_overview_for(user=request.user)
     if overview.current is not None:
-        audit.genetic_data_audit(actor=request.user, subject_user_id=request.user.pk,
-                                    action=Action.VIEWED_RESULTS, detail="my genetics page")
-    return render(request, "genotypes/mine.html", {
-        "overview": overview, "is_member": is_member(request.user)})
+        audit.genetic_data_audit(
+            actor=request.user,
+            subject_user_id=request.user.pk,
+            action=Action.VIEWED_RESULTS,
+            detail="my genetics page",
+        )
+    return render(
+        request, "genotypes/mine.html", {"overview": overview, "is_member": is_member(request.user)}
+    )
 
 
 @never_cache
@@ -327,9 +369,11 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     if not is_member(request.user):
         return _members_only(request)
     snp, row, bars = selectors.snp_detail_for(user=request.user, rsid=rsid)
-    return render(request, "genotypes/snp_detail.html", {
-        "snp": snp, "row": row, "bars": bars,
-        "chart_height": 20 + 34 * len(bars)})
+    return render(
+        request,
+        "genotypes/snp_detail.html",
+        {"snp": snp, "row": row, "bars": bars, "chart_height": 20 + 34 * len(bars)},
+    )
 
 
 @never_cache
@@ -343,8 +387,9 @@ def export(request: HttpRequest) -> HttpResponse:
     if not ratelimit.consume(request, action=EXPORT_RATE_LIMIT_ACTION, user=request.user):
         return render(request, "genotypes/export.html", {"error": TOO_MANY_EXPORTS}, status=429)
     # Streamed: the zip is made while it is sent, one slice of the genome at a time.
-    response = StreamingHttpResponse(genome_data_export(user=request.user),
-                                     content_type="application/zip")
+    response = StreamingHttpResponse(
+        genome_data_export(user=request.user), content_type="application/zip"
+    )
     response["Content-Disposition"] = 'attachment; filename="genlife-genetic-data.zip"'
     return response
 
@@ -356,9 +401,15 @@ def export(request: HttpRequest) -> HttpResponse:
 def delete(request: HttpRequest) -> HttpResponse:
     """GET: confirm. POST (after re-authentication): delete every file, blob and row."""
     if request.method == "GET":
-        return render(request, "genotypes/delete.html", {
-            "uploads": selectors.genome_uploads_of(user=request.user)})
+        return render(
+            request,
+            "genotypes/delete.html",
+            {"uploads": selectors.genome_uploads_of(user=request.user)},
+        )
     count = deletion.genome_data_delete_all(user=request.user)
-    messages.success(request, "Your genetic data has been deleted: "
-                              f"{count} upload{'s' if count != 1 else ''} and every result.")
+    messages.success(
+        request,
+        "Your genetic data has been deleted: "
+        f"{count} upload{'s' if count != 1 else ''} and every result.",
+    )
     return redirect("genotypes:mine")

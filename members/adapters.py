@@ -51,8 +51,9 @@ _FERNET_TOKEN_PREFIX = "gA"
 
 
 def _mfa_key(secret_key: str) -> bytes:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"genlife-mfa-secrets",
-                   info=b"fernet-key-v1").derive(secret_key.encode())
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"genlife-mfa-secrets", info=b"fernet-key-v1"
+    ).derive(secret_key.encode())
     return base64.urlsafe_b64encode(derived)
 
 

@@ -54,8 +54,11 @@ class UserAdmin(BaseUserAdmin):
 
     def response_delete(self, request, obj_display, obj_id):
         if getattr(request, "_users_delete_refused", None):
-            change = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                             args=[obj_id], current_app=self.admin_site.name)
+            change = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[obj_id],
+                current_app=self.admin_site.name,
+            )
             return HttpResponseRedirect(change)
         return super().response_delete(request, obj_display, obj_id)
 
@@ -78,8 +81,11 @@ class UserAdmin(BaseUserAdmin):
             raise PermissionDenied
         deleted = self._users_delete(request, list(queryset))
         if deleted:
-            self.message_user(request, f"Deleted {deleted} {model_ngettext(self.opts, deleted)}.",
-                              messages.SUCCESS)
+            self.message_user(
+                request,
+                f"Deleted {deleted} {model_ngettext(self.opts, deleted)}.",
+                messages.SUCCESS,
+            )
         return None
 
     def _users_delete(self, request, people: list[User]) -> int:
@@ -96,8 +102,11 @@ class UserAdmin(BaseUserAdmin):
                 self.message_user(request, f"{display} was not deleted: {exc}", messages.ERROR)
                 continue
             LogEntry.objects.create(
-                user_id=request.user.pk, content_type=content_type, object_id=str(pk),
-                object_repr=display[:200], action_flag=DELETION,
+                user_id=request.user.pk,
+                content_type=content_type,
+                object_id=str(pk),
+                object_repr=display[:200],
+                action_flag=DELETION,
             )
             deleted += 1
         return deleted

@@ -3,6 +3,7 @@
 The suite runs against whatever the environment configures: PostgreSQL and Redis in CI
 (`DATABASE_URL`, `CELERY_BROKER_URL`), SQLite and the file-system broker on a laptop.
 """
+
 import os
 import shutil
 import signal
@@ -107,8 +108,14 @@ class WorkerProcess:
     # takes a few seconds of polling loops (six with the file-system broker).
     STOP_GRACE_SECONDS = 2.0
 
-    def __init__(self, log_path: Path, *, app: str = "genlife", env: dict[str, str] | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        app: str = "genlife",
+        env: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         """`app`, `env` (overrides of `worker_environment()`) and `extra_args` serve the
         fault tests, which run workers against private brokers and databases."""
         self.log_path = log_path
@@ -122,11 +129,25 @@ class WorkerProcess:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", self.app, "worker", "--loglevel=INFO",
-                 "--concurrency=2", "--without-mingle", "--without-gossip", "--pool=prefork",
-                 *self.extra_args],
-                cwd=ROOT, env={**worker_environment(), **self.env}, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    self.app,
+                    "worker",
+                    "--loglevel=INFO",
+                    "--concurrency=2",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--pool=prefork",
+                    *self.extra_args,
+                ],
+                cwd=ROOT,
+                env={**worker_environment(), **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _STARTED_WORKERS.append(self)
 

@@ -1,4 +1,5 @@
 """Helpers for tests (import from here, never from conftest)."""
+
 import time
 
 import pytest
@@ -10,8 +11,14 @@ import pytest
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2, message: str = "",
-               raise_on_timeout: bool = True):
+def wait_until(
+    predicate,
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.2,
+    message: str = "",
+    raise_on_timeout: bool = True,
+):
     """Poll `predicate` until it returns a truthy value and return that value.
 
     After `timeout` seconds fail the test, or return the last (falsy) value when

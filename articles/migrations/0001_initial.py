@@ -5,163 +5,372 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('genotypes', '0001_initial'),
+        ("genotypes", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('bio', models.TextField(blank=True)),
-                ('photo', models.FileField(blank=True, upload_to='authors/')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("bio", models.TextField(blank=True)),
+                ("photo", models.FileField(blank=True, upload_to="authors/")),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('slug__regex', '^[a-z0-9]+(-[a-z0-9]+)*$')), name='author_slug_format')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("slug__regex", "^[a-z0-9]+(-[a-z0-9]+)*$")),
+                        name="author_slug_format",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(help_text='The address: /articles/<slug>/. Made from the title when left empty.', max_length=200, unique=True)),
-                ('description', models.CharField(help_text='One or two sentences for search results, social cards and article lists.', max_length=300, verbose_name='meta description')),
-                ('key_takeaways', models.JSONField(blank=True, default=list, help_text='A list of short sentences.')),
-                ('overview_image', models.FileField(blank=True, upload_to='articles/')),
-                ('overview_image_alt', models.CharField(blank=True, max_length=400)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20)),
-                ('published_at', models.DateTimeField(blank=True, help_text='A future time schedules the article: it appears on its own at that moment.', null=True)),
-                ('featured', models.BooleanField(default=False, help_text='Featured articles lead the home page.')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('public_text', models.TextField(blank=True, editable=False)),
-                ('word_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('render_problems', models.JSONField(blank=True, default=list, editable=False)),
-                ('related', models.ManyToManyField(blank=True, related_name='+', to='articles.article')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='articles.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The address: /articles/<slug>/. Made from the title when left empty.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        help_text="One or two sentences for search results, social cards and article lists.",
+                        max_length=300,
+                        verbose_name="meta description",
+                    ),
+                ),
+                (
+                    "key_takeaways",
+                    models.JSONField(
+                        blank=True, default=list, help_text="A list of short sentences."
+                    ),
+                ),
+                ("overview_image", models.FileField(blank=True, upload_to="articles/")),
+                ("overview_image_alt", models.CharField(blank=True, max_length=400)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="A future time schedules the article: it appears on its own at that moment.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "featured",
+                    models.BooleanField(
+                        default=False, help_text="Featured articles lead the home page."
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("public_text", models.TextField(blank=True, editable=False)),
+                ("word_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("render_problems", models.JSONField(blank=True, default=list, editable=False)),
+                (
+                    "related",
+                    models.ManyToManyField(blank=True, related_name="+", to="articles.article"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="articles.author",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at', '-pk'],
+                "ordering": ["-published_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('heading', models.CharField(max_length=200)),
-                ('anchor', models.SlugField(blank=True, help_text='The #anchor of this section. Made from the heading when left empty.', max_length=200)),
-                ('body', models.TextField(blank=True, verbose_name='body (Markdown)')),
-                ('access', models.CharField(choices=[('public', 'Everyone'), ('members', 'Members only')], default='public', max_length=10)),
-                ('kind', models.CharField(choices=[('standard', 'Standard'), ('genotype_report', 'Genotype report'), ('lifehacks', 'Lifehacks')], default='standard', max_length=20)),
-                ('teaser', models.CharField(blank=True, help_text='For members-only sections: the one line visitors read instead of the text.', max_length=300)),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('body_text', models.TextField(blank=True, editable=False)),
-                ('subheadings', models.JSONField(blank=True, default=list, editable=False)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='articles.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("heading", models.CharField(max_length=200)),
+                (
+                    "anchor",
+                    models.SlugField(
+                        blank=True,
+                        help_text="The #anchor of this section. Made from the heading when left empty.",
+                        max_length=200,
+                    ),
+                ),
+                ("body", models.TextField(blank=True, verbose_name="body (Markdown)")),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[("public", "Everyone"), ("members", "Members only")],
+                        default="public",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard"),
+                            ("genotype_report", "Genotype report"),
+                            ("lifehacks", "Lifehacks"),
+                        ],
+                        default="standard",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "teaser",
+                    models.CharField(
+                        blank=True,
+                        help_text="For members-only sections: the one line visitors read instead of the text.",
+                        max_length=300,
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("body_text", models.TextField(blank=True, editable=False)),
+                ("subheadings", models.JSONField(blank=True, default=list, editable=False)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="articles.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'pk'],
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SectionSnp',
+            name="SectionSnp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='section_snps', to='articles.section')),
-                ('snp', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='section_links', to='genotypes.snp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="section_snps",
+                        to="articles.section",
+                    ),
+                ),
+                (
+                    "snp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="section_links",
+                        to="genotypes.snp",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SNP in section',
-                'verbose_name_plural': 'SNPs in section',
-                'ordering': ['order', 'pk'],
+                "verbose_name": "SNP in section",
+                "verbose_name_plural": "SNPs in section",
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='section',
-            name='snps',
-            field=models.ManyToManyField(blank=True, related_name='sections', through='articles.SectionSnp', to='genotypes.snp'),
+            model_name="section",
+            name="snps",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="sections",
+                through="articles.SectionSnp",
+                to="genotypes.snp",
+            ),
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('slug__regex', '^[a-z0-9]+(-[a-z0-9]+)*$')), name='topic_slug_format')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("slug__regex", "^[a-z0-9]+(-[a-z0-9]+)*$")),
+                        name="topic_slug_format",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='topics',
-            field=models.ManyToManyField(blank=True, related_name='articles', to='articles.topic'),
+            model_name="article",
+            name="topics",
+            field=models.ManyToManyField(blank=True, related_name="articles", to="articles.topic"),
         ),
         migrations.CreateModel(
-            name='Reference',
+            name="Reference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text='Cite it in the text as [ref:number].')),
-                ('authors', models.CharField(max_length=500)),
-                ('title', models.CharField(max_length=500)),
-                ('journal', models.CharField(blank=True, max_length=200)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('doi', models.CharField(blank=True, help_text='Like 10.1002/ana.22006', max_length=200, verbose_name='DOI')),
-                ('pmid', models.CharField(blank=True, max_length=12, verbose_name='PubMed id')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='articles.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(help_text="Cite it in the text as [ref:number]."),
+                ),
+                ("authors", models.CharField(max_length=500)),
+                ("title", models.CharField(max_length=500)),
+                ("journal", models.CharField(blank=True, max_length=200)),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "doi",
+                    models.CharField(
+                        blank=True,
+                        help_text="Like 10.1002/ana.22006",
+                        max_length=200,
+                        verbose_name="DOI",
+                    ),
+                ),
+                ("pmid", models.CharField(blank=True, max_length=12, verbose_name="PubMed id")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="references",
+                        to="articles.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'number'), name='reference_unique_number'), models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='reference_number_positive'), models.CheckConstraint(condition=models.Q(('pmid', ''), ('pmid__regex', '^[0-9]+$'), _connector='OR'), name='reference_pmid_digits'), models.CheckConstraint(condition=models.Q(('doi', ''), ('doi__regex', '^10\\.[0-9]{4,9}/'), _connector='OR'), name='reference_doi_format'), models.CheckConstraint(condition=models.Q(('year__gte', 1600), ('year__lte', 2200)), name='reference_year_range')],
+                "ordering": ["number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "number"), name="reference_unique_number"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("number__gte", 1)), name="reference_number_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("pmid", ""), ("pmid__regex", "^[0-9]+$"), _connector="OR"
+                        ),
+                        name="reference_pmid_digits",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("doi", ""), ("doi__regex", "^10\\.[0-9]{4,9}/"), _connector="OR"
+                        ),
+                        name="reference_doi_format",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("year__gte", 1600), ("year__lte", 2200)),
+                        name="reference_year_range",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='sectionsnp',
-            constraint=models.UniqueConstraint(fields=('section', 'snp'), name='section_snp_unique'),
+            model_name="sectionsnp",
+            constraint=models.UniqueConstraint(
+                fields=("section", "snp"), name="section_snp_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('article', 'order'), name='section_unique_order'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("article", "order"), name="section_unique_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(condition=models.Q(('anchor', ''), _negated=True), fields=('article', 'anchor'), name='section_unique_anchor'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("anchor", ""), _negated=True),
+                fields=("article", "anchor"),
+                name="section_unique_anchor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'standard'), ('access', 'members'), _connector='OR'), name='section_member_kinds_gated'),
+            model_name="section",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "standard"), ("access", "members"), _connector="OR"),
+                name="section_member_kinds_gated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.CheckConstraint(condition=models.Q(('heading', ''), _negated=True), name='section_heading_not_empty'),
+            model_name="section",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("heading", ""), _negated=True), name="section_heading_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', 'published_at'], name='article_status_pub_idx'),
+            model_name="article",
+            index=models.Index(fields=["status", "published_at"], name="article_status_pub_idx"),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('slug__regex', '^[a-z0-9]+(-[a-z0-9]+)*$')), name='article_slug_format'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug__regex", "^[a-z0-9]+(-[a-z0-9]+)*$")),
+                name="article_slug_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='article_title_not_empty'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="article_title_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('published_at__isnull', False), _connector='OR'), name='article_published_has_date'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="article_published_has_date",
+            ),
         ),
     ]

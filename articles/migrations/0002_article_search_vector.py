@@ -15,7 +15,9 @@ UPDATE articles_article SET search_vector =
 def index_and_backfill(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON articles_article USING gin (search_vector)")
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON articles_article USING gin (search_vector)"
+    )
     schema_editor.execute(BACKFILL)
 
 
@@ -25,7 +27,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("articles", "0001_initial"),
     ]

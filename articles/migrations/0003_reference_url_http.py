@@ -4,14 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_article_search_vector'),
+        ("articles", "0002_article_search_vector"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='reference',
-            constraint=models.CheckConstraint(condition=models.Q(('url', ''), ('url__startswith', 'https://'), ('url__startswith', 'http://'), _connector='OR'), name='reference_url_http'),
+            model_name="reference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("url", ""),
+                    ("url__startswith", "https://"),
+                    ("url__startswith", "http://"),
+                    _connector="OR",
+                ),
+                name="reference_url_http",
+            ),
         ),
     ]

@@ -1,4 +1,5 @@
 """Importing articles from Markdown files with front matter, and the demo content."""
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,17 +67,28 @@ def _check_against_database(
     errors = []
     line = parsed.lines
     if parsed.author not in authors and not Author.objects.filter(slug=parsed.author).exists():
-        errors.append((line.get("author", 0), f"author '{parsed.author}' is neither in authors.yaml nor on the site"))
-    known_topics = set(Topic.objects.filter(slug__in=parsed.topics).values_list("slug", flat=True)) | set(topics)
+        errors.append(
+            (
+                line.get("author", 0),
+                f"author '{parsed.author}' is neither in authors.yaml nor on the site",
+            )
+        )
+    known_topics = set(
+        Topic.objects.filter(slug__in=parsed.topics).values_list("slug", flat=True)
+    ) | set(topics)
     for slug in parsed.topics:
         if slug not in known_topics:
-            errors.append((line.get("topics", 0), f"topic '{slug}' is neither in topics.yaml nor on the site"))
+            errors.append(
+                (line.get("topics", 0), f"topic '{slug}' is neither in topics.yaml nor on the site")
+            )
     wanted = {rsid for section in parsed.sections for rsid in section.snps}
     known = set(Snp.objects.filter(rsid__in=wanted).values_list("rsid", flat=True))
     for section in parsed.sections:
         for rsid in section.snps:
             if rsid not in known and not skip_missing_snps:
-                errors.append((section.line, f"{rsid} is not in the SNP catalogue; add it in the admin first"))
+                errors.append(
+                    (section.line, f"{rsid} is not in the SNP catalogue; add it in the admin first")
+                )
     return errors
 
 
@@ -98,26 +110,40 @@ def article_import(
     parsed = article_file_parse(text)
     authors = _catalogue(path.parent / "authors.yaml", ("name",))
     topics = _catalogue(path.parent / "topics.yaml", ("name",))
-    errors = _check_against_database(parsed, authors=authors, topics=topics, skip_missing_snps=skip_missing_snps)
+    errors = _check_against_database(
+        parsed, authors=authors, topics=topics, skip_missing_snps=skip_missing_snps
+    )
     image_path = None
     if parsed.overview_image:
         image_path = _bundle_image(path.parent, parsed.overview_image)
         if image_path is None:
-            errors.append((parsed.lines.get("overview_image", 0),
-                           f"image file '{parsed.overview_image}' {NOT_A_BUNDLE_IMAGE}"))
+            errors.append(
+                (
+                    parsed.lines.get("overview_image", 0),
+                    f"image file '{parsed.overview_image}' {NOT_A_BUNDLE_IMAGE}",
+                )
+            )
     for slug, entry in authors.items():
         if entry.get("photo") and _bundle_image(path.parent, entry["photo"]) is None:
-            errors.append((0, f"authors.yaml: photo '{entry['photo']}' of '{slug}' {NOT_A_BUNDLE_IMAGE}"))
+            errors.append(
+                (0, f"authors.yaml: photo '{entry['photo']}' of '{slug}' {NOT_A_BUNDLE_IMAGE}")
+            )
     if errors:
         raise ArticleFileError(errors)
     if dry_run:
         return None
-    catalogue = set(Snp.objects.filter(
-        rsid__in=[rsid for section in parsed.sections for rsid in section.snps]
-    ).values_list("rsid", flat=True))
-    skipped = [rsid for section in parsed.sections for rsid in section.snps if rsid not in catalogue]
+    catalogue = set(
+        Snp.objects.filter(
+            rsid__in=[rsid for section in parsed.sections for rsid in section.snps]
+        ).values_list("rsid", flat=True)
+    )
+    skipped = [
+        rsid for section in parsed.sections for rsid in section.snps if rsid not in catalogue
+    ]
     with transaction.atomic():
-        author = _author_upsert(slug=parsed.author, entry=authors.get(parsed.author), base=path.parent)
+        author = _author_upsert(
+            slug=parsed.author, entry=authors.get(parsed.author), base=path.parent
+        )
         topic_objects = [_topic_upsert(slug=slug, entry=topics.get(slug)) for slug in parsed.topics]
         article = Article.objects.select_for_update().filter(slug=parsed.slug).first()
         created = article is None
@@ -131,7 +157,9 @@ def article_import(
         article.status = parsed.status
         article.featured = parsed.featured
         article.published_at = parsed.published_at or (
-            article.published_at or timezone.now() if parsed.status == Article.Status.PUBLISHED else None
+            article.published_at or timezone.now()
+            if parsed.status == Article.Status.PUBLISHED
+            else None
         )
         if image_path is not None:
             content = image_path.read_bytes()
@@ -143,7 +171,9 @@ def article_import(
                 except OSError:
                     current = b""
             if current != content:
-                article.overview_image.save(Path(parsed.overview_image).name, ContentFile(content), save=False)
+                article.overview_image.save(
+                    Path(parsed.overview_image).name, ContentFile(content), save=False
+                )
         elif article.overview_image:
             article.overview_image = ""
         article.full_clean(exclude=["overview_image"])
@@ -152,8 +182,17 @@ def article_import(
         article.sections.all().delete()
         article.references.all().delete()
         references = [
-            Reference(article=article, number=ref.number, authors=ref.authors, title=ref.title,
-                      journal=ref.journal, year=ref.year, doi=ref.doi, pmid=ref.pmid, url=ref.url)
+            Reference(
+                article=article,
+                number=ref.number,
+                authors=ref.authors,
+                title=ref.title,
+                journal=ref.journal,
+                year=ref.year,
+                doi=ref.doi,
+                pmid=ref.pmid,
+                url=ref.url,
+            )
             for ref in parsed.references
         ]
         for reference in references:
@@ -161,8 +200,13 @@ def article_import(
         Reference.objects.bulk_create(references)
         for order, parsed_section in enumerate(parsed.sections, start=1):
             section = Section(
-                article=article, order=order, heading=parsed_section.heading, anchor=parsed_section.anchor,
-                body=parsed_section.body, access=parsed_section.access, kind=parsed_section.kind,
+                article=article,
+                order=order,
+                heading=parsed_section.heading,
+                anchor=parsed_section.anchor,
+                body=parsed_section.body,
+                access=parsed_section.access,
+                kind=parsed_section.kind,
                 teaser=parsed_section.teaser,
             )
             section.full_clean(validate_unique=False, validate_constraints=False)
@@ -209,7 +253,9 @@ def _topic_upsert(*, slug: str, entry: dict | None) -> Topic:
     return topic
 
 
-def articles_import(*, paths: list[Path], skip_missing_snps: bool = False) -> list[ArticleImportResult]:
+def articles_import(
+    *, paths: list[Path], skip_missing_snps: bool = False
+) -> list[ArticleImportResult]:
     """Import several files; `related` links between them resolve whatever their order."""
     results = [article_import(path=path, skip_missing_snps=skip_missing_snps) for path in paths]
     pending = [result for result in results if result.unresolved_related]
@@ -217,13 +263,18 @@ def articles_import(*, paths: list[Path], skip_missing_snps: bool = False) -> li
     for result in results:
         if result in pending:
             article = result.article
-            parsed_related = list(article.related.values_list("slug", flat=True)) + result.unresolved_related
+            parsed_related = (
+                list(article.related.values_list("slug", flat=True)) + result.unresolved_related
+            )
             related = list(Article.objects.filter(slug__in=parsed_related).exclude(pk=article.pk))
             article.related.set(related)
             found = {other.slug for other in related}
             result = ArticleImportResult(
-                article=article, created=result.created,
-                unresolved_related=[slug for slug in result.unresolved_related if slug not in found],
+                article=article,
+                created=result.created,
+                unresolved_related=[
+                    slug for slug in result.unresolved_related if slug not in found
+                ],
                 skipped_snps=result.skipped_snps,
             )
         final.append(result)

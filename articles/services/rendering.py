@@ -1,5 +1,6 @@
 """Rendering an article after any edit: Markdown to stored HTML, text, anchors, word counts,
 the search vector; and the SNPs a genotype report section lists."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -14,10 +15,18 @@ from articles.selectors import article_public_text
 from genotypes.models import Snp
 
 WORDS_RE = re.compile(r"\w+")
-RESERVED_ANCHORS = frozenset({
-    "main", "toc-title", "key-takeaways-title", "references-title", "related-title",
-    "why-join-title", "author-box-title", "search-q",
-})
+RESERVED_ANCHORS = frozenset(
+    {
+        "main",
+        "toc-title",
+        "key-takeaways-title",
+        "references-title",
+        "related-title",
+        "why-join-title",
+        "author-box-title",
+        "search-q",
+    }
+)
 
 
 def article_render(*, article: Article) -> Article:
@@ -44,8 +53,10 @@ def article_render(*, article: Article) -> Article:
             section.anchor = anchor
             taken.add(anchor)
         rendered = section_body_render(
-            body=section.body, reference_numbers=reference_numbers,
-            anchor_prefix=section.anchor, taken_anchors=taken,
+            body=section.body,
+            reference_numbers=reference_numbers,
+            anchor_prefix=section.anchor,
+            taken_anchors=taken,
         )
         section.body_html = rendered.html
         section.body_text = rendered.text
@@ -53,16 +64,22 @@ def article_render(*, article: Article) -> Article:
             {"level": entry.level, "anchor": entry.anchor, "title": entry.title}
             for entry in rendered.subheadings
         ]
-        heading_words, text_words = (len(WORDS_RE.findall(section.heading)),
-                                     len(WORDS_RE.findall(rendered.text)))
+        heading_words, text_words = (
+            len(WORDS_RE.findall(section.heading)),
+            len(WORDS_RE.findall(rendered.text)),
+        )
         words += heading_words + text_words
-        public_words += heading_words + (text_words if section.access == Section.Access.PUBLIC else 0)
+        public_words += heading_words + (
+            text_words if section.access == Section.Access.PUBLIC else 0
+        )
         if rendered.missing_citations:
-            problems.append({
-                "section": section.heading,
-                "message": "cites missing reference(s) "
-                + ", ".join(str(number) for number in rendered.missing_citations),
-            })
+            problems.append(
+                {
+                    "section": section.heading,
+                    "message": "cites missing reference(s) "
+                    + ", ".join(str(number) for number in rendered.missing_citations),
+                }
+            )
     if sections:
         Section.objects.bulk_update(sections, ["anchor", "body_html", "body_text", "subheadings"])
     article.word_count = words
@@ -72,8 +89,11 @@ def article_render(*, article: Article) -> Article:
     article._prefetched_objects_cache = {}
     article.updated = timezone.now()
     Article.objects.filter(pk=article.pk).update(
-        word_count=words, public_word_count=public_words, render_problems=problems,
-        public_text=article.public_text, updated=article.updated,
+        word_count=words,
+        public_word_count=public_words,
+        render_problems=problems,
+        public_text=article.public_text,
+        updated=article.updated,
     )
     _search_vector_update(article=article)
     receivers.articles_changed()
@@ -98,22 +118,30 @@ def _search_vector_update(*, article: Article) -> None:
 
     from articles.selectors import SEARCH_CONFIG
 
-    Article.objects.filter(pk=article.pk).update(search_vector=(
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("public_text", weight="C", config=SEARCH_CONFIG)
-    ))
+    Article.objects.filter(pk=article.pk).update(
+        search_vector=(
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("public_text", weight="C", config=SEARCH_CONFIG)
+        )
+    )
 
 
 def _with_sections(article: Article) -> Article:
     """The article with fresh sections (and their SNP links) in its prefetch cache."""
     article._prefetched_objects_cache = {}
-    prefetch_related_objects([article], Prefetch(
-        "sections",
-        queryset=Section.objects.order_by("order", "pk").prefetch_related(
-            Prefetch("section_snps", queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"))
+    prefetch_related_objects(
+        [article],
+        Prefetch(
+            "sections",
+            queryset=Section.objects.order_by("order", "pk").prefetch_related(
+                Prefetch(
+                    "section_snps",
+                    queryset=SectionSnp.objects.select_related("snp").order_by("order", "pk"),
+                )
+            ),
         ),
-    ))
+    )
     return article
 
 
@@ -134,5 +162,3 @@ def section_snps_set(*, section: Section, rsids: list[str]) -> None:
         elif link.order != order:
             link.order = order
             link.save(update_fields=["order"])
-
-

@@ -6,6 +6,7 @@ the article view by a middleware here, and nothing invalidates it after a new up
 
     .venv/bin/python bench/load.py --settings-module cached_report
 """
+
 from genlife.settings import *  # noqa: F403
 
 USERSESSIONS_TRACK_ACTIVITY = False

@@ -3,6 +3,7 @@ a per-process dictionary instead of PostgreSQL, so a request costs no user query
 
     .venv/bin/python bench/load.py --settings-module free_user_load
 """
+
 from genlife.settings import *  # noqa: F403
 
 MIDDLEWARE = ["free_user_load.FreeUserLoad", *MIDDLEWARE]  # noqa: F405

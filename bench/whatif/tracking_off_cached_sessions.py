@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py \
         --settings-module tracking_off_cached_sessions
 """
+
 from genlife.settings import *  # noqa: F403
 
 USERSESSIONS_TRACK_ACTIVITY = False

@@ -48,9 +48,9 @@ class AlreadyMember(Exception):
 
 # A paid membership that ends (cancelled at period end, or renewals failed for good) gets the
 # "ended" email; a complimentary one is ended by us, and a checkout that never paid never began.
-ENDS_WITH_EMAIL = frozenset({Membership.Status.ACTIVE, Membership.Status.TRIALING,
-                             Membership.Status.PAST_DUE})
-
+ENDS_WITH_EMAIL = frozenset(
+    {Membership.Status.ACTIVE, Membership.Status.TRIALING, Membership.Status.PAST_DUE}
+)
 
 
 def _tasks():

@@ -5,45 +5,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Snp',
+            name="Snp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rsid', models.CharField(max_length=20, unique=True)),
-                ('gene', models.CharField(blank=True, max_length=40)),
-                ('chromosome', models.CharField(blank=True, max_length=2)),
-                ('position_grch37', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('position_grch38', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('ref', models.CharField(blank=True, max_length=50, verbose_name='reference allele')),
-                ('alt', models.CharField(blank=True, help_text='Comma-separated when there are several, e.g. C,T.', max_length=50, verbose_name='alternative allele(s)')),
-                ('verified', models.BooleanField(default=True, help_text='Untick when the position or alleles are not yet confirmed.')),
-                ('notes', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rsid", models.CharField(max_length=20, unique=True)),
+                ("gene", models.CharField(blank=True, max_length=40)),
+                ("chromosome", models.CharField(blank=True, max_length=2)),
+                ("position_grch37", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("position_grch38", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "ref",
+                    models.CharField(blank=True, max_length=50, verbose_name="reference allele"),
+                ),
+                (
+                    "alt",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated when there are several, e.g. C,T.",
+                        max_length=50,
+                        verbose_name="alternative allele(s)",
+                    ),
+                ),
+                (
+                    "verified",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Untick when the position or alleles are not yet confirmed.",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'SNP',
-                'ordering': ['gene', 'rsid'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rsid__regex', '^rs[0-9]+$')), name='snp_rsid_format')],
+                "verbose_name": "SNP",
+                "ordering": ["gene", "rsid"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("rsid__regex", "^rs[0-9]+$")), name="snp_rsid_format"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SnpInterpretation',
+            name="SnpInterpretation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('genotype', models.CharField(help_text='Alleles in alphabetical order, e.g. AG.', max_length=20)),
-                ('label', models.CharField(choices=[('typical', 'Typical'), ('notable', 'Notable'), ('uncertain', 'Uncertain')], default='typical', max_length=20)),
-                ('text', models.TextField()),
-                ('snp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interpretations', to='genotypes.snp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "genotype",
+                    models.CharField(
+                        help_text="Alleles in alphabetical order, e.g. AG.", max_length=20
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        choices=[
+                            ("typical", "Typical"),
+                            ("notable", "Notable"),
+                            ("uncertain", "Uncertain"),
+                        ],
+                        default="typical",
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "snp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interpretations",
+                        to="genotypes.snp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['snp', 'genotype'],
-                'constraints': [models.UniqueConstraint(fields=('snp', 'genotype'), name='interpretation_unique_genotype')],
+                "ordering": ["snp", "genotype"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("snp", "genotype"), name="interpretation_unique_genotype"
+                    )
+                ],
             },
         ),
     ]

@@ -12,128 +12,269 @@ import genotypes.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('genotypes', '0001_initial'),
+        ("genotypes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GeneticDataAuditLog',
+            name="GeneticDataAuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_user_id', models.BigIntegerField(db_index=True)),
-                ('action', models.CharField(choices=[('uploaded', 'Uploaded a file'), ('viewed_status', "Viewed an upload's status"), ('viewed_results', 'Viewed results'), ('exported', 'Exported data'), ('deleted', 'Deleted all genetic data'), ('processed', 'File processed'), ('failed', 'File could not be processed')], max_length=20)),
-                ('upload_id', models.UUIDField(blank=True, null=True)),
-                ('detail', models.CharField(blank=True, max_length=255)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_user_id", models.BigIntegerField(db_index=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded a file"),
+                            ("viewed_status", "Viewed an upload's status"),
+                            ("viewed_results", "Viewed results"),
+                            ("exported", "Exported data"),
+                            ("deleted", "Deleted all genetic data"),
+                            ("processed", "File processed"),
+                            ("failed", "File could not be processed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("upload_id", models.UUIDField(blank=True, null=True)),
+                ("detail", models.CharField(blank=True, max_length=255)),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='GenomeUpload',
+            name="GenomeUpload",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('parsing', 'Reading your file'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='Percent, while parsing.')),
-                ('failure_code', models.CharField(blank=True, max_length=40)),
-                ('failure_reason', models.TextField(blank=True, help_text='Shown to the member.')),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('raw_file', models.FileField(blank=True, max_length=255, upload_to=genotypes.models._raw_upload_path)),
-                ('keep_raw', models.BooleanField(default=False, help_text='The member asked us to keep the original file.')),
-                ('consented_at', models.DateTimeField()),
-                ('genome_file', models.FileField(blank=True, help_text='Encrypted Parquet of the parsed genome.', max_length=255, upload_to=genotypes.models._blob_path)),
-                ('is_current', models.BooleanField(default=False, help_text='The upload whose results the member currently sees.')),
-                ('format', models.CharField(blank=True, max_length=40)),
-                ('build', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('snp_count', models.PositiveIntegerField(default=0)),
-                ('no_call_count', models.PositiveIntegerField(default=0)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('task_id', models.CharField(blank=True, help_text='The Celery task currently parsing this upload.', max_length=64)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("parsing", "Reading your file"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Percent, while parsing."
+                    ),
+                ),
+                ("failure_code", models.CharField(blank=True, max_length=40)),
+                ("failure_reason", models.TextField(blank=True, help_text="Shown to the member.")),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                (
+                    "raw_file",
+                    models.FileField(
+                        blank=True, max_length=255, upload_to=genotypes.models._raw_upload_path
+                    ),
+                ),
+                (
+                    "keep_raw",
+                    models.BooleanField(
+                        default=False, help_text="The member asked us to keep the original file."
+                    ),
+                ),
+                ("consented_at", models.DateTimeField()),
+                (
+                    "genome_file",
+                    models.FileField(
+                        blank=True,
+                        help_text="Encrypted Parquet of the parsed genome.",
+                        max_length=255,
+                        upload_to=genotypes.models._blob_path,
+                    ),
+                ),
+                (
+                    "is_current",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The upload whose results the member currently sees.",
+                    ),
+                ),
+                ("format", models.CharField(blank=True, max_length=40)),
+                ("build", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("snp_count", models.PositiveIntegerField(default=0)),
+                ("no_call_count", models.PositiveIntegerField(default=0)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "task_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The Celery task currently parsing this upload.",
+                        max_length=64,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created'],
-                'permissions': [('view_genetic_data', "Can view members' genetic data (support only)")],
+                "ordering": ["-created"],
+                "permissions": [
+                    ("view_genetic_data", "Can view members' genetic data (support only)")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='GenotypeResult',
+            name="GenotypeResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('genotype', models.CharField(blank=True, max_length=4)),
-                ('updated', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("genotype", models.CharField(blank=True, max_length=4)),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AddField(
-            model_name='snp',
-            name='frequency_note',
-            field=models.CharField(blank=True, help_text='Where the genotype frequencies come from, shown under the chart.', max_length=255),
+            model_name="snp",
+            name="frequency_note",
+            field=models.CharField(
+                blank=True,
+                help_text="Where the genotype frequencies come from, shown under the chart.",
+                max_length=255,
+            ),
         ),
         migrations.AddField(
-            model_name='snpinterpretation',
-            name='frequency',
-            field=models.FloatField(blank=True, help_text='Share of people with this genotype (0-1), for the per-SNP chart.', null=True, validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)]),
+            model_name="snpinterpretation",
+            name="frequency",
+            field=models.FloatField(
+                blank=True,
+                help_text="Share of people with this genotype (0-1), for the per-SNP chart.",
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(0.0),
+                    django.core.validators.MaxValueValidator(1.0),
+                ],
+            ),
         ),
         migrations.AddConstraint(
-            model_name='snpinterpretation',
-            constraint=models.CheckConstraint(condition=models.Q(('frequency__isnull', True), models.Q(('frequency__gte', 0), ('frequency__lte', 1)), _connector='OR'), name='interpretation_frequency_share'),
+            model_name="snpinterpretation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("frequency__isnull", True),
+                    models.Q(("frequency__gte", 0), ("frequency__lte", 1)),
+                    _connector="OR",
+                ),
+                name="interpretation_frequency_share",
+            ),
         ),
         migrations.AddField(
-            model_name='geneticdataauditlog',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="geneticdataauditlog",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='genomeupload',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='genome_uploads', to=settings.AUTH_USER_MODEL),
+            model_name="genomeupload",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="genome_uploads",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='genotyperesult',
-            name='snp',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='genotypes.snp'),
+            model_name="genotyperesult",
+            name="snp",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="results",
+                to="genotypes.snp",
+            ),
         ),
         migrations.AddField(
-            model_name='genotyperesult',
-            name='upload',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='genotypes.genomeupload'),
+            model_name="genotyperesult",
+            name="upload",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="results",
+                to="genotypes.genomeupload",
+            ),
         ),
         migrations.AddField(
-            model_name='genotyperesult',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='genotype_results', to=settings.AUTH_USER_MODEL),
+            model_name="genotyperesult",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="genotype_results",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='genomeupload',
-            index=models.Index(fields=['status', 'queued_at'], name='genotypes_g_status_62ba73_idx'),
+            model_name="genomeupload",
+            index=models.Index(
+                fields=["status", "queued_at"], name="genotypes_g_status_62ba73_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genomeupload',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='genome_upload_progress_percent'),
+            model_name="genomeupload",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)), name="genome_upload_progress_percent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genomeupload',
-            constraint=models.CheckConstraint(condition=models.Q(('build__isnull', True), ('build__in', [36, 37, 38]), _connector='OR'), name='genome_upload_build_known'),
+            model_name="genomeupload",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("build__isnull", True), ("build__in", [36, 37, 38]), _connector="OR"
+                ),
+                name="genome_upload_build_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genomeupload',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('user',), name='genome_upload_one_current_per_user'),
+            model_name="genomeupload",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("user",),
+                name="genome_upload_one_current_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genomeupload',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_current', True), _negated=True), ('status', 'done'), _connector='OR'), name='genome_upload_current_is_done'),
+            model_name="genomeupload",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_current", True), _negated=True),
+                    ("status", "done"),
+                    _connector="OR",
+                ),
+                name="genome_upload_current_is_done",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='genotyperesult',
-            constraint=models.UniqueConstraint(fields=('user', 'snp'), name='genotype_result_one_per_snp'),
+            model_name="genotyperesult",
+            constraint=models.UniqueConstraint(
+                fields=("user", "snp"), name="genotype_result_one_per_snp"
+            ),
         ),
     ]

@@ -26,8 +26,10 @@ def _rows(schema_editor):
 def _rewrite(schema_editor, change) -> None:
     rows = _rows(schema_editor)
     with schema_editor.connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {_TABLE} SET genotype = %s WHERE id = %s",
-                           [(change(value or ""), pk) for pk, value in rows])
+        cursor.executemany(
+            f"UPDATE {_TABLE} SET genotype = %s WHERE id = %s",
+            [(change(value or ""), pk) for pk, value in rows],
+        )
 
 
 def results_seal(apps, schema_editor):
@@ -78,7 +80,6 @@ def raw_files_seal(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("genotypes", "0002_uploads_results_audit"),
     ]
@@ -88,7 +89,8 @@ class Migration(migrations.Migration):
             model_name="genotyperesult",
             name="genotype",
             field=genotypes.models.SealedGenotypeField(
-                blank=True, validators=[django.core.validators.MaxLengthValidator(4)]),
+                blank=True, validators=[django.core.validators.MaxLengthValidator(4)]
+            ),
         ),
         migrations.RunPython(results_seal, results_unseal),
         migrations.RunPython(raw_files_seal, migrations.RunPython.noop),

@@ -159,8 +159,9 @@ def _read_source(source: bytes | str | os.PathLike | BinaryIO, max_bytes: int) -
 
 def _file_too_big(max_bytes: int) -> GenomeFormatError:
     return GenomeFormatError(
-        f"The file is larger than {max_bytes // (1024 * 1024)} MB, far more than any raw DNA "
-        "file.", code="too_large")
+        f"The file is larger than {max_bytes // (1024 * 1024)} MB, far more than any raw DNA file.",
+        code="too_large",
+    )
 
 
 def _read_capped(handle: BinaryIO, max_bytes: int) -> bytes:
@@ -191,14 +192,26 @@ def parse_genome(
             # The compressed file is mapped rather than read, and unmapped as soon as it has
             # been decompressed; should the streamed route give up, the whole-text route
             # reads the file again.
-            streamed = _parse_gzip_streamed(lambda: _map_file(path), max_bytes=max_bytes,
-                                            max_ratio=max_ratio, max_records=max_records)
+            streamed = _parse_gzip_streamed(
+                lambda: _map_file(path),
+                max_bytes=max_bytes,
+                max_ratio=max_ratio,
+                max_records=max_records,
+            )
             if streamed is not None:
                 return streamed
-            return _parse_whole(_read_source(path, max_bytes), max_bytes=max_bytes,
-                                max_ratio=max_ratio, max_records=max_records)
-    return parse_genome_bytes(_read_source(source, max_bytes), max_bytes=max_bytes,
-                              max_ratio=max_ratio, max_records=max_records)
+            return _parse_whole(
+                _read_source(path, max_bytes),
+                max_bytes=max_bytes,
+                max_ratio=max_ratio,
+                max_records=max_records,
+            )
+    return parse_genome_bytes(
+        _read_source(source, max_bytes),
+        max_bytes=max_bytes,
+        max_ratio=max_ratio,
+        max_records=max_records,
+    )
 
 
 def _map_file(path: str) -> mmap.mmap:
@@ -238,30 +251,44 @@ def _plain_file_source(path: str, max_bytes: int) -> TextSource | None:
 
 
 def parse_genome_bytes(
-    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_ratio: int = DEFAULT_MAX_RATIO,
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
     max_records: int = DEFAULT_MAX_RECORDS,
 ) -> ParsedGenome:
-    streamed = _parse_gzip_streamed(lambda: data, max_bytes=max_bytes, max_ratio=max_ratio,
-                                    max_records=max_records)
+    streamed = _parse_gzip_streamed(
+        lambda: data, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records
+    )
     if streamed is not None:
         return streamed
     return _parse_whole(data, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records)
 
 
-def _parse_whole(data: bytes, *, max_bytes: int, max_ratio: int,
-                 max_records: int = DEFAULT_MAX_RECORDS) -> ParsedGenome:
+def _parse_whole(
+    data: bytes, *, max_bytes: int, max_ratio: int, max_records: int = DEFAULT_MAX_RECORDS
+) -> ParsedGenome:
     """The whole-text route: unpack, decode, then parse; every file can take it."""
-    unpacked = unpack(data, max_bytes=max_bytes, max_ratio=max_ratio,
-                      looks_like_genome=looks_like_genome, max_records=max_records)
+    unpacked = unpack(
+        data,
+        max_bytes=max_bytes,
+        max_ratio=max_ratio,
+        looks_like_genome=looks_like_genome,
+        max_records=max_records,
+    )
     container = unpacked.container
     text = decode_text(unpacked.data)
     del unpacked
     return _parse_text(TextSource(text), container=container, max_records=max_records)
 
 
-def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: int,
-                         max_ratio: int,
-                         max_records: int = DEFAULT_MAX_RECORDS) -> ParsedGenome | None:
+def _parse_gzip_streamed(
+    load: Callable[[], bytes | mmap.mmap],
+    *,
+    max_bytes: int,
+    max_ratio: int,
+    max_records: int = DEFAULT_MAX_RECORDS,
+) -> ParsedGenome | None:
     """Parse a large gzip upload while it is decompressed, never holding all of its text.
 
     Only the common case is taken this way: a plain UTF-8 text whose start needs no
@@ -274,10 +301,9 @@ def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: in
         data = load()
     except (GenomeFormatError, OSError, ValueError):
         return None
-    if data[:len(GZIP_MAGIC)] != GZIP_MAGIC or len(data) > max_bytes:
+    if data[: len(GZIP_MAGIC)] != GZIP_MAGIC or len(data) > max_bytes:
         return None
-    pieces = gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio,
-                           max_records=max_records)
+    pieces = gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records)
     del data  # the decompressor holds the only reference and drops it when done
     head_pieces: list[bytes] = []
     head_size = 0
@@ -291,7 +317,7 @@ def _parse_gzip_streamed(load: Callable[[], bytes | mmap.mmap], *, max_bytes: in
             return None  # small enough for the whole-text route
         head = b"".join(head_pieces)
         del head_pieces
-        lines = head[:head.rfind(b"\n") + 1]  # a piece may end between CR and LF
+        lines = head[: head.rfind(b"\n") + 1]  # a piece may end between CR and LF
         if head.startswith((ZIP_MAGIC, GZIP_MAGIC)) or decode_text(lines) is not lines:
             return None
         del lines
@@ -344,8 +370,9 @@ _NO_CALL_CODE = GENOTYPES.index(NO_CALL)
 _FIRST_SEX_CODE = CHROMOSOMES.index("X")
 
 
-def _parse_text(source: TextSource, *, container: str,
-                max_records: int = DEFAULT_MAX_RECORDS) -> ParsedGenome:
+def _parse_text(
+    source: TextSource, *, container: str, max_records: int = DEFAULT_MAX_RECORDS
+) -> ParsedGenome:
     layout = detect_format(source.head)
     frame, counts = PARSERS[layout.format](source, layout, max_records=max_records)
     del source
@@ -356,21 +383,26 @@ def _parse_text(source: TextSource, *, container: str,
         raise GenomeFormatError(
             f"{counts.invalid_genotypes:,} of {counts.lines:,} lines have genotype values that "
             "are not DNA letters (A, C, G, T, or I/D for insertions and deletions), so the file "
-            "looks damaged or edited.", code="invalid_alleles")
+            "looks damaged or edited.",
+            code="invalid_alleles",
+        )
     if counts.malformed and bad > tolerated:
         raise GenomeFormatError(
             f"{counts.malformed:,} of {counts.lines:,} lines are incomplete or have missing or "
             "non-numeric positions, so the file looks damaged, cut off or edited.",
-            code="malformed")
+            code="malformed",
+        )
     if counts.invalid_genotypes:
-        warnings.append(f"{counts.invalid_genotypes:,} lines with invalid genotype letters "
-                        "were skipped.")
+        warnings.append(
+            f"{counts.invalid_genotypes:,} lines with invalid genotype letters were skipped."
+        )
     if counts.malformed:
         warnings.append(f"{counts.malformed:,} incomplete lines were skipped.")
     if frame.height == 0:
         raise GenomeFormatError(
             f"The file has the header of a {layout.format.label} file but no genotype lines.",
-            code="no_data")
+            code="no_data",
+        )
 
     duplicate_count = conflicting = 0
     rsids = frame["rsid"]
@@ -384,15 +416,20 @@ def _parse_text(source: TextSource, *, container: str,
         if conflicting > tolerated:
             raise GenomeFormatError(
                 f"The file lists {conflicting:,} rsids more than once with different "
-                "genotypes, so we cannot tell which call is right.", code="conflicting_duplicates")
+                "genotypes, so we cannot tell which call is right.",
+                code="conflicting_duplicates",
+            )
         if conflicting:
             conflicted_ids = conflicted["rsid"].unique().to_list()
             frame = frame.with_columns(
                 genotype=pl.when(pl.col("rsid").is_in(conflicted_ids))
-                .then(pl.lit(NO_CALL, dtype=GENOTYPE_DTYPE)).otherwise(pl.col("genotype"))
+                .then(pl.lit(NO_CALL, dtype=GENOTYPE_DTYPE))
+                .otherwise(pl.col("genotype"))
             ).unique(subset=["rsid"], keep="first", maintain_order=True)
-            warnings.append(f"{conflicting:,} rsids listed twice with different genotypes are "
-                            "treated as no-calls.")
+            warnings.append(
+                f"{conflicting:,} rsids listed twice with different genotypes are "
+                "treated as no-calls."
+            )
         duplicate_count = before - frame.height
         if duplicate_count - conflicting > 0:
             warnings.append(f"{duplicate_count - conflicting:,} repeated lines were ignored.")
@@ -408,17 +445,23 @@ def _parse_text(source: TextSource, *, container: str,
     if no_calls == frame.height:
         raise GenomeFormatError(
             "Every genotype in the file is a no-call, so there are no results to show. The "
-            "DNA service may still be processing your sample.", code="only_no_calls")
+            "DNA service may still be processing your sample.",
+            code="only_no_calls",
+        )
     if frame.height >= PARTIAL_FILE_MIN_SNPS and autosomes <= 2:
         raise GenomeFormatError(
             "The file seems incomplete: it only holds data for one or two chromosomes. "
-            "Please download the complete raw data file again.", code="partial")
+            "Please download the complete raw data file again.",
+            code="partial",
+        )
 
     detected = detect_build(frame)
     stated = layout.stated_build
     if detected and stated and detected != stated:
-        warnings.append(f"The header says build {stated}, but the positions match build "
-                        f"{detected}; positions were read as build {detected}.")
+        warnings.append(
+            f"The header says build {stated}, but the positions match build "
+            f"{detected}; positions were read as build {detected}."
+        )
     build = detected or stated
     if layout.format == GenomeFormat.VCF:
         has_ids = frame["rsid"].is_not_null().any()
@@ -427,11 +470,13 @@ def _parse_text(source: TextSource, *, container: str,
                 raise GenomeFormatError(
                     "This VCF file uses the old NCBI36 (hg18) reference and has no rsids, so "
                     "its positions cannot be compared with ours (GRCh37 or GRCh38).",
-                    code="unsupported_build")
+                    code="unsupported_build",
+                )
             raise GenomeFormatError(
                 "This VCF file has no rsids and does not say which reference genome it was "
                 "aligned to, so its positions cannot be compared with ours.",
-                code="unknown_build")
+                code="unknown_build",
+            )
     return ParsedGenome(
         format=layout.format,
         build=build,

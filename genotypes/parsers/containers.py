@@ -45,14 +45,28 @@ _FOREIGN_MAGIC: list[tuple[bytes, str]] = [
     (b"\x89PNG", "This is an image (PNG), not a raw DNA file."),
     (b"\xff\xd8\xff", "This is an image (JPEG), not a raw DNA file."),
     (b"GIF8", "This is an image (GIF), not a raw DNA file."),
-    (b"7z\xbc\xaf\x27\x1c", ("This is a 7-Zip archive; please upload the .zip or .txt file your "
-                            "DNA service gave you.")),
-    (b"Rar!", ("This is a RAR archive; please upload the .zip or .txt file your DNA service "
-              "gave you.")),
-    (b"BZh", ("This is a bzip2 archive; please upload the .zip, .gz or .txt file your DNA "
-             "service gave you.")),
-    (b"\xfd7zXZ\x00", ("This is an xz archive; please upload the .zip, .gz or .txt file your "
-                      "DNA service gave you.")),
+    (
+        b"7z\xbc\xaf\x27\x1c",
+        ("This is a 7-Zip archive; please upload the .zip or .txt file your DNA service gave you."),
+    ),
+    (
+        b"Rar!",
+        ("This is a RAR archive; please upload the .zip or .txt file your DNA service gave you."),
+    ),
+    (
+        b"BZh",
+        (
+            "This is a bzip2 archive; please upload the .zip, .gz or .txt file your DNA "
+            "service gave you."
+        ),
+    ),
+    (
+        b"\xfd7zXZ\x00",
+        (
+            "This is an xz archive; please upload the .zip, .gz or .txt file your "
+            "DNA service gave you."
+        ),
+    ),
     (b"\xd0\xcf\x11\xe0", "This is a Microsoft Office document, not a raw DNA file."),
 ]
 
@@ -76,7 +90,9 @@ def too_many_records(limit: int) -> GenomeFormatError:
     return GenomeFormatError(
         f"This file holds more than {limit:,} records (lines), far more than a raw DNA file "
         "from a DNA service (a chip file holds up to about 2 million), so it was refused "
-        "without reading the rest.", code="too_many_records")
+        "without reading the rest.",
+        code="too_many_records",
+    )
 
 
 def _line_cap(max_records: int | None) -> int | None:
@@ -91,23 +107,33 @@ def _bomb() -> GenomeFormatError:
     )
 
 
-def gunzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-           max_ratio: int = DEFAULT_MAX_RATIO, max_records: int | None = None) -> bytes:
+def gunzip(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+    max_records: int | None = None,
+) -> bytes:
     """Decompress every gzip member in ``data``; bytes after the last member are ignored.
 
     Stops as soon as the output passes ``max_bytes``, the ratio passes ``max_ratio`` or the
     lines pass ``max_records`` (plus the header allowance).
     """
-    return b"".join(gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio,
-                                  max_records=max_records))
+    return b"".join(
+        gunzip_pieces(data, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records)
+    )
 
 
 _CAN_RELEASE = hasattr(mmap, "MADV_DONTNEED")
 
 
-def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  max_ratio: int = DEFAULT_MAX_RATIO,
-                  max_records: int | None = None) -> Iterator[bytes]:
+def gunzip_pieces(
+    data: bytes | mmap.mmap,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+    max_records: int | None = None,
+) -> Iterator[bytes]:
     """``gunzip`` as a stream of pieces of at most 1 MiB, with the same checks and errors.
 
     ``data`` may be a read-only memory map of the compressed file; the pages already
@@ -128,7 +154,7 @@ def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES
         start = offset
         try:
             while offset < len(data) and not inflater.eof:
-                chunk = view[offset:offset + _CHUNK]
+                chunk = view[offset : offset + _CHUNK]
                 offset += len(chunk)
                 pending = bytes(chunk)
                 if isinstance(data, mmap.mmap) and _CAN_RELEASE:
@@ -159,25 +185,52 @@ def gunzip_pieces(data: bytes | mmap.mmap, *, max_bytes: int = DEFAULT_MAX_BYTES
             if start == 0:
                 raise GenomeFormatError(
                     "The file starts like a gzip archive but is damaged, so it cannot be "
-                    "unpacked. Please download it again.", code="corrupt_gzip") from exc
+                    "unpacked. Please download it again.",
+                    code="corrupt_gzip",
+                ) from exc
             break  # trailing bytes after a complete member look like gzip but are not
         if not inflater.eof:
             raise GenomeFormatError(
                 "The compressed file is incomplete (it seems to have been cut off while "
-                "downloading). Please download it again.", code="truncated_gzip")
+                "downloading). Please download it again.",
+                code="truncated_gzip",
+            )
         offset -= len(inflater.unused_data)
-        if data[offset:offset + 2] != GZIP_MAGIC:
+        if data[offset : offset + 2] != GZIP_MAGIC:
             break  # trailing bytes after the last member
 
 
 # Everything zipfile raises on damaged or hostile archives (found by fuzzing).
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-              ValueError, OSError, EOFError, zlib.error, struct.error, OverflowError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    OSError,
+    EOFError,
+    zlib.error,
+    struct.error,
+    OverflowError,
+)
 
 _JUNK_PREFIXES = ("__macosx/",)
 _JUNK_NAMES = (".ds_store", "thumbs.db", "desktop.ini")
-_NOT_GENOME_EXTENSIONS = (".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg", ".gif", ".md",
-                          ".rtf", ".doc", ".docx", ".json", ".xml")
+_NOT_GENOME_EXTENSIONS = (
+    ".pdf",
+    ".html",
+    ".htm",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".md",
+    ".rtf",
+    ".doc",
+    ".docx",
+    ".json",
+    ".xml",
+)
 
 
 def _is_junk(name: str) -> bool:
@@ -204,12 +257,18 @@ def _unsafe_name(name: str) -> bool:
 def _looks_like_readme(name: str) -> bool:
     base = posixpath.basename(name.lower())
     return base.startswith(("readme", "license", "licence")) or base.endswith(
-        _NOT_GENOME_EXTENSIONS)
+        _NOT_GENOME_EXTENSIONS
+    )
 
 
-def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-          max_ratio: int = DEFAULT_MAX_RATIO, looks_like_genome=None,
-          max_records: int | None = None) -> Unpacked:
+def unzip(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+    looks_like_genome=None,
+    max_records: int | None = None,
+) -> Unpacked:
     """Pick the one genome file in a zip and return its bytes (gunzipped if needed)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -217,25 +276,31 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     except ZIP_ERRORS as exc:
         raise GenomeFormatError(
             "The zip archive is damaged and cannot be opened. Please download it again.",
-            code="corrupt_zip") from exc
+            code="corrupt_zip",
+        ) from exc
     if len(infos) > _MAX_MEMBERS:
         raise GenomeFormatError(
             "The zip archive holds hundreds of files; please upload only your raw DNA file.",
-            code="zip_too_many_members")
+            code="zip_too_many_members",
+        )
     for info in infos:
         if _unsafe_name(info.filename):
             raise GenomeFormatError(
                 "The zip archive contains a file name that points outside the archive (a "
-                "path-traversal name), so it was refused for safety.", code="zip_unsafe_name")
+                "path-traversal name), so it was refused for safety.",
+                code="zip_unsafe_name",
+            )
     members = [i for i in infos if not _is_junk(i.filename) and not _looks_like_readme(i.filename)]
     if not members:
         raise GenomeFormatError(
-            "The zip archive does not contain a raw DNA file.", code="zip_no_genome")
+            "The zip archive does not contain a raw DNA file.", code="zip_no_genome"
+        )
     for info in members:
         if info.file_size > max_bytes:
             raise _too_big(max_bytes)
         if info.file_size > RATIO_GRACE_BYTES and info.file_size > max_ratio * max(
-                info.compress_size, 1):
+            info.compress_size, 1
+        ):
             raise _bomb()
     candidates = []
     for info in members:
@@ -245,42 +310,52 @@ def unzip(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         except ZIP_ERRORS as exc:
             raise GenomeFormatError(
                 "The zip archive is damaged or encrypted and cannot be opened. Please "
-                "download it again.", code="corrupt_zip") from exc
+                "download it again.",
+                code="corrupt_zip",
+            ) from exc
         if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
             raise GenomeFormatError(
                 "The zip archive contains another zip archive. Please unpack it once and "
-                "upload the raw DNA file (or the inner zip) instead.", code="nested_zip")
+                "upload the raw DNA file (or the inner zip) instead.",
+                code="nested_zip",
+            )
         if head.startswith(GZIP_MAGIC) or looks_like_genome is None or looks_like_genome(head):
             candidates.append(info)
     if not candidates:
         raise GenomeFormatError(
-            "The zip archive does not contain a raw DNA file we recognise.",
-            code="zip_no_genome")
+            "The zip archive does not contain a raw DNA file we recognise.", code="zip_no_genome"
+        )
     if len(candidates) > 1:
         names = ", ".join(posixpath.basename(i.filename) for i in candidates[:4])
         raise GenomeFormatError(
             f"The zip archive holds several genome files ({names}). Please upload one file "
-            "at a time.", code="zip_several_genomes")
+            "at a time.",
+            code="zip_several_genomes",
+        )
     info = candidates[0]
     try:
         with archive.open(info) as handle:
-            payload = _read_lines_capped(handle, max_bytes, _line_cap(max_records),
-                                         max_records)
+            payload = _read_lines_capped(handle, max_bytes, _line_cap(max_records), max_records)
     except ZIP_ERRORS as exc:
         raise GenomeFormatError(
             "The zip archive is damaged and cannot be unpacked. Please download it again.",
-            code="corrupt_zip") from exc
+            code="corrupt_zip",
+        ) from exc
     if len(payload) > max_bytes:
         raise _too_big(max_bytes)
     if payload.startswith(GZIP_MAGIC):
         remaining = max_bytes
-        return Unpacked(gunzip(payload, max_bytes=remaining, max_ratio=max_ratio,
-                               max_records=max_records), "zip+gzip", info.filename)
+        return Unpacked(
+            gunzip(payload, max_bytes=remaining, max_ratio=max_ratio, max_records=max_records),
+            "zip+gzip",
+            info.filename,
+        )
     return Unpacked(payload, "zip", info.filename)
 
 
-def _read_lines_capped(handle, max_bytes: int, line_cap: int | None,
-                       max_records: int | None) -> bytes:
+def _read_lines_capped(
+    handle, max_bytes: int, line_cap: int | None, max_records: int | None
+) -> bytes:
     """Read up to ``max_bytes + 1`` bytes in chunks, stopping once past ``line_cap`` lines."""
     parts = []
     size = lines = 0
@@ -302,9 +377,14 @@ def foreign_file_message(head: bytes) -> str | None:
     return None
 
 
-def unpack(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-           max_ratio: int = DEFAULT_MAX_RATIO, looks_like_genome=None,
-           max_records: int | None = None) -> Unpacked:
+def unpack(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+    looks_like_genome=None,
+    max_records: int | None = None,
+) -> Unpacked:
     """Return the genome text inside ``data`` (plain, gzip, zip, or a gzip inside a zip)."""
     if not data:
         raise GenomeFormatError("The file is empty.", code="empty")
@@ -318,11 +398,18 @@ def unpack(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         if inner.startswith((ZIP_MAGIC, GZIP_MAGIC)):
             raise GenomeFormatError(
                 "The gzip file contains another archive. Please unpack it once and upload "
-                "the raw DNA file instead.", code="nested_archive")
+                "the raw DNA file instead.",
+                code="nested_archive",
+            )
         return Unpacked(inner, "gzip")
     if data.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
         if data.startswith(EMPTY_ZIP_MAGIC):
             raise GenomeFormatError("The zip archive is empty.", code="zip_no_genome")
-        return unzip(data, max_bytes=max_bytes, max_ratio=max_ratio,
-                     looks_like_genome=looks_like_genome, max_records=max_records)
+        return unzip(
+            data,
+            max_bytes=max_bytes,
+            max_ratio=max_ratio,
+            looks_like_genome=looks_like_genome,
+            max_records=max_records,
+        )
     return Unpacked(data, "plain")

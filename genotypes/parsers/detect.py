@@ -48,12 +48,27 @@ _LABELS = {
 
 # Column roles a header can name, with the spellings vendors have used.
 _ROLE_ALIASES = {
-    "rsid": "rsid", "name": "rsid", "snp": "rsid", "snpid": "rsid", "snp_id": "rsid",
-    "snp name": "rsid", "marker": "rsid", "id": "rsid",
-    "chromosome": "chromosome", "chr": "chromosome", "chrom": "chromosome",
-    "position": "position", "pos": "position", "base pair position": "position",
-    "genotype": "genotype", "result": "genotype", "call": "genotype",
-    "allele1": "allele1", "allele 1": "allele1", "allele2": "allele2", "allele 2": "allele2",
+    "rsid": "rsid",
+    "name": "rsid",
+    "snp": "rsid",
+    "snpid": "rsid",
+    "snp_id": "rsid",
+    "snp name": "rsid",
+    "marker": "rsid",
+    "id": "rsid",
+    "chromosome": "chromosome",
+    "chr": "chromosome",
+    "chrom": "chromosome",
+    "position": "position",
+    "pos": "position",
+    "base pair position": "position",
+    "genotype": "genotype",
+    "result": "genotype",
+    "call": "genotype",
+    "allele1": "allele1",
+    "allele 1": "allele1",
+    "allele2": "allele2",
+    "allele 2": "allele2",
 }
 _REQUIRED = {"rsid", "chromosome", "position"}
 
@@ -86,8 +101,7 @@ _LONE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 def _crlf_throughout(data: bytes) -> bool:
     """True when every line ends in CRLF (see ``crlf_throughout``)."""
-    return crlf_throughout(data.count(b"\r"), data.count(b"\n"), data[:_EDGE],
-                           data[-_EDGE:])
+    return crlf_throughout(data.count(b"\r"), data.count(b"\n"), data[:_EDGE], data[-_EDGE:])
 
 
 _EDGE = 64 * 1024
@@ -105,8 +119,8 @@ def crlf_throughout(carriage_returns: int, line_feeds: int, head: bytes, tail: b
     if carriage_returns != line_feeds:
         return False
     head, tail = head[:_EDGE], tail[-_EDGE:]
-    head = head[:head.rfind(b"\n") + 1]  # whole lines only, so no CRLF is cut in two
-    tail = tail[tail.find(b"\n") + 1:]
+    head = head[: head.rfind(b"\n") + 1]  # whole lines only, so no CRLF is cut in two
+    tail = tail[tail.find(b"\n") + 1 :]
     return not (_LONE_CR_OR_LF.search(head) or _LONE_CR_OR_LF.search(tail))
 
 
@@ -123,13 +137,16 @@ def _decode_utf16(data: bytes) -> bytes:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     else:
-        encoding = "utf-16-le" if data[1::2][:256].count(0) > data[0::2][:256].count(0) else "utf-16-be"
+        encoding = (
+            "utf-16-le" if data[1::2][:256].count(0) > data[0::2][:256].count(0) else "utf-16-be"
+        )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise GenomeFormatError(
             "The file looks like UTF-16 text but is damaged. Please download it again.",
-            code="bad_encoding") from exc
+            code="bad_encoding",
+        ) from exc
     return text.lstrip("\ufeff").encode("utf-8")
 
 
@@ -155,8 +172,17 @@ def stated_build(header_text: str) -> int | None:
 
 
 _HTML_START = ("<!doctype", "<html", "<?xml", "<head", "<body", "<!--")
-_EMAIL_HEADERS = ("from:", "received:", "return-path:", "mime-version:", "delivered-to:",
-                  "subject:", "message-id:", "content-type:", "to:")
+_EMAIL_HEADERS = (
+    "from:",
+    "received:",
+    "return-path:",
+    "mime-version:",
+    "delivered-to:",
+    "subject:",
+    "message-id:",
+    "content-type:",
+    "to:",
+)
 
 
 def _split_fields(line: str, separator: str) -> list[str]:
@@ -185,13 +211,14 @@ def _roles_from_header(line: str) -> tuple[str, tuple[str, ...]] | None:
     known = [_ROLE_ALIASES.get(n) for n in names]
     if sum(1 for k in known if k) < 3 or not {"rsid", "chromosome"} <= set(filter(None, known)):
         return None
-    unknown = [n for n, k in zip(names, known) if k is None]
+    unknown = [n for n, k in zip(names, known, strict=True) if k is None]
     if unknown:
         raise GenomeFormatError(
             "The file has columns we do not know how to read ("
             + ", ".join(unknown[:5])
             + "). We expect rsid, chromosome, position and genotype (or allele1 and allele2).",
-            code="unknown_columns")
+            code="unknown_columns",
+        )
     roles = tuple(k for k in known if k)
     _check_roles(roles)
     return separator, roles
@@ -202,7 +229,9 @@ def _check_roles(roles: tuple[str, ...]) -> None:
     if not _REQUIRED <= set(roles) or not has_genotype or len(set(roles)) != len(roles):
         raise GenomeFormatError(
             "The file's column header does not name the columns a raw DNA file needs (rsid, "
-            "chromosome, position and genotype).", code="unknown_columns")
+            "chromosome, position and genotype).",
+            code="unknown_columns",
+        )
 
 
 _ID = re.compile(r"^(rs|i|vg|kgp)\d+$", re.IGNORECASE)
@@ -213,12 +242,16 @@ def _roles_from_data(line: str) -> tuple[str, tuple[str, ...]] | None:
     separator = _guess_separator(line)
     fields = _split_fields(line, separator)
     for width in (4, 5):
-        if len(fields) >= 2 * width and len(fields) % width == 0 and all(
-                _ID.match(fields[i]) for i in range(0, len(fields), width)):
+        if (
+            len(fields) >= 2 * width
+            and len(fields) % width == 0
+            and all(_ID.match(fields[i]) for i in range(0, len(fields), width))
+        ):
             raise GenomeFormatError(
                 "The file's line breaks seem to have been replaced by tabs or spaces, so its "
                 "records run together. Please upload the file exactly as downloaded.",
-                code="no_line_breaks")
+                code="no_line_breaks",
+            )
     if len(fields) not in (4, 5) or not _ID.match(fields[0]) or not fields[2].isdigit():
         return None
     if len(fields) == 4:
@@ -246,7 +279,8 @@ def detect_format(text: bytes) -> Layout:
     head_bytes = text[:HEAD_BYTES]
     if b"\x00" in head_bytes:
         raise GenomeFormatError(
-            "This file contains binary data, not the text of a raw DNA file.", code="binary")
+            "This file contains binary data, not the text of a raw DNA file.", code="binary"
+        )
     head = head_bytes.decode("utf-8", errors="replace")
     lines = head.split("\n")
     if len(text) > HEAD_BYTES and len(lines) > 1:
@@ -265,17 +299,22 @@ def detect_format(text: bytes) -> Layout:
         raise GenomeFormatError(
             "This is a web page (HTML), not a raw DNA file. It is often what a browser saves "
             "when a download link has expired; please download your raw data again.",
-            code="html")
-    if sum(1 for line in lines[index:index + 30] if line.lower().startswith(_EMAIL_HEADERS)) >= 2:
+            code="html",
+        )
+    if sum(1 for line in lines[index : index + 30] if line.lower().startswith(_EMAIL_HEADERS)) >= 2:
         raise GenomeFormatError(
             "This is an email message, not a raw DNA file. Please download the file the "
-            "email links to and upload that.", code="email")
+            "email links to and upload that.",
+            code="email",
+        )
     if first_lower.startswith("##fileformat=vcf"):
         return _detect_vcf(lines, index, offset)
 
     vendor = _vendor(first)
     comments: list[str] = []
-    while index < len(lines) and (lines[index].lstrip().startswith("#") or not lines[index].strip()):
+    while index < len(lines) and (
+        lines[index].lstrip().startswith("#") or not lines[index].strip()
+    ):
         comments.append(lines[index])
         offset += len(lines[index]) + 1
         index += 1
@@ -292,21 +331,28 @@ def detect_format(text: bytes) -> Layout:
             header_text += "\n" + candidate
             offset += len(lines[index]) + 1
             index += 1
-    data_lines = [line.rstrip("\r") for line in lines[index:index + 50] if line.strip()
-                  and not line.lstrip().startswith("#")]
+    data_lines = [
+        line.rstrip("\r")
+        for line in lines[index : index + 50]
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if found is None and data_lines:
         found = _roles_from_data(data_lines[0])
     if found is None:
         if not data_lines and vendor:
             raise GenomeFormatError(
                 f"The file has the header of a {vendor.label} file but no genotype lines.",
-                code="no_data")
+                code="no_data",
+            )
         if not data_lines and comments:
-            raise GenomeFormatError("The file has only comment lines and no genotype data.",
-                                    code="no_data")
+            raise GenomeFormatError(
+                "The file has only comment lines and no genotype data.", code="no_data"
+            )
         raise GenomeFormatError(
             "We could not recognise this file as raw DNA data from 23andMe, AncestryDNA, "
-            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF.", code="unrecognised")
+            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF.",
+            code="unrecognised",
+        )
     separator, roles = found
     if data_lines:
         separator = _guess_separator(data_lines[0]) if separator != "," else ","
@@ -315,11 +361,14 @@ def detect_format(text: bytes) -> Layout:
             raise GenomeFormatError(
                 "The file's line breaks seem to have been replaced by tabs or spaces, so its "
                 "records run together. Please upload the file exactly as downloaded.",
-                code="no_line_breaks")
+                code="no_line_breaks",
+            )
         if len(fields) != len(roles) and not (len(fields) == len(roles) - 1 and "allele2" in roles):
             raise GenomeFormatError(
                 f"The file's data lines have {len(fields)} columns but its header names "
-                f"{len(roles)}, so the columns cannot be told apart.", code="unknown_columns")
+                f"{len(roles)}, so the columns cannot be told apart.",
+                code="unknown_columns",
+            )
     if vendor is None:
         if separator == ",":
             vendor = GenomeFormat.FAMFINDER if "allele1" in roles else GenomeFormat.FTDNA
@@ -340,25 +389,37 @@ def _detect_vcf(lines: list[str], index: int, offset: int) -> Layout:
     if index >= len(lines) or not lines[index].upper().startswith("#CHROM"):
         raise GenomeFormatError(
             "This VCF file has no #CHROM column header line, so its columns cannot be read.",
-            code="vcf_no_header")
+            code="vcf_no_header",
+        )
     columns = lines[index].rstrip("\r").split("\t")
     if [c.lower() for c in columns[:8]] != _VCF_COLUMNS[:8]:
         raise GenomeFormatError(
             "This VCF file's column header is not the standard one (#CHROM POS ID REF ALT "
-            "QUAL FILTER INFO ...).", code="vcf_bad_header")
+            "QUAL FILTER INFO ...).",
+            code="vcf_bad_header",
+        )
     if len(columns) < 10:
         raise GenomeFormatError(
             "This VCF file has no sample column, so it holds no genotypes (it lists variants "
             "only). Please upload the VCF made from your own sequencing data.",
-            code="vcf_no_sample")
+            code="vcf_no_sample",
+        )
     if columns[8].lower() != "format":
-        raise GenomeFormatError("This VCF file has no FORMAT column, so it holds no genotypes.",
-                                code="vcf_no_sample")
+        raise GenomeFormatError(
+            "This VCF file has no FORMAT column, so it holds no genotypes.", code="vcf_no_sample"
+        )
     offset += len(lines[index]) + 1
     header.append(lines[index])
     header_text = "\n".join(header)
-    return Layout(GenomeFormat.VCF, "\t", ("chromosome", "position", "rsid", "ref", "alt"),
-                  offset, stated_build(header_text), header_text, sample_count=len(columns) - 9)
+    return Layout(
+        GenomeFormat.VCF,
+        "\t",
+        ("chromosome", "position", "rsid", "ref", "alt"),
+        offset,
+        stated_build(header_text),
+        header_text,
+        sample_count=len(columns) - 9,
+    )
 
 
 def looks_like_genome(head: bytes) -> bool:

@@ -82,7 +82,9 @@ class TableCounts:
 def _friendly_polars_error(exc: Exception) -> GenomeFormatError:
     return GenomeFormatError(
         "The file's lines could not be split into columns consistently; it may be damaged "
-        "or edited.", code="malformed")
+        "or edited.",
+        code="malformed",
+    )
 
 
 _BLANKS = re.compile(rb"[ \t]+")
@@ -96,7 +98,7 @@ def _sample(body: bytes, start: int = 0) -> bytes:
     """The start and end of the data: enough to judge its whitespace without a full scan."""
     if len(body) - start <= 2 * _SAMPLE:
         return body[start:]
-    return body[start:start + _SAMPLE] + body[-_SAMPLE:]
+    return body[start : start + _SAMPLE] + body[-_SAMPLE:]
 
 
 def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str]:
@@ -114,13 +116,19 @@ def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str
     return body, "\t"
 
 
-_TYPED = {"position": pl.UInt32, "chromosome": pl.Categorical, "genotype": pl.Categorical,
-          "allele1": pl.Categorical, "allele2": pl.Categorical}
+_TYPED = {
+    "position": pl.UInt32,
+    "chromosome": pl.Categorical,
+    "genotype": pl.Categorical,
+    "allele1": pl.Categorical,
+    "allele2": pl.Categorical,
+}
 
 
 def _needs_lowercase(sample: bytes) -> bool:
-    return any(marker in sample for marker in (b"\nRS", b"\nRs", b"\nrS", b'"RS', b"\nI"))\
-        or sample[:2] in (b"RS", b"Rs", b"rS")
+    return any(
+        marker in sample for marker in (b"\nRS", b"\nRs", b"\nrS", b'"RS', b"\nI")
+    ) or sample[:2] in (b"RS", b"Rs", b"rS")
 
 
 @dataclass
@@ -197,7 +205,8 @@ class StreamCheck:
     def confirm(self) -> bytes:
         """The tail of the text; raises ``StreamUnsuitable`` if it needed rewriting."""
         if self.carriage_returns and not crlf_throughout(
-                self.carriage_returns, self.line_feeds, self.head, self.tail):
+            self.carriage_returns, self.line_feeds, self.head, self.tail
+        ):
             raise StreamUnsuitable("line ends need rewriting")
         return self.tail
 
@@ -212,18 +221,18 @@ def _only_comments(header: bytes) -> bool:
     return all(not line.strip() or line.lstrip().startswith(b"#") for line in header.split(b"\n"))
 
 
-def read_table(source: TextSource, layout: Layout, *,
-               max_records: int = DEFAULT_MAX_RECORDS) -> tuple[pl.DataFrame, TableCounts]:
+def read_table(
+    source: TextSource, layout: Layout, *, max_records: int = DEFAULT_MAX_RECORDS
+) -> tuple[pl.DataFrame, TableCounts]:
     """Read and normalise a rsid/chromosome/position/genotype table (every non-VCF format).
 
     The text goes to the reader in line-aligned blocks of about ``BLOCK_BYTES``, each
     normalised to the compact dtypes (and its bad lines dropped) before the next is read, so
     that full-width string columns exist for one block at a time, not for the whole file.
     """
-    only_comments = _only_comments(source.head[:layout.body_start])
-    sample = source.head[layout.body_start:layout.body_start + _SAMPLE] + source.tail
-    streamed = source.streamed and only_comments and not _needs_cleaning(sample,
-                                                                          layout.separator)
+    only_comments = _only_comments(source.head[: layout.body_start])
+    sample = source.head[layout.body_start : layout.body_start + _SAMPLE] + source.tail
+    streamed = source.streamed and only_comments and not _needs_cleaning(sample, layout.separator)
     if streamed:
         blocks, separator = _line_blocks(source.pieces()), layout.separator
     else:
@@ -231,7 +240,7 @@ def read_table(source: TextSource, layout: Layout, *,
         if only_comments:
             body, start = text, layout.body_start
         else:
-            body, start = text[layout.body_start:], 0
+            body, start = text[layout.body_start :], 0
         del text
         body, separator = _clean_body(body, layout.separator, start)
         sample = _sample(body, start)
@@ -265,20 +274,33 @@ def read_table(source: TextSource, layout: Layout, *,
         tally.update(part_tally)
         parts.append(part)
     if streamed and source.check is not None:
-        tail_sample = source.head[layout.body_start:layout.body_start + _SAMPLE] \
-            + source.check.confirm()
-        if (_needs_cleaning(tail_sample, layout.separator)
-                or _needs_lowercase(tail_sample) != lowercase):
+        tail_sample = (
+            source.head[layout.body_start : layout.body_start + _SAMPLE] + source.check.confirm()
+        )
+        if (
+            _needs_cleaning(tail_sample, layout.separator)
+            or _needs_lowercase(tail_sample) != lowercase
+        ):
             raise StreamUnsuitable("the end of the text needs other treatment")
     frame = pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]
     del parts
-    counts = TableCounts(lines=tally.total() - tally[1], repeated_headers=tally[1],
-                         malformed=tally[2], invalid_genotypes=tally[3])
+    counts = TableCounts(
+        lines=tally.total() - tally[1],
+        repeated_headers=tally[1],
+        malformed=tally[2],
+        invalid_genotypes=tally[3],
+    )
     return frame, counts
 
 
-_ANCHOR_FIELDS = {"rsid": "rs0", "chromosome": "1", "position": "0", "genotype": "--",
-                  "allele1": "-", "allele2": "-"}
+_ANCHOR_FIELDS = {
+    "rsid": "rs0",
+    "chromosome": "1",
+    "position": "0",
+    "genotype": "--",
+    "allele1": "-",
+    "allele2": "-",
+}
 
 
 _COLUMNS = ["rsid", "chromosome", "position", "genotype"]
@@ -318,7 +340,7 @@ def _line_blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
 
 def _slices(body: bytes) -> Iterator[bytes]:
     for start in range(0, len(body), BLOCK_BYTES):
-        yield body[start:start + BLOCK_BYTES]
+        yield body[start : start + BLOCK_BYTES]
 
 
 def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counter[int]]:
@@ -326,27 +348,41 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
     if "genotype" in raw.columns:
         genotype_raw = raw["genotype"]
     else:
-        genotype_raw = raw.select(pl.concat_str(
-            [pl.col("allele1").cast(pl.String).str.strip_chars(),
-             pl.col("allele2").cast(pl.String).fill_null("").str.strip_chars()])).to_series()
+        genotype_raw = raw.select(
+            pl.concat_str(
+                [
+                    pl.col("allele1").cast(pl.String).str.strip_chars(),
+                    pl.col("allele2").cast(pl.String).fill_null("").str.strip_chars(),
+                ]
+            )
+        ).to_series()
     rsid = raw["rsid"]
     if lowercase:
         rsid = rsid.str.to_lowercase()
-    frame = pl.DataFrame({
-        "rsid": rsid,
-        "chromosome": _mapped(raw["chromosome"], CHROMOSOME_MAP, CHROMOSOME_DTYPE),
-        "position": raw["position"].cast(pl.UInt32, strict=False),
-        "genotype": _mapped(genotype_raw, GENOTYPE_MAP, GENOTYPE_DTYPE),
-        "raw_missing": genotype_raw.is_null(),
-    })
+    frame = pl.DataFrame(
+        {
+            "rsid": rsid,
+            "chromosome": _mapped(raw["chromosome"], CHROMOSOME_MAP, CHROMOSOME_DTYPE),
+            "position": raw["position"].cast(pl.UInt32, strict=False),
+            "genotype": _mapped(genotype_raw, GENOTYPE_MAP, GENOTYPE_DTYPE),
+            "raw_missing": genotype_raw.is_null(),
+        }
+    )
     del raw, genotype_raw, rsid
     # One small flag column: 0 fine, 1 repeated header row, 2 malformed line (no id, no
     # numeric position, no genotype), 3 genotype that is not DNA letters.
     flag = (
-        pl.when(pl.col("rsid").is_in(["rsid", "name", "snp"])).then(pl.lit(1, pl.UInt8))
-        .when(pl.col("rsid").is_null() | (pl.col("rsid") == "") | pl.col("position").is_null()
-              | pl.col("raw_missing")).then(pl.lit(2, pl.UInt8))
-        .when(pl.col("genotype").is_null()).then(pl.lit(3, pl.UInt8))
+        pl.when(pl.col("rsid").is_in(["rsid", "name", "snp"]))
+        .then(pl.lit(1, pl.UInt8))
+        .when(
+            pl.col("rsid").is_null()
+            | (pl.col("rsid") == "")
+            | pl.col("position").is_null()
+            | pl.col("raw_missing")
+        )
+        .then(pl.lit(2, pl.UInt8))
+        .when(pl.col("genotype").is_null())
+        .then(pl.lit(3, pl.UInt8))
         .otherwise(pl.lit(0, pl.UInt8))
     )
     flags = frame.select(flag=flag)["flag"]
@@ -363,7 +399,7 @@ def _mapped(series: pl.Series, mapping: dict, dtype) -> pl.Series:
         return series  # read straight into the canonical values
     if series.dtype == pl.Categorical:
         distinct = series.drop_nulls().unique()
-        codes = dict(zip(distinct.to_physical().to_list(), distinct.to_list()))
+        codes = dict(zip(distinct.to_physical().to_list(), distinct.to_list(), strict=True))
         table = {code: mapping.get(value) for code, value in codes.items()}
         return series.to_physical().replace_strict(table, default=None, return_dtype=dtype)
     return series.cast(pl.String).replace_strict(mapping, default=None, return_dtype=dtype)
@@ -382,8 +418,14 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
     (a repeated header, damage) fails that read too, and the all-string read then lets the
     flags count what is wrong.
     """
-    options = {"separator": separator, "has_header": False, "comment_prefix": "#",
-                   "quote_char": None, "truncate_ragged_lines": True, "raise_if_empty": False}
+    options = {
+        "separator": separator,
+        "has_header": False,
+        "comment_prefix": "#",
+        "quote_char": None,
+        "truncate_ragged_lines": True,
+        "raise_if_empty": False,
+    }
     source = io.BytesIO(body)
     schemas = [{n: _FINAL.get(n, pl.String) for n in names}] if final else []
     schemas.append({n: _TYPED.get(n, pl.String) for n in names})
@@ -397,8 +439,7 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
         for encoding in ("utf8", "utf8-lossy"):
             source.seek(0)
             try:
-                return pl.scan_csv(source, schema=strings, encoding=encoding,
-                                   **options).collect()
+                return pl.scan_csv(source, schema=strings, encoding=encoding, **options).collect()
             except pl.exceptions.ComputeError:
                 if encoding == "utf8-lossy":
                     raise
@@ -407,34 +448,53 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
     raise _friendly_polars_error(ValueError("unreadable"))
 
 
-def parse_vcf(source: TextSource, layout: Layout, *,
-              max_records: int = DEFAULT_MAX_RECORDS) -> tuple[pl.DataFrame, TableCounts]:
+def parse_vcf(
+    source: TextSource, layout: Layout, *, max_records: int = DEFAULT_MAX_RECORDS
+) -> tuple[pl.DataFrame, TableCounts]:
     """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
-    names = ["chromosome", "position", "rsid", "ref", "alt", "qual", "filter", "info", "format",
-             "sample"]
-    only_comments = _only_comments(source.head[:layout.body_start])
+    names = [
+        "chromosome",
+        "position",
+        "rsid",
+        "ref",
+        "alt",
+        "qual",
+        "filter",
+        "info",
+        "format",
+        "sample",
+    ]
+    only_comments = _only_comments(source.head[: layout.body_start])
     body = source.path if source.path and only_comments else source.full()
     if not isinstance(body, str):
-        body = body if only_comments else body[layout.body_start:]
+        body = body if only_comments else body[layout.body_start :]
     source_io = io.BytesIO(body) if isinstance(body, bytes) else body
     try:
         # Only the columns we use are materialised: INFO alone can be most of a VCF.
-        raw = pl.scan_csv(
-            source_io,
-            separator="\t",
-            has_header=False,
-            schema={name: pl.String for name in names},
-            comment_prefix="#",
-            quote_char=None,
-            truncate_ragged_lines=True,
-            encoding="utf8-lossy",
-            raise_if_empty=False,
-            n_rows=max_records + 1,  # the reader stops here; one more tells us it is over
-        ).select(
-            "chromosome", "position", "rsid", "ref", "alt",
-            has_gt=pl.col("format").str.starts_with("GT"),
-            gt=pl.col("sample").str.extract(r"^([^:]*)", 1),
-        ).collect()
+        raw = (
+            pl.scan_csv(
+                source_io,
+                separator="\t",
+                has_header=False,
+                schema={name: pl.String for name in names},
+                comment_prefix="#",
+                quote_char=None,
+                truncate_ragged_lines=True,
+                encoding="utf8-lossy",
+                raise_if_empty=False,
+                n_rows=max_records + 1,  # the reader stops here; one more tells us it is over
+            )
+            .select(
+                "chromosome",
+                "position",
+                "rsid",
+                "ref",
+                "alt",
+                has_gt=pl.col("format").str.starts_with("GT"),
+                gt=pl.col("sample").str.extract(r"^([^:]*)", 1),
+            )
+            .collect()
+        )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise _friendly_polars_error(exc) from exc
     del body, source_io
@@ -443,60 +503,78 @@ def parse_vcf(source: TextSource, layout: Layout, *,
     counts = TableCounts(lines=raw.height)
     if layout.sample_count > 1:
         counts.notes.append(
-            f"The VCF holds {layout.sample_count} samples; only the first one was read.")
+            f"The VCF holds {layout.sample_count} samples; only the first one was read."
+        )
     if raw.height and not raw["has_gt"].any():
         raise GenomeFormatError(
             "This VCF file has no genotype (GT) field, so it holds no genotypes.",
-            code="vcf_no_genotype")
+            code="vcf_no_genotype",
+        )
     alleles = pl.concat_list([pl.col("ref"), pl.col("alt").str.split(",")])
     indices = (
-        pl.when(pl.col("has_gt")).then(pl.col("gt")).otherwise(pl.lit("."))
+        pl.when(pl.col("has_gt"))
+        .then(pl.col("gt"))
+        .otherwise(pl.lit("."))
         .str.replace_all("|", "/", literal=True)
         .str.split("/")
     )
-    frame = raw.lazy().with_columns(
-        alleles=alleles,
-        idx=indices,
-        max_len=alleles.list.eval(
-            pl.when(pl.element().str.starts_with("<") | pl.element().is_in(["*", "."]))
-            .then(pl.lit(0, dtype=pl.UInt32))
-            .otherwise(pl.element().str.len_chars())
-        ).list.max(),
-    ).with_columns(
-        is_indel=pl.col("max_len") > 1,
-        a0=pl.col("alleles").list.get(
-            pl.col("idx").list.get(0, null_on_oob=True).cast(pl.Int64, strict=False),
-            null_on_oob=True),
-        a1=pl.col("alleles").list.get(
-            pl.col("idx").list.get(1, null_on_oob=True).cast(pl.Int64, strict=False),
-            null_on_oob=True),
-        ploidy=pl.col("idx").list.len(),
-        missing=pl.col("idx").list.eval(pl.element() == ".").list.any(),
+    frame = (
+        raw.lazy()
+        .with_columns(
+            alleles=alleles,
+            idx=indices,
+            max_len=alleles.list.eval(
+                pl.when(pl.element().str.starts_with("<") | pl.element().is_in(["*", "."]))
+                .then(pl.lit(0, dtype=pl.UInt32))
+                .otherwise(pl.element().str.len_chars())
+            ).list.max(),
+        )
+        .with_columns(
+            is_indel=pl.col("max_len") > 1,
+            a0=pl.col("alleles").list.get(
+                pl.col("idx").list.get(0, null_on_oob=True).cast(pl.Int64, strict=False),
+                null_on_oob=True,
+            ),
+            a1=pl.col("alleles").list.get(
+                pl.col("idx").list.get(1, null_on_oob=True).cast(pl.Int64, strict=False),
+                null_on_oob=True,
+            ),
+            ploidy=pl.col("idx").list.len(),
+            missing=pl.col("idx").list.eval(pl.element() == ".").list.any(),
+        )
     )
 
     def letter(column: str) -> pl.Expr:
         allele = pl.col(column)
         return (
-            pl.when(allele.str.starts_with("<") | (allele == "*")).then(pl.lit(None))
-            .when(pl.col("is_indel")).then(
-                pl.when(allele.str.len_chars() == pl.col("max_len")).then(pl.lit("I"))
-                .otherwise(pl.lit("D")))
+            pl.when(allele.str.starts_with("<") | (allele == "*"))
+            .then(pl.lit(None))
+            .when(pl.col("is_indel"))
+            .then(
+                pl.when(allele.str.len_chars() == pl.col("max_len"))
+                .then(pl.lit("I"))
+                .otherwise(pl.lit("D"))
+            )
             .otherwise(allele.str.to_uppercase())
         )
 
     genotype_raw = (
-        pl.when(pl.col("missing")).then(pl.lit(NO_CALL))
-        .when(pl.col("ploidy") == 1).then(letter("a0"))
+        pl.when(pl.col("missing"))
+        .then(pl.lit(NO_CALL))
+        .when(pl.col("ploidy") == 1)
+        .then(letter("a0"))
         .otherwise(pl.concat_str([letter("a0"), letter("a1")]))
     )
     rsid = pl.col("rsid").str.split(";").list.first().str.to_lowercase()
     frame = frame.select(
         rsid=pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
         chromosome=pl.col("chromosome").replace_strict(
-            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE),
+            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE
+        ),
         position=pl.col("position").cast(pl.UInt32, strict=False),
-        genotype=genotype_raw.replace_strict(GENOTYPE_MAP, default=None,
-                                             return_dtype=GENOTYPE_DTYPE),
+        genotype=genotype_raw.replace_strict(
+            GENOTYPE_MAP, default=None, return_dtype=GENOTYPE_DTYPE
+        ),
         symbolic=genotype_raw.is_null(),
     ).collect()
     # Records on other contigs (decoys, alternates) or with symbolic alleles are skipped

@@ -31,10 +31,17 @@ def snp_results_backfill(*, snp_id: int) -> int:
     """Split the backfill of one SNP into chunks of uploads, one task each."""
     from genotypes.tasks import genotype_results_backfill_chunk
 
-    ids = [str(pk) for pk in GenomeUpload.objects.filter(is_current=True)
-           .exclude(genome_file="").order_by("pk").values_list("pk", flat=True)]
+    ids = [
+        str(pk)
+        for pk in GenomeUpload.objects.filter(is_current=True)
+        .exclude(genome_file="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ]
     for start in range(0, len(ids), BACKFILL_CHUNK):
-        queue.task_send(genotype_results_backfill_chunk, snp_id, ids[start:start + BACKFILL_CHUNK])
+        queue.task_send(
+            genotype_results_backfill_chunk, snp_id, ids[start : start + BACKFILL_CHUNK]
+        )
     return len(ids)
 
 
@@ -52,7 +59,8 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
     positions = [(snp.chromosome, p) for p in (snp.position_grch37, snp.position_grch38) if p]
     found: dict = {}
     uploads = GenomeUpload.objects.filter(pk__in=upload_ids, is_current=True).only(
-        "pk", "user_id", "build", "format", "genome_file")
+        "pk", "user_id", "build", "format", "genome_file"
+    )
     for upload in uploads:
         try:
             with upload.genome_file.open("rb") as handle:
@@ -60,21 +68,32 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
         except (FileNotFoundError, ValueError):
             continue
         # Only VCFs hold records without an rsid; positions are looked up among those.
-        frame = genome_from_blob(blob, rsids=[snp.rsid],
-                                 positions=positions if upload.format == "VCF" else ())
+        frame = genome_from_blob(
+            blob, rsids=[snp.rsid], positions=positions if upload.format == "VCF" else ()
+        )
         found[upload.pk] = (upload.user_id, genome_results_for(frame, upload.build, [snp])[snp.pk])
     if not found:
         return 0
     now = timezone.now()
     with transaction.atomic():
-        current = set(GenomeUpload.objects.select_for_update()
-                      .filter(pk__in=list(found), is_current=True).values_list("pk", flat=True))
+        current = set(
+            GenomeUpload.objects.select_for_update()
+            .filter(pk__in=list(found), is_current=True)
+            .values_list("pk", flat=True)
+        )
         GenotypeResult.objects.bulk_create(
-            [GenotypeResult(user_id=user_id, upload_id=pk, snp=snp, genotype=genotype,
-                            updated=now)
-             for pk, (user_id, genotype) in found.items() if pk in current],
-            update_conflicts=True, unique_fields=["user", "snp"],
-            update_fields=["upload", "genotype", "updated"])
-        genotype_data_changed(user_ids=[user_id for pk, (user_id, _) in found.items()
-                                        if pk in current])
+            [
+                GenotypeResult(
+                    user_id=user_id, upload_id=pk, snp=snp, genotype=genotype, updated=now
+                )
+                for pk, (user_id, genotype) in found.items()
+                if pk in current
+            ],
+            update_conflicts=True,
+            unique_fields=["user", "snp"],
+            update_fields=["upload", "genotype", "updated"],
+        )
+        genotype_data_changed(
+            user_ids=[user_id for pk, (user_id, _) in found.items() if pk in current]
+        )
     return len(current)

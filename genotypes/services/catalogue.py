@@ -12,11 +12,13 @@ from genotypes.models import (
 )
 from genotypes.services.backfill import snp_catalogue_changed
 
-_CATALOGUE_GENOTYPE = frozenset(
-    "".join(sorted(a + b)) for a in "ACGT" for b in "ACGT") | frozenset("ACGT")
+_CATALOGUE_GENOTYPE = frozenset("".join(sorted(a + b)) for a in "ACGT" for b in "ACGT") | frozenset(
+    "ACGT"
+)
 DEMO_FREQUENCY_NOTE = (
     "Approximate shares in samples of European ancestry, computed from allele frequencies "
-    "assuming Hardy-Weinberg proportions; other populations differ.")
+    "assuming Hardy-Weinberg proportions; other populations differ."
+)
 
 
 def _int_or_none(value: str) -> int | None:
@@ -58,30 +60,38 @@ def snp_catalogue_import(*, rows: Iterable[dict]) -> tuple[int, int]:
                 label = (row.get("label") or "").strip().lower() or (
                     SnpInterpretation.Label.UNCERTAIN
                     if (row.get("evidence") or "").strip() == "unverified"
-                    else SnpInterpretation.Label.TYPICAL)
+                    else SnpInterpretation.Label.TYPICAL
+                )
                 if genotype is None:
                     notes.append(f"{row.get('genotype', '').strip()}: {text}")
                     continue
                 frequency = (row.get("frequency") or "").strip()
                 interpretations.append(
-                    (genotype, label, text, float(frequency) if frequency else None))
-            snp, _ = Snp.objects.update_or_create(rsid=rsid, defaults={
-                "gene": (first.get("gene") or "").strip(),
-                "chromosome": (first.get("chrom") or "").strip().upper().removeprefix("CHR"),
-                "position_grch37": position37,
-                "position_grch38": _int_or_none(first.get("pos_grch38", "")),
-                "ref": ref,
-                "alt": alt,
-                "verified": bool(position37 and ref and not unverified),
-                "notes": "\n\n".join(notes),
-                "frequency_note": DEMO_FREQUENCY_NOTE
-                if any(i[3] is not None for i in interpretations) else "",
-            })
+                    (genotype, label, text, float(frequency) if frequency else None)
+                )
+            snp, _ = Snp.objects.update_or_create(
+                rsid=rsid,
+                defaults={
+                    "gene": (first.get("gene") or "").strip(),
+                    "chromosome": (first.get("chrom") or "").strip().upper().removeprefix("CHR"),
+                    "position_grch37": position37,
+                    "position_grch38": _int_or_none(first.get("pos_grch38", "")),
+                    "ref": ref,
+                    "alt": alt,
+                    "verified": bool(position37 and ref and not unverified),
+                    "notes": "\n\n".join(notes),
+                    "frequency_note": DEMO_FREQUENCY_NOTE
+                    if any(i[3] is not None for i in interpretations)
+                    else "",
+                },
+            )
             snp.full_clean()
             for genotype, label, text, frequency in interpretations:
                 interpretation, _ = SnpInterpretation.objects.update_or_create(
-                    snp=snp, genotype=genotype,
-                    defaults={"label": label, "text": text, "frequency": frequency})
+                    snp=snp,
+                    genotype=genotype,
+                    defaults={"label": label, "text": text, "frequency": frequency},
+                )
                 interpretation.full_clean()
                 written += 1
             snp_catalogue_changed(snp=snp)

@@ -38,8 +38,12 @@ def genome_data_delete_all(*, user, actor=None) -> int:
         GenotypeResult.objects.filter(user=user).delete()
         GenomeUpload.objects.filter(user=user).delete()
         genotype_data_changed(user_ids=[user.pk])
-        genetic_data_audit(actor=actor or user, subject_user_id=user.pk, action=Action.DELETED,
-                           detail=f"{len(uploads)} uploads")
+        genetic_data_audit(
+            actor=actor or user,
+            subject_user_id=user.pk,
+            action=Action.DELETED,
+            detail=f"{len(uploads)} uploads",
+        )
     storage = GenomeUpload._meta.get_field("raw_file").storage
     for name in names + _files_under(storage, user.pk):
         storage.delete(name)
@@ -62,13 +66,19 @@ def genome_upload_delete(*, upload_id, actor, detail: str = "") -> bool:
         GenotypeResult.objects.filter(upload=upload).delete()
         upload.delete()
         genotype_data_changed(user_ids=[user_id])
-        genetic_data_audit(actor=actor, subject_user_id=user_id, action=Action.DELETED,
-                           upload_id=upload_id, detail=detail or "one upload")
+        genetic_data_audit(
+            actor=actor,
+            subject_user_id=user_id,
+            action=Action.DELETED,
+            upload_id=upload_id,
+            detail=detail or "one upload",
+        )
     storage = GenomeUpload._meta.get_field("raw_file").storage
     prefix = str(upload_id)
     for folder in (f"genomes/raw/{user_id}", f"genomes/blobs/{user_id}"):
-        names += [f"{folder}/{name}" for name in _listdir(storage, folder)[1]
-                  if name.startswith(prefix)]
+        names += [
+            f"{folder}/{name}" for name in _listdir(storage, folder)[1] if name.startswith(prefix)
+        ]
     for name in dict.fromkeys(names):
         storage.delete(name)
     return True
@@ -120,19 +130,29 @@ def genome_files_sweep_orphans() -> int:
         for folder in folders:
             _, files = _listdir(storage, f"{root}/{folder}")
             user_id = int(folder) if folder.isdigit() else None
-            candidates += [(f"{root}/{folder}/{name}", user_id, _upload_id_of(name))
-                           for name in files]
+            candidates += [
+                (f"{root}/{folder}/{name}", user_id, _upload_id_of(name)) for name in files
+            ]
     if not candidates:
         return 0
-    rows = {row.pk: row for row in GenomeUpload.objects.filter(
-        pk__in={upload_id for _, _, upload_id in candidates if upload_id}).only(
-        "pk", "user_id", "status", "raw_file", "genome_file", "keep_raw")}
+    rows = {
+        row.pk: row
+        for row in GenomeUpload.objects.filter(
+            pk__in={upload_id for _, _, upload_id in candidates if upload_id}
+        ).only("pk", "user_id", "status", "raw_file", "genome_file", "keep_raw")
+    }
     removed = 0
     for name, user_id, upload_id in candidates:
         row = rows.get(upload_id)
-        if row is not None and row.user_id == user_id and (
-                not row.is_finished or name == row.genome_file.name
-                or (name == row.raw_file.name and row.keep_raw)):
+        if (
+            row is not None
+            and row.user_id == user_id
+            and (
+                not row.is_finished
+                or name == row.genome_file.name
+                or (name == row.raw_file.name and row.keep_raw)
+            )
+        ):
             continue
         try:
             if storage.get_modified_time(name) > cutoff:

@@ -36,10 +36,12 @@ def csv_safe(value) -> str:
 def _csv_safe_column(name: str) -> pl.Expr:
     """`csv_safe` for a whole text column at once (a genome has hundreds of thousands of rows)."""
     column = pl.col(name).cast(pl.String)
-    return (pl.when(column.str.contains(r"^[=+\-@\t\r]"))
-            .then(pl.concat_str([pl.lit("'"), column]))
-            .otherwise(column)
-            .alias(name))
+    return (
+        pl.when(column.str.contains(r"^[=+\-@\t\r]"))
+        .then(pl.concat_str([pl.lit("'"), column]))
+        .otherwise(column)
+        .alias(name)
+    )
 
 
 @sensitive_variables()
@@ -52,24 +54,42 @@ def genotype_results_csv(*, user) -> str:
     from genotypes.matching import Status as MatchStatus
     from genotypes.matching import match_genotype
 
-    interpretations = ({(i.snp_id, i.genotype): i for i in SnpInterpretation.objects.all()}
-                       if is_member(user) else {})
+    interpretations = (
+        {(i.snp_id, i.genotype): i for i in SnpInterpretation.objects.all()}
+        if is_member(user)
+        else {}
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["rsid", "gene", "chromosome", "your_genotype", "status", "label",
-                     "interpretation"])
-    results = GenotypeResult.objects.filter(user=user).select_related("snp").order_by(
-        "snp__gene", "snp__rsid")
+    writer.writerow(
+        ["rsid", "gene", "chromosome", "your_genotype", "status", "label", "interpretation"]
+    )
+    results = (
+        GenotypeResult.objects.filter(user=user)
+        .select_related("snp")
+        .order_by("snp__gene", "snp__rsid")
+    )
     for result in results:
         snp = result.snp
         match = match_genotype(genotype=result.genotype, ref=snp.ref, alt=snp.alt)
         interpretation = interpretations.get((snp.pk, match.key))
-        shown = {MatchStatus.NOT_ON_CHIP: "not in your file",
-                 MatchStatus.NO_CALL: "no call"}.get(match.status, match.genotype)
-        writer.writerow([csv_safe(v) for v in (
-            snp.rsid, snp.gene, snp.chromosome, shown, match.status,
-            interpretation.label if interpretation else "",
-            interpretation.text if interpretation else "")])
+        shown = {MatchStatus.NOT_ON_CHIP: "not in your file", MatchStatus.NO_CALL: "no call"}.get(
+            match.status, match.genotype
+        )
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    snp.rsid,
+                    snp.gene,
+                    snp.chromosome,
+                    shown,
+                    match.status,
+                    interpretation.label if interpretation else "",
+                    interpretation.text if interpretation else "",
+                )
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -126,16 +146,21 @@ def _export_pieces(*, user) -> Iterator[bytes]:
             # Ids are whatever the uploaded file held (parsers keep unknown ones such as
             # i3000001), so a crafted file could carry a formula; genotypes and chromosomes
             # are from the parsers' fixed alphabets.
-            frame = frame.with_columns(_csv_safe_column("rsid"),
-                                       pl.col("chromosome").cast(pl.String),
-                                       pl.col("genotype").cast(pl.String))
+            frame = frame.with_columns(
+                _csv_safe_column("rsid"),
+                pl.col("chromosome").cast(pl.String),
+                pl.col("genotype").cast(pl.String),
+            )
             with archive.open("genlife-genome.tsv", "w") as member:
-                member.write(f"# Your genome as genlife stored it: {upload.format}, build "
-                             f"{upload.build or 'unknown'}, {upload.snp_count} SNPs.\n".encode())
+                member.write(
+                    f"# Your genome as genlife stored it: {upload.format}, build "
+                    f"{upload.build or 'unknown'}, {upload.snp_count} SNPs.\n".encode()
+                )
                 for start in range(0, max(frame.height, 1), EXPORT_SLICE_ROWS):
                     text = io.BytesIO()
                     frame.slice(start, EXPORT_SLICE_ROWS).write_csv(
-                        text, separator="\t", include_header=start == 0)
+                        text, separator="\t", include_header=start == 0
+                    )
                     member.write(text.getvalue())
                     del text
                     yield out.take()

@@ -71,8 +71,9 @@ def _claimed(upload: GenomeUpload):
     re-queue, a later claim (even a redelivery of the same task) or a deletion all take it
     away; an attempt that no longer holds it writes nothing.
     """
-    return GenomeUpload.objects.filter(pk=upload.pk, status=Status.PARSING,
-                                       task_id=upload.task_id, attempts=upload.attempts)
+    return GenomeUpload.objects.filter(
+        pk=upload.pk, status=Status.PARSING, task_id=upload.task_id, attempts=upload.attempts
+    )
 
 
 def _progress(upload: GenomeUpload, percent: int) -> None:
@@ -93,9 +94,14 @@ def _claim(upload_id, task_id: str) -> GenomeUpload | None:
         upload = GenomeUpload.objects.select_for_update().filter(pk=upload_id).first()
         if upload is None or upload.is_finished:
             return None
-        if (upload.status == Status.PARSING and upload.task_id and task_id
-                and upload.task_id != task_id and upload.started_at
-                and upload.started_at > timezone.now() - _stuck_parsing_after()):
+        if (
+            upload.status == Status.PARSING
+            and upload.task_id
+            and task_id
+            and upload.task_id != task_id
+            and upload.started_at
+            and upload.started_at > timezone.now() - _stuck_parsing_after()
+        ):
             return None  # another task is on it; a redelivery of the same task may resume
         if upload.attempts >= MAX_ATTEMPTS:
             _give_up(upload, code="gave_up", reason=GAVE_UP_FAILURE)
@@ -133,12 +139,16 @@ def _parse_source(upload: GenomeUpload) -> bytes:
     return data
 
 
-def genome_results_for(frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]) -> dict[int, str]:
+def genome_results_for(
+    frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]
+) -> dict[int, str]:
     """snp id -> genotype ('' when absent) for every catalogue SNP."""
     snps = list(snps)
     by_rsid = dict(
         frame.filter(pl.col("rsid").is_in([s.rsid for s in snps]))
-        .select("rsid", pl.col("genotype").cast(pl.String)).iter_rows())
+        .select("rsid", pl.col("genotype").cast(pl.String))
+        .iter_rows()
+    )
     results = {snp.pk: by_rsid.get(snp.rsid, "") for snp in snps}
     missing = [s for s in snps if not results[s.pk] and s.chromosome]
     if missing and frame["rsid"].null_count():
@@ -147,8 +157,11 @@ def genome_results_for(frame: pl.DataFrame, build: int | None, snps: Iterable[Sn
             position = snp.position_grch38 if build == 38 else snp.position_grch37
             if position is None or build not in (37, 38):
                 continue
-            hit = frame.filter(pl.col("rsid").is_null() & (pl.col("position") == position)
-                               & (pl.col("chromosome").cast(pl.String) == snp.chromosome))
+            hit = frame.filter(
+                pl.col("rsid").is_null()
+                & (pl.col("position") == position)
+                & (pl.col("chromosome").cast(pl.String) == snp.chromosome)
+            )
             if hit.height:
                 results[snp.pk] = str(hit["genotype"][0])
     return results
@@ -161,10 +174,16 @@ def _give_up(locked: GenomeUpload, *, code: str, reason: str) -> None:
     locked.failure_reason = reason
     locked.progress = 0
     locked.finished_at = timezone.now()
-    locked.save(update_fields=["status", "failure_code", "failure_reason", "progress",
-                               "finished_at"])
-    genetic_data_audit(actor=None, subject_user_id=locked.user_id, action=Action.FAILED,
-                       upload_id=locked.pk, detail=code)
+    locked.save(
+        update_fields=["status", "failure_code", "failure_reason", "progress", "finished_at"]
+    )
+    genetic_data_audit(
+        actor=None,
+        subject_user_id=locked.user_id,
+        action=Action.FAILED,
+        upload_id=locked.pk,
+        detail=code,
+    )
     pk = locked.pk
     transaction.on_commit(lambda: _after_finish(pk, old_blob=""), robust=True)
 
@@ -204,13 +223,19 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
     try:
         source = _parse_source(upload)
     except (FileNotFoundError, ValueError):
-        _fail(upload, code="missing_file",
-              reason="We could not find your uploaded file. Please upload it again.")
+        _fail(
+            upload,
+            code="missing_file",
+            reason="We could not find your uploaded file. Please upload it again.",
+        )
         return
     _progress(upload, 20)
     try:
-        genome = parse_genome(source, max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
-                              max_records=settings.GENOME_MAX_RECORDS)
+        genome = parse_genome(
+            source,
+            max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
+            max_records=settings.GENOME_MAX_RECORDS,
+        )
     except GenomeFormatError as error:
         _fail(upload, code=error.code, reason=error.message)
         return
@@ -224,9 +249,14 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         # A parser bug on unusual input: fail now with an honest message rather than let
         # the sweeper retry the same file for an hour. The traceback has no genotypes.
         logger.exception("Parser error on upload %s", upload.pk)
-        _fail(upload, code="internal", reason=(
-            "We could not read this file because of a problem on our side. Our team has been "
-            "told; nothing from the file was kept. You can try again later."))
+        _fail(
+            upload,
+            code="internal",
+            reason=(
+                "We could not read this file because of a problem on our side. Our team has been "
+                "told; nothing from the file was kept. You can try again later."
+            ),
+        )
         return
     del source
     _progress(upload, 55)
@@ -255,16 +285,24 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
             if not GenomeUpload.objects.filter(pk=upload.pk, genome_file=blob_name).exists():
                 _blob_delete(blob_name)
         except DatabaseError:
-            logger.warning("Upload %s: left blob %s to the orphan sweeper", upload.pk,
-                           blob_name)
+            logger.warning("Upload %s: left blob %s to the orphan sweeper", upload.pk, blob_name)
         raise
     if not committed:
         _blob_delete(blob_name)
-        logger.info("Upload %s, attempt %s: stored nothing (deleted, claimed by another "
-                    "attempt or superseded by a newer upload)", upload.pk, upload.attempts)
+        logger.info(
+            "Upload %s, attempt %s: stored nothing (deleted, claimed by another "
+            "attempt or superseded by a newer upload)",
+            upload.pk,
+            upload.attempts,
+        )
         return
-    logger.info("Upload %s parsed: %s, build %s, %d SNPs", upload.pk, genome.format.label,
-                genome.build, genome.snp_count)
+    logger.info(
+        "Upload %s parsed: %s, build %s, %d SNPs",
+        upload.pk,
+        genome.format.label,
+        genome.build,
+        genome.snp_count,
+    )
 
 
 def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name: str) -> bool:
@@ -292,9 +330,11 @@ def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name:
             previous.save(update_fields=["is_current", "genome_file"])
         GenotypeResult.objects.filter(user_id=upload.user_id).delete()
         GenotypeResult.objects.bulk_create(
-            GenotypeResult(user_id=upload.user_id, upload_id=upload.pk, snp_id=snp_id,
-                           genotype=genotype)
-            for snp_id, genotype in results.items())
+            GenotypeResult(
+                user_id=upload.user_id, upload_id=upload.pk, snp_id=snp_id, genotype=genotype
+            )
+            for snp_id, genotype in results.items()
+        )
         fresh.status = Status.DONE
         fresh.progress = 100
         fresh.is_current = True
@@ -306,9 +346,13 @@ def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name:
         fresh.no_call_count = genome.no_call_count
         fresh.warnings = genome.warnings
         fresh.save()
-        genetic_data_audit(actor=None, subject_user_id=upload.user_id, action=Action.PROCESSED,
-                           upload_id=upload.pk,
-                           detail=f"{genome.format.label}, {genome.snp_count} SNPs")
+        genetic_data_audit(
+            actor=None,
+            subject_user_id=upload.user_id,
+            action=Action.PROCESSED,
+            upload_id=upload.pk,
+            detail=f"{genome.format.label}, {genome.snp_count} SNPs",
+        )
         # Robust: the genome is committed whatever happens here; a raw file or blob this
         # fails to delete is the orphan sweeper's.
         transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob), robust=True)
@@ -368,23 +412,26 @@ def genome_uploads_requeue_stuck() -> int:
     now = timezone.now()
     count = 0
     with transaction.atomic():
-        stuck = (
-            GenomeUpload.objects.select_for_update(skip_locked=True)
-            .filter(status__in=[Status.QUEUED, Status.PARSING])
+        stuck = GenomeUpload.objects.select_for_update(skip_locked=True).filter(
+            status__in=[Status.QUEUED, Status.PARSING]
         )
         for upload in stuck:
             if upload.status == Status.QUEUED and upload.queued_at > now - _stuck_queued_after():
                 continue
-            if upload.status == Status.PARSING and upload.started_at and (
-                    upload.started_at > now - _stuck_parsing_after()):
+            if (
+                upload.status == Status.PARSING
+                and upload.started_at
+                and (upload.started_at > now - _stuck_parsing_after())
+            ):
                 continue
             if upload.attempts >= MAX_ATTEMPTS:
                 upload.status = Status.FAILED
                 upload.failure_code = "gave_up"
                 upload.failure_reason = GENERIC_FAILURE
                 upload.finished_at = now
-                upload.save(update_fields=["status", "failure_code", "failure_reason",
-                                           "finished_at"])
+                upload.save(
+                    update_fields=["status", "failure_code", "failure_reason", "finished_at"]
+                )
                 pk = upload.pk
                 transaction.on_commit(lambda pk=pk: _after_finish(pk, old_blob=""))
                 continue

@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 
 Action = GeneticDataAuditLog.Action
 
-STORAGE_FULL = ("We cannot store your file right now because our storage is full. Nothing of it "
-                "was kept; please try again in a few hours. Our team has been told.")
+STORAGE_FULL = (
+    "We cannot store your file right now because our storage is full. Nothing of it "
+    "was kept; please try again in a few hours. Our team has been told."
+)
 
 
 class UploadStorageFull(Exception):
@@ -73,16 +75,20 @@ def _sealed(file: UploadedFile) -> File:
     return File(spool, "upload")
 
 
-def genome_upload_create(*, user, file: UploadedFile, consent: bool,
-                         keep_raw: bool = False) -> GenomeUpload:
+def genome_upload_create(
+    *, user, file: UploadedFile, consent: bool, keep_raw: bool = False
+) -> GenomeUpload:
     """Store an uploaded file (streamed to storage in chunks) and queue it for parsing."""
     if not consent:
         raise ValidationError({"consent": "Please agree to the processing of your genetic data."})
     limit = settings.GENOME_UPLOAD_MAX_BYTES
     if file.size is None or file.size > limit:
         raise ValidationError(
-            {"file": f"The file is larger than {limit // (1024 * 1024)} MB; raw DNA files are "
-                     "much smaller, so please check you picked the right one."})
+            {
+                "file": f"The file is larger than {limit // (1024 * 1024)} MB; raw DNA files are "
+                "much smaller, so please check you picked the right one."
+            }
+        )
     if file.size == 0:
         raise ValidationError({"file": "The file is empty."})
     upload = GenomeUpload(
@@ -111,8 +117,13 @@ def genome_upload_create(*, user, file: UploadedFile, consent: bool,
     try:
         with transaction.atomic():
             upload.save(force_insert=True)
-            genetic_data_audit(actor=user, subject_user_id=user.pk, action=Action.UPLOADED,
-                               upload_id=upload.pk, detail=f"{upload.size} bytes")
+            genetic_data_audit(
+                actor=user,
+                subject_user_id=user.pk,
+                action=Action.UPLOADED,
+                upload_id=upload.pk,
+                detail=f"{upload.size} bytes",
+            )
             transaction.on_commit(lambda: genome_upload_enqueue(upload_id=upload.pk))
     except Exception:
         upload.raw_file.delete(save=False)

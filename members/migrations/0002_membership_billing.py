@@ -5,93 +5,180 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StripeEvent',
+            name="StripeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=255, unique=True)),
-                ('type', models.CharField(max_length=100)),
-                ('created', models.DateTimeField(help_text='When Stripe created the event.')),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('ignored', 'Ignored'), ('failed', 'Failed')], default='received', max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('received', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=255, unique=True)),
+                ("type", models.CharField(max_length=100)),
+                ("created", models.DateTimeField(help_text="When Stripe created the event.")),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("ignored", "Ignored"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("received", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-received'],
+                "ordering": ["-received"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='checkout_started_at',
+            model_name="membership",
+            name="checkout_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='complimentary_until',
-            field=models.DateTimeField(blank=True, help_text='Complimentary memberships end here; empty means never.', null=True),
+            model_name="membership",
+            name="complimentary_until",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Complimentary memberships end here; empty means never.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='past_due_since',
-            field=models.DateTimeField(blank=True, help_text='First failed renewal; the grace period counts from here.', null=True),
+            model_name="membership",
+            name="past_due_since",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="First failed renewal; the grace period counts from here.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='stripe_customer_id',
+            model_name="membership",
+            name="stripe_customer_id",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='stripe_subscription_id',
+            model_name="membership",
+            name="stripe_subscription_id",
             field=models.CharField(blank=True, db_index=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='stripe_synced_at',
-            field=models.DateTimeField(blank=True, help_text='When the stored Stripe state was read from Stripe.', null=True),
+            model_name="membership",
+            name="stripe_synced_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the stored Stripe state was read from Stripe.",
+                null=True,
+            ),
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Also the Stripe Price lookup key, prefixed.', unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('interval', models.CharField(choices=[('month', 'Monthly'), ('year', 'Annual')], max_length=5)),
-                ('amount', models.PositiveIntegerField(help_text='Price per interval in cents.')),
-                ('currency', models.CharField(default='eur', help_text='ISO code, lower case.', max_length=3)),
-                ('trial_days', models.PositiveSmallIntegerField(default=0, help_text='Free days before the first charge (first subscription only).')),
-                ('stripe_price_id', models.CharField(blank=True, max_length=255)),
-                ('is_active', models.BooleanField(default=True, help_text='Offered on the join page.')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Also the Stripe Price lookup key, prefixed.", unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "interval",
+                    models.CharField(
+                        choices=[("month", "Monthly"), ("year", "Annual")], max_length=5
+                    ),
+                ),
+                ("amount", models.PositiveIntegerField(help_text="Price per interval in cents.")),
+                (
+                    "currency",
+                    models.CharField(
+                        default="eur", help_text="ISO code, lower case.", max_length=3
+                    ),
+                ),
+                (
+                    "trial_days",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="Free days before the first charge (first subscription only).",
+                    ),
+                ),
+                ("stripe_price_id", models.CharField(blank=True, max_length=255)),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, help_text="Offered on the join page."),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'amount'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='plan_amount_positive'), models.CheckConstraint(condition=models.Q(('interval__in', ['month', 'year'])), name='plan_interval_valid'), models.CheckConstraint(condition=models.Q(('currency__regex', '^[a-z]{3}$')), name='plan_currency_iso'), models.UniqueConstraint(condition=models.Q(('stripe_price_id', ''), _negated=True), fields=('stripe_price_id',), name='plan_stripe_price_unique')],
+                "ordering": ["order", "amount"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gt", 0)), name="plan_amount_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("interval__in", ["month", "year"])),
+                        name="plan_interval_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("currency__regex", "^[a-z]{3}$")),
+                        name="plan_currency_iso",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("stripe_price_id", ""), _negated=True),
+                        fields=("stripe_price_id",),
+                        name="plan_stripe_price_unique",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='plan',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='memberships', to='members.plan'),
+            model_name="membership",
+            name="plan",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="memberships",
+                to="members.plan",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('stripe_customer_id', ''), _negated=True), fields=('stripe_customer_id',), name='membership_stripe_customer_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("stripe_customer_id", ""), _negated=True),
+                fields=("stripe_customer_id",),
+                name="membership_stripe_customer_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stripeevent',
-            index=models.Index(fields=['status', 'received'], name='members_str_status_ffa49c_idx'),
+            model_name="stripeevent",
+            index=models.Index(fields=["status", "received"], name="members_str_status_ffa49c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stripeevent',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['received', 'processed', 'ignored', 'failed'])), name='stripe_event_status_valid'),
+            model_name="stripeevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["received", "processed", "ignored", "failed"])),
+                name="stripe_event_status_valid",
+            ),
         ),
     ]

@@ -5,30 +5,32 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0003_default_plans'),
-        ('billing', '0001_initial'),
+        ("members", "0003_default_plans"),
+        ("billing", "0001_initial"),
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(database_operations=[], state_operations=[
-        migrations.RemoveField(
-            model_name='membership',
-            name='plan',
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.RemoveField(
+                    model_name="membership",
+                    name="plan",
+                ),
+                migrations.RemoveField(
+                    model_name="membership",
+                    name="user",
+                ),
+                migrations.DeleteModel(
+                    name="StripeEvent",
+                ),
+                migrations.DeleteModel(
+                    name="Plan",
+                ),
+                migrations.DeleteModel(
+                    name="Membership",
+                ),
+            ],
         ),
-        migrations.RemoveField(
-            model_name='membership',
-            name='user',
-        ),
-        migrations.DeleteModel(
-            name='StripeEvent',
-        ),
-        migrations.DeleteModel(
-            name='Plan',
-        ),
-        migrations.DeleteModel(
-            name='Membership',
-        ),
-        ]),
     ]

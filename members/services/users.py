@@ -15,7 +15,11 @@ __all__ = ["UserDeleteRefused", "editor_group_ensure", "user_delete", "user_ensu
 
 @transaction.atomic
 def user_ensure_verified(
-    *, email: str, password: str, is_staff: bool = False, is_superuser: bool | None = None,
+    *,
+    email: str,
+    password: str,
+    is_staff: bool = False,
+    is_superuser: bool | None = None,
     name: str = "",
 ) -> User:
     """Create or reset a user whose email address is already verified (demo and support use).
@@ -65,7 +69,8 @@ def editor_group_ensure() -> Group:
     group, _ = Group.objects.get_or_create(name=EDITOR_GROUP)
     permissions = Permission.objects.filter(content_type__app_label__in=EDITOR_APP_MODELS)
     chosen = [
-        p for p in permissions.select_related("content_type")
+        p
+        for p in permissions.select_related("content_type")
         if EDITOR_APP_MODELS[p.content_type.app_label] is None
         or p.content_type.model in EDITOR_APP_MODELS[p.content_type.app_label]
     ]

@@ -28,14 +28,27 @@ def gated_article(db):
     snps = ldn_catalogue()
     article = ArticleFactory(title="Gated example", slug="gated-example")
     ReferenceFactory(article=article, number=1)
-    SectionFactory(article=article, order=1, heading="What it is", body="Public words about the drug [ref:1].")
+    SectionFactory(
+        article=article, order=1, heading="What it is", body="Public words about the drug [ref:1]."
+    )
     report = SectionFactory(
-        article=article, order=2, heading="Your genotype report", kind="genotype_report",
-        access="members", body=GATED_TEXT, teaser="Members see their genotypes here.",
+        article=article,
+        order=2,
+        heading="Your genotype report",
+        kind="genotype_report",
+        access="members",
+        body=GATED_TEXT,
+        teaser="Members see their genotypes here.",
     )
     rendering.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
-    SectionFactory(article=article, order=3, heading="Lifehacks", kind="lifehacks", access="members",
-                   body=LIFEHACK_TEXT)
+    SectionFactory(
+        article=article,
+        order=3,
+        heading="Lifehacks",
+        kind="lifehacks",
+        access="members",
+        body=LIFEHACK_TEXT,
+    )
     return rendering.article_render(article=article)
 
 

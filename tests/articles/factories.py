@@ -71,8 +71,14 @@ class SnpFactory(factory.django.DjangoModelFactory):
 
 
 LDN_SNPS = {
-    "rs1799971": "OPRM1", "rs4680": "COMT", "rs1045642": "ABCB1", "rs2032582": "ABCB1",
-    "rs4986790": "TLR4", "rs4986791": "TLR4", "rs3829125": "AKR1C4", "rs17134592": "AKR1C4",
+    "rs1799971": "OPRM1",
+    "rs4680": "COMT",
+    "rs1045642": "ABCB1",
+    "rs2032582": "ABCB1",
+    "rs4986790": "TLR4",
+    "rs4986791": "TLR4",
+    "rs3829125": "AKR1C4",
+    "rs17134592": "AKR1C4",
 }
 
 

@@ -1,4 +1,5 @@
 """The editorial admin: inlines, SNP attachment, previews, validation, history."""
+
 import datetime as dt
 
 import pytest
@@ -31,19 +32,38 @@ def form_data(author, **overrides):
         "published_at_0": "",
         "published_at_1": "",
         "overview_image_alt": "",
-        "sections-TOTAL_FORMS": "2", "sections-INITIAL_FORMS": "0",
-        "sections-MIN_NUM_FORMS": "0", "sections-MAX_NUM_FORMS": "1000",
-        "sections-0-order": "1", "sections-0-heading": "Public part", "sections-0-anchor": "",
-        "sections-0-access": "public", "sections-0-kind": "standard", "sections-0-teaser": "",
-        "sections-0-body": "Hello <script>alert(1)</script> [ref:1] and [ref:5].", "sections-0-snp_rsids": "",
-        "sections-1-order": "2", "sections-1-heading": "Your genotype report", "sections-1-anchor": "",
-        "sections-1-access": "members", "sections-1-kind": "genotype_report", "sections-1-teaser": "",
-        "sections-1-body": "Members only.", "sections-1-snp_rsids": "rs4680 rs1799971",
-        "references-TOTAL_FORMS": "1", "references-INITIAL_FORMS": "0",
-        "references-MIN_NUM_FORMS": "0", "references-MAX_NUM_FORMS": "1000",
-        "references-0-number": "1", "references-0-authors": "Doe J", "references-0-title": "Paper",
-        "references-0-journal": "J", "references-0-year": "2020", "references-0-doi": "10.1000/1",
-        "references-0-pmid": "", "references-0-url": "",
+        "sections-TOTAL_FORMS": "2",
+        "sections-INITIAL_FORMS": "0",
+        "sections-MIN_NUM_FORMS": "0",
+        "sections-MAX_NUM_FORMS": "1000",
+        "sections-0-order": "1",
+        "sections-0-heading": "Public part",
+        "sections-0-anchor": "",
+        "sections-0-access": "public",
+        "sections-0-kind": "standard",
+        "sections-0-teaser": "",
+        "sections-0-body": "Hello <script>alert(1)</script> [ref:1] and [ref:5].",
+        "sections-0-snp_rsids": "",
+        "sections-1-order": "2",
+        "sections-1-heading": "Your genotype report",
+        "sections-1-anchor": "",
+        "sections-1-access": "members",
+        "sections-1-kind": "genotype_report",
+        "sections-1-teaser": "",
+        "sections-1-body": "Members only.",
+        "sections-1-snp_rsids": "rs4680 rs1799971",
+        "references-TOTAL_FORMS": "1",
+        "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0",
+        "references-MAX_NUM_FORMS": "1000",
+        "references-0-number": "1",
+        "references-0-authors": "Doe J",
+        "references-0-title": "Paper",
+        "references-0-journal": "J",
+        "references-0-year": "2020",
+        "references-0-doi": "10.1000/1",
+        "references-0-pmid": "",
+        "references-0-url": "",
     }
     data.update(overrides)
     return data
@@ -61,7 +81,10 @@ def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor
     assert article.key_takeaways == ["One.", "Two."]
     public, report = article.sections.all()
     assert "<script" not in public.body_html and 'href="#ref-1"' in public.body_html
-    assert [link.snp.rsid for link in report.section_snps.select_related("snp")] == ["rs4680", "rs1799971"]
+    assert [link.snp.rsid for link in report.section_snps.select_related("snp")] == [
+        "rs4680",
+        "rs1799971",
+    ]
     assert article.render_problems and "5" in article.render_problems[0]["message"]
     assert "missing references" in response.content.decode()
 
@@ -86,7 +109,9 @@ def test_unknown_rsid_and_public_genotype_report_are_rejected(editor):
 
 
 def test_change_page_offers_preview_links_problems_and_history(editor, gated_article):
-    change = editor.get(reverse("admin:articles_article_change", args=[gated_article.pk])).content.decode()
+    change = editor.get(
+        reverse("admin:articles_article_change", args=[gated_article.pk])
+    ).content.decode()
     assert "Preview as visitor" in change and "Preview as member" in change
     assert "articles/admin-preview.js" in change
     history = editor.get(reverse("admin:articles_article_history", args=[gated_article.pk]))
@@ -101,7 +126,9 @@ def test_scheduled_articles_show_as_scheduled_in_the_list(editor):
 
 def test_markdown_preview_is_sanitised_and_flags_missing_references(editor):
     url = reverse("admin:articles_markdown_preview")
-    response = editor.post(url, {"body": "**Hi** <img src=x onerror=alert(1)> [ref:2]", "references": "1"})
+    response = editor.post(
+        url, {"body": "**Hi** <img src=x onerror=alert(1)> [ref:2]", "references": "1"}
+    )
     payload = response.json()
     assert "<strong>Hi</strong>" in payload["html"]
     assert "onerror" not in payload["html"]
@@ -137,13 +164,15 @@ def test_swapping_section_order_in_admin_does_not_trip_the_unique_constraint(edi
         management = formset.formset.management_form
         for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
             data[f"{formset.formset.prefix}-{name}"] = management[name].value()
-        for index, inline_form in enumerate(formset.formset.forms):
+        for inline_form in formset.formset.forms:
             for name, field in inline_form.fields.items():
                 value = inline_form.initial.get(name, field.initial)
                 if name == "snp_rsids":
                     value = inline_form.fields["snp_rsids"].initial or ""
                 if value is not None:
-                    data[f"{inline_form.prefix}-{name}"] = value.pk if hasattr(value, "pk") else value
+                    data[f"{inline_form.prefix}-{name}"] = (
+                        value.pk if hasattr(value, "pk") else value
+                    )
     data["sections-0-order"], data["sections-1-order"] = "2", "1"
     response = editor.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -156,7 +185,9 @@ def test_deleting_an_article_in_admin_drops_its_cached_page(editor, client, gate
 
     visitor = Client()
     assert visitor.get(gated_article.get_absolute_url()).status_code == 200
-    response = editor.post(reverse("admin:articles_article_delete", args=[gated_article.pk]), {"post": "yes"})
+    response = editor.post(
+        reverse("admin:articles_article_delete", args=[gated_article.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     assert visitor.get(gated_article.get_absolute_url()).status_code == 404
 
@@ -171,23 +202,36 @@ def _public_channels(article) -> str:
     from django.test import Client
 
     visitor = Client()
-    return re.sub(r"<[^>]+>", "", "\n".join([
-        visitor.get(article.get_absolute_url()).content.decode(),
-        visitor.get(reverse("articles:search"), {"q": "public words drug"}).content.decode(),
-        visitor.get(reverse("articles:feed")).content.decode(),
-    ]))
+    return re.sub(
+        r"<[^>]+>",
+        "",
+        "\n".join(
+            [
+                visitor.get(article.get_absolute_url()).content.decode(),
+                visitor.get(
+                    reverse("articles:search"), {"q": "public words drug"}
+                ).content.decode(),
+                visitor.get(reverse("articles:feed")).content.decode(),
+            ]
+        ),
+    )
 
 
 @pytest.mark.parametrize("how", ["delete page", "bulk action"])
-def test_deleting_a_section_in_the_section_admin_removes_its_text_at_once(editor, gated_article, how):
+def test_deleting_a_section_in_the_section_admin_removes_its_text_at_once(
+    editor, gated_article, how
+):
     assert _public_channels(gated_article).count(PUBLIC_TEXT) >= 2  # page and search snippet
     section = gated_article.sections.get(heading="What it is")
     if how == "delete page":
-        response = editor.post(reverse("admin:articles_section_delete", args=[section.pk]),
-                               {"post": "yes"})
+        response = editor.post(
+            reverse("admin:articles_section_delete", args=[section.pk]), {"post": "yes"}
+        )
     else:
-        response = editor.post(reverse("admin:articles_section_changelist"), {
-            "action": "delete_selected", "_selected_action": [section.pk], "post": "yes"})
+        response = editor.post(
+            reverse("admin:articles_section_changelist"),
+            {"action": "delete_selected", "_selected_action": [section.pk], "post": "yes"},
+        )
     assert response.status_code == 302
     assert PUBLIC_TEXT not in _public_channels(gated_article)
     assert "What it is" not in _public_channels(gated_article)
@@ -203,8 +247,10 @@ def test_bulk_deleting_topics_retires_cached_pages(editor, gated_article):
     visitor = Client()
     assert "Zebrafish studies" in visitor.get(gated_article.get_absolute_url()).content.decode()
     assert "Zebrafish studies" in visitor.get(reverse("articles:home")).content.decode()
-    response = editor.post(reverse("admin:articles_topic_changelist"), {
-        "action": "delete_selected", "_selected_action": [topic.pk], "post": "yes"})
+    response = editor.post(
+        reverse("admin:articles_topic_changelist"),
+        {"action": "delete_selected", "_selected_action": [topic.pk], "post": "yes"},
+    )
     assert response.status_code == 302
     assert "Zebrafish studies" not in visitor.get(gated_article.get_absolute_url()).content.decode()
     assert "Zebrafish studies" not in visitor.get(reverse("articles:home")).content.decode()

@@ -1,4 +1,5 @@
 """The editor-facing file format: parsing and errors reported by line."""
+
 from pathlib import Path
 
 import pytest
@@ -23,20 +24,20 @@ def test_ldn_demo_file_parses_with_gated_sections_and_references():
 
 def test_errors_are_reported_with_line_numbers():
     text = (
-        "---\n"               # 1
-        "title: Test\n"       # 2
-        "descriptoin: x\n"    # 3
-        "author: editors\n"   # 4
-        "references:\n"       # 5
-        "  - number: 1\n"     # 6
-        "    authors: A\n"    # 7
-        "    title: T\n"      # 8
-        "    year: 2020\n"    # 9
+        "---\n"  # 1
+        "title: Test\n"  # 2
+        "descriptoin: x\n"  # 3
+        "author: editors\n"  # 4
+        "references:\n"  # 5
+        "  - number: 1\n"  # 6
+        "    authors: A\n"  # 7
+        "    title: T\n"  # 8
+        "    year: 2020\n"  # 9
         "    doi: not-a-doi\n"  # 10
-        "---\n"               # 11
-        "Stray text\n"        # 12
-        "## Heading {kind=genotype_report access=public snps=\"rs1 bad\"}\n"  # 13
-        "Cites [ref:4].\n"    # 14
+        "---\n"  # 11
+        "Stray text\n"  # 12
+        '## Heading {kind=genotype_report access=public snps="rs1 bad"}\n'  # 13
+        "Cites [ref:4].\n"  # 14
     )
     with pytest.raises(ArticleFileError) as caught:
         article_file_parse(text)
@@ -51,7 +52,8 @@ def test_errors_are_reported_with_line_numbers():
 def test_heading_attributes_use_shell_quoting():
     text = (
         "---\ntitle: T\ndescription: D\nauthor: a\n---\n"
-        "## Report {kind=genotype_report snps='rs1 rs2' teaser=\"Members see \\\"their\\\" data.\"}\nBody\n"
+        "## Report {kind=genotype_report snps='rs1 rs2' "
+        'teaser="Members see \\"their\\" data."}\nBody\n'
     )
     section = article_file_parse(text).sections[0]
     assert section.access == "members"
@@ -66,7 +68,9 @@ def test_headings_inside_code_fences_do_not_start_sections():
 
 
 def test_non_ascii_title_gets_an_ascii_slug():
-    article = article_file_parse("---\ntitle: Über Schlaf\ndescription: D\nauthor: a\n---\n## One\nx\n")
+    article = article_file_parse(
+        "---\ntitle: Über Schlaf\ndescription: D\nauthor: a\n---\n## One\nx\n"
+    )
     assert article.slug == "uber-schlaf"
 
 

@@ -1,4 +1,5 @@
 """Members-only sections never reach a reader who is not a member, on any channel."""
+
 import html
 import json
 import re
@@ -89,7 +90,9 @@ def test_cached_page_and_304_never_leak_to_a_visitor_after_a_member_visit(client
 
 
 def test_visitor_preview_link_hides_gated_text_even_for_drafts(client, gated_article):
-    Article.objects.filter(pk=gated_article.pk).update(status=Article.Status.DRAFT, published_at=None)
+    Article.objects.filter(pk=gated_article.pk).update(
+        status=Article.Status.DRAFT, published_at=None
+    )
     gated_article.refresh_from_db()
     assert client.get(gated_article.get_absolute_url()).status_code == 404
     response = client.get(article_preview_url(article=gated_article, access=AccessLevel.PUBLIC))
@@ -144,8 +147,15 @@ def test_demo_ldn_article_leaks_no_members_sentence_on_any_channel(client, demo_
         "home": client.get(reverse("articles:home")),
         "list": client.get(reverse("articles:list")),
     }
-    for query in ("naltrexone", "COMBINE alcohol trial", "compounding pharmacy diary", "OPRM1 carriers",
-                  "Asn40Asp", "vivid dreams", "sufentanil"):
+    for query in (
+        "naltrexone",
+        "COMBINE alcohol trial",
+        "compounding pharmacy diary",
+        "OPRM1 carriers",
+        "Asn40Asp",
+        "vivid dreams",
+        "sufentanil",
+    ):
         channels[f"search {query}"] = client.get(reverse("articles:search"), {"q": query})
     for name, response in channels.items():
         assert response.status_code == 200, name
@@ -161,7 +171,9 @@ def test_demo_ldn_article_leaks_no_members_sentence_on_any_channel(client, demo_
     assert "AKR1C4" in page_html
 
 
-def test_cached_member_article_never_shows_one_members_genotypes_to_another(client, gated_article, monkeypatch):
+def test_cached_member_article_never_shows_one_members_genotypes_to_another(
+    client, gated_article, monkeypatch
+):
     import dataclasses
 
     from articles import views
@@ -169,8 +181,12 @@ def test_cached_member_article_never_shows_one_members_genotypes_to_another(clie
 
     def personal_report(*, user, snps):
         report = real_report(user=user, snps=snps)
-        rows = [dataclasses.replace(row, status="match", genotype="AG", interpretation=f"for {user.email}")
-                for row in report.rows]
+        rows = [
+            dataclasses.replace(
+                row, status="match", genotype="AG", interpretation=f"for {user.email}"
+            )
+            for row in report.rows
+        ]
         return dataclasses.replace(report, state="ready", rows=rows)
 
     monkeypatch.setattr(views, "genotype_report_for", personal_report)

@@ -43,8 +43,12 @@ def test_a_scheduled_article_appears_on_the_cached_home_page_when_it_falls_due(c
     assert not shown()
     # The cached copy lives until the next article falls due (whole seconds, rounded up): shown
     # at the latest 1.1 s after `due`, checked once more after that moment.
-    wait_until(shown, timeout=max(0.0, (due - timezone.now()).total_seconds()) + 1.1,
-               interval=0.05, raise_on_timeout=False)
+    wait_until(
+        shown,
+        timeout=max(0.0, (due - timezone.now()).total_seconds()) + 1.1,
+        interval=0.05,
+        raise_on_timeout=False,
+    )
     assert shown()
 
 

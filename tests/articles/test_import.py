@@ -1,4 +1,5 @@
 """import_article and load_demo_articles through call_command."""
+
 from io import StringIO
 from pathlib import Path
 
@@ -87,9 +88,15 @@ def test_invalid_file_reports_errors_by_line_and_writes_nothing(tmp_path):
 def test_unknown_author_is_reported_on_its_line(tmp_path):
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("import_article", str(write(tmp_path, GOOD.replace("author: test-author", "author: ghost"))),
-                     stdout=StringIO(), stderr=err)
-    assert "article.md:4: author 'ghost' is neither in authors.yaml nor on the site" in err.getvalue()
+        call_command(
+            "import_article",
+            str(write(tmp_path, GOOD.replace("author: test-author", "author: ghost"))),
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert (
+        "article.md:4: author 'ghost' is neither in authors.yaml nor on the site" in err.getvalue()
+    )
     assert Article.objects.count() == 0
 
 
@@ -101,7 +108,10 @@ def test_check_mode_validates_without_writing(tmp_path):
 
 
 def test_unknown_snp_is_an_import_error(tmp_path):
-    text = GOOD.replace("## Member part {access=members", "## Member part {kind=genotype_report snps=rs999999 access=members")
+    text = GOOD.replace(
+        "## Member part {access=members",
+        "## Member part {kind=genotype_report snps=rs999999 access=members",
+    )
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("import_article", str(write(tmp_path, text)), stdout=StringIO(), stderr=err)
@@ -119,15 +129,28 @@ def test_existing_author_on_site_may_be_used_without_authors_yaml(tmp_path):
 def test_load_demo_articles_is_idempotent():
     ldn_catalogue()
     call_command("load_demo_articles", stdout=StringIO())
-    counts = (Article.objects.count(), Section.objects.count(), Reference.objects.count(),
-              Topic.objects.count(), Author.objects.count())
+    counts = (
+        Article.objects.count(),
+        Section.objects.count(),
+        Reference.objects.count(),
+        Topic.objects.count(),
+        Author.objects.count(),
+    )
     call_command("load_demo_articles", stdout=StringIO())
-    assert counts == (Article.objects.count(), Section.objects.count(), Reference.objects.count(),
-                      Topic.objects.count(), Author.objects.count())
+    assert counts == (
+        Article.objects.count(),
+        Section.objects.count(),
+        Reference.objects.count(),
+        Topic.objects.count(),
+        Author.objects.count(),
+    )
     ldn = Article.objects.get(slug="ldn-naltrexone-genetics")
     assert ldn.related.count() == 3
     report = ldn.sections.get(kind="genotype_report")
-    assert [link.snp.rsid for link in report.section_snps.select_related("snp")][:2] == ["rs1799971", "rs4680"]
+    assert [link.snp.rsid for link in report.section_snps.select_related("snp")][:2] == [
+        "rs1799971",
+        "rs4680",
+    ]
     assert ldn.render_problems == []
     assert ldn.overview_image
 
@@ -138,7 +161,9 @@ def test_demo_loads_before_the_snp_catalogue_and_attaches_snps_later():
     assert "not in the SNP catalogue yet" in out.getvalue()
     ldn_catalogue()
     call_command("load_demo_articles", stdout=StringIO())
-    report = Article.objects.get(slug="ldn-naltrexone-genetics").sections.get(kind="genotype_report")
+    report = Article.objects.get(slug="ldn-naltrexone-genetics").sections.get(
+        kind="genotype_report"
+    )
     assert report.section_snps.count() == 8
 
 
@@ -168,12 +193,16 @@ def test_overview_image_leading_out_of_the_folder_or_not_an_image_is_refused(tmp
     bundle.mkdir()
     (bundle / "notes.txt").write_text("django-insecure-do-not-publish")
     (bundle / "diagram.png").symlink_to(target)  # a name the front matter accepts
-    text = GOOD.replace("status: published", "status: published\noverview_image: diagram.png\n"
-                        "overview_image_alt: A diagram")
+    text = GOOD.replace(
+        "status: published",
+        "status: published\noverview_image: diagram.png\noverview_image_alt: A diagram",
+    )
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("import_article", str(write(bundle, text)), stdout=StringIO(), stderr=err)
-    assert "image file 'diagram.png' must be an image file in the article's folder" in err.getvalue()
+    assert (
+        "image file 'diagram.png' must be an image file in the article's folder" in err.getvalue()
+    )
     assert not Article.objects.exists()
 
 

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 ROW_RE = re.compile(
     r'data-rsid="(rs\d+)">\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*'
-    r'<td class="genotype-row__genotype">(?:<strong>)?([^<]+)')
+    r'<td class="genotype-row__genotype">(?:<strong>)?([^<]+)'
+)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Reading pages through the client: lists, topics, authors, search, feed, sitemap, robots."""
+
 import datetime as dt
 import re
 
@@ -26,7 +27,9 @@ def test_home_shows_featured_and_latest(client):
 
 def test_article_list_is_paginated(client):
     for index in range(13):
-        ArticleFactory(title=f"Listed {index:02d}", published_at=timezone.now() - dt.timedelta(hours=index + 1))
+        ArticleFactory(
+            title=f"Listed {index:02d}", published_at=timezone.now() - dt.timedelta(hours=index + 1)
+        )
     first = client.get(reverse("articles:list")).content.decode()
     second = client.get(reverse("articles:list"), {"page": 2}).content.decode()
     assert "Listed 00" in first and "Listed 12" not in first
@@ -36,18 +39,24 @@ def test_article_list_is_paginated(client):
 
 def test_unpublished_and_future_articles_are_hidden_until_due(client):
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
-    scheduled = ArticleFactory(title="Coming soon", published_at=timezone.now() + dt.timedelta(hours=2))
+    scheduled = ArticleFactory(
+        title="Coming soon", published_at=timezone.now() + dt.timedelta(hours=2)
+    )
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert client.get(scheduled.get_absolute_url()).status_code == 404
     assert "Coming soon" not in client.get(reverse("articles:list")).content.decode()
     assert "Coming soon" not in client.get(reverse("articles:feed")).content.decode()
     assert scheduled.slug not in client.get(reverse("articles:sitemap")).content.decode()
-    Article.objects.filter(pk=scheduled.pk).update(published_at=timezone.now() - dt.timedelta(seconds=1))
+    Article.objects.filter(pk=scheduled.pk).update(
+        published_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     assert client.get(scheduled.get_absolute_url()).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/articles/no-such-article/", "/topics/nope/", "/authors/nobody/",
-                                 "/articles/%C3%BCber/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/articles/no-such-article/", "/topics/nope/", "/authors/nobody/", "/articles/%C3%BCber/"],
+)
 def test_unknown_urls_are_404(client, url):
     assert client.get(url).status_code == 404
 
@@ -88,14 +97,26 @@ def test_search_finds_public_text_with_highlighted_snippet(client):
     assert "<mark>" in content.lower()
 
 
-@pytest.mark.parametrize("query", ["", "   ", "x" * 100_000, "'; DROP TABLE articles_article; --",
-                                   "a & | ! ( ) : * <script>", "\x00\x01", "%_%", "\"unterminated"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "x" * 100_000,
+        "'; DROP TABLE articles_article; --",
+        "a & | ! ( ) : * <script>",
+        "\x00\x01",
+        "%_%",
+        '"unterminated',
+    ],
+)
 def test_search_survives_hostile_queries(client, query):
     ArticleFactory(title="Something")
     response = client.get(reverse("articles:search"), {"q": query})
     assert response.status_code == 200
     assert "<script>" not in response.content.decode().split("</header>", 1)[-1].replace(
-        "application/ld+json", "")
+        "application/ld+json", ""
+    )
 
 
 def test_search_snippet_escapes_html_in_text(client):
@@ -139,8 +160,9 @@ def test_very_long_article_renders_completely(client):
     article = ArticleFactory(title="Long read", slug="long-read")
     paragraph = "This sentence repeats to make a very long section body. " * 40
     for index in range(1, 121):
-        SectionFactory(article=article, order=index, heading=f"Chapter {index}",
-                       body=(paragraph + "\n\n") * 5)
+        SectionFactory(
+            article=article, order=index, heading=f"Chapter {index}", body=(paragraph + "\n\n") * 5
+        )
     rendering.article_render(article=article)
     response = client.get(article.get_absolute_url())
     content = response.content.decode()
@@ -154,16 +176,22 @@ def test_author_photo_is_served_from_storage(client, demo_articles):
     response = client.get(reverse("articles:author_photo", kwargs={"slug": "genlife-editors"}))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
-    assert client.get(reverse("articles:author_photo", kwargs={"slug": "nobody"})).status_code == 404
+    assert (
+        client.get(reverse("articles:author_photo", kwargs={"slug": "nobody"})).status_code == 404
+    )
 
 
 def test_hostile_markdown_and_title_never_reach_the_page_as_markup(client):
     article = ArticleFactory(title="</script><script>alert('title')</script>", slug="hostile")
-    SectionFactory(article=article, heading="<img src=x onerror=alert(1)>", body=(
-        "<script>alert('body')</script>\n\n<iframe src=\"https://evil.example\"></iframe>\n\n"
-        "[link](javascript:alert(2)) <a href=\"#\" onmouseover=\"alert(3)\">hover</a>\n\n"
-        "<svg onload=alert(4)></svg> <object data=x></object>"
-    ))
+    SectionFactory(
+        article=article,
+        heading="<img src=x onerror=alert(1)>",
+        body=(
+            "<script>alert('body')</script>\n\n<iframe src=\"https://evil.example\"></iframe>\n\n"
+            '[link](javascript:alert(2)) <a href="#" onmouseover="alert(3)">hover</a>\n\n'
+            "<svg onload=alert(4)></svg> <object data=x></object>"
+        ),
+    )
     rendering.article_render(article=article)
     content = client.get(article.get_absolute_url()).content.decode().lower()
     assert "<script>alert" not in content
@@ -177,9 +205,13 @@ def test_hostile_markdown_and_title_never_reach_the_page_as_markup(client):
 
 
 def test_search_ranks_title_matches_above_body_matches(client):
-    in_body = ArticleFactory(title="Vitamins overview", published_at=timezone.now() - dt.timedelta(hours=1))
+    in_body = ArticleFactory(
+        title="Vitamins overview", published_at=timezone.now() - dt.timedelta(hours=1)
+    )
     SectionFactory(article=in_body, body="Melatonin is mentioned once here.")
-    in_title = ArticleFactory(title="Melatonin and sleep", published_at=timezone.now() - dt.timedelta(days=3))
+    in_title = ArticleFactory(
+        title="Melatonin and sleep", published_at=timezone.now() - dt.timedelta(days=3)
+    )
     SectionFactory(article=in_title, body="A hormone made at night.")
     for article in (in_body, in_title):
         rendering.article_render(article=article)
@@ -195,14 +227,16 @@ def test_reading_time_and_word_count_count_only_what_the_reader_is_shown(client)
 
     article = ArticleFactory(title="Mostly for members", slug="mostly-for-members")
     SectionFactory(article=article, order=1, heading="Open", body="A short open paragraph.")
-    SectionFactory(article=article, order=2, heading="Closed", access="members",
-                   body="member " * 2200)
+    SectionFactory(
+        article=article, order=2, heading="Closed", access="members", body="member " * 2200
+    )
     rendering.article_render(article=article)
 
     def seen(reader_client):
         page = reader_client.get(article.get_absolute_url()).content.decode()
-        ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>',
-                                  page, re.S).group(1))
+        ld = json.loads(
+            re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+        )
         return page, ld["wordCount"]
 
     page, words = seen(client)

@@ -1,4 +1,5 @@
 """Constant query count, cached anonymous pages, and conditional GETs."""
+
 import pytest
 from django.urls import reverse
 
@@ -17,19 +18,29 @@ def build_long_article(*, sections: int, references: int):
     for index in range(1, sections + 1):
         kind = "genotype_report" if index % 10 == 0 else "standard"
         section = SectionFactory(
-            article=article, order=index, heading=f"Part {index}", kind=kind,
+            article=article,
+            order=index,
+            heading=f"Part {index}",
+            kind=kind,
             access="members" if kind != "standard" or index % 7 == 0 else "public",
-            body=f"Text of part {index} citing [ref:{index}] and [ref:{references}].\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+            body=(
+                f"Text of part {index} citing [ref:{index}] and [ref:{references}].\n\n"
+                "| a | b |\n|---|---|\n| 1 | 2 |"
+            ),
         )
         if kind == "genotype_report":
-            rendering.section_snps_set(section=section, rsids=[SnpFactory(rsid=f"rs{900 + index}").rsid])
-    for index in range(5):
+            rendering.section_snps_set(
+                section=section, rsids=[SnpFactory(rsid=f"rs{900 + index}").rsid]
+            )
+    for _ in range(5):
         article.topics.add(TopicFactory())
         article.related.add(ArticleFactory())
     return rendering.article_render(article=article)
 
 
-def test_article_page_runs_at_most_seven_queries_for_a_visitor(client, django_assert_max_num_queries):
+def test_article_page_runs_at_most_seven_queries_for_a_visitor(
+    client, django_assert_max_num_queries
+):
     article = build_long_article(sections=30, references=60)
     # Six to build the page, one for how long it may be cached (the next scheduled article).
     with django_assert_max_num_queries(7):
@@ -52,7 +63,9 @@ def test_query_count_does_not_grow_with_article_size(client, django_assert_num_q
     assert len(large_queries) == len(small_queries)
 
 
-def test_second_anonymous_request_is_served_from_cache_without_queries(client, django_assert_num_queries):
+def test_second_anonymous_request_is_served_from_cache_without_queries(
+    client, django_assert_num_queries
+):
     article = build_long_article(sections=5, references=5)
     client.get(article.get_absolute_url())
     with django_assert_num_queries(0):
@@ -145,8 +158,15 @@ def test_postgresql_search_reads_a_stored_gin_indexed_vector(client):
         pytest.skip("the stored search vector exists on PostgreSQL only")
     article = build_long_article(sections=2, references=2)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'article_search_vector_gin'")
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'article_search_vector_gin'"
+        )
         assert "gin (search_vector)" in cursor.fetchone()[0]
-        cursor.execute("SELECT search_vector IS NOT NULL FROM articles_article WHERE id = %s", [article.pk])
+        cursor.execute(
+            "SELECT search_vector IS NOT NULL FROM articles_article WHERE id = %s", [article.pk]
+        )
         assert cursor.fetchone()[0] is True
-    assert "A very long article" in client.get(reverse("articles:search"), {"q": "part"}).content.decode()
+    assert (
+        "A very long article"
+        in client.get(reverse("articles:search"), {"q": "part"}).content.decode()
+    )

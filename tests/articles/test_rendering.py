@@ -1,4 +1,5 @@
 """The Markdown renderer, without the database: sanitising, citations, tables, anchors."""
+
 from articles.rendering import citation_numbers, section_body_render, slug_for
 
 
@@ -9,12 +10,21 @@ def render(body: str, refs=(1, 2, 3)):
 def test_script_iframe_and_event_handlers_never_survive_rendering():
     hostile = (
         "<script>alert('x')</script>\n\n<iframe src='https://evil.example'></iframe>\n\n"
-        "<img src=x onerror=alert(1)>\n\n<a href=\"https://ok.example\" onclick=\"steal()\">ok</a>\n\n"
+        '<img src=x onerror=alert(1)>\n\n<a href="https://ok.example" onclick="steal()">ok</a>\n\n'
         "[click](javascript:alert(1)) <a href='JaVaScRiPt:alert(2)'>two</a>\n\n"
-        "<p style=\"background:url(javascript:alert(3))\">styled</p>"
+        '<p style="background:url(javascript:alert(3))">styled</p>'
     )
     html = render(hostile).html.lower()
-    for needle in ("<script", "alert('x')", "<iframe", "onerror", "onclick", "javascript:", "style=", "<img"):
+    for needle in (
+        "<script",
+        "alert('x')",
+        "<iframe",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "style=",
+        "<img",
+    ):
         assert needle not in html
     assert 'href="https://ok.example"' in html
 

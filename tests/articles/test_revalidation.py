@@ -1,5 +1,6 @@
 """Revalidation and browser caching of article pages: validators belong to one reader's copy,
 and a page with a member's genotypes is never stored by the browser."""
+
 import pytest
 from django.test import Client
 from django.utils.http import http_date
@@ -47,8 +48,10 @@ def test_a_visitor_who_joins_is_not_sent_back_to_the_visitor_copy(gated_article)
     for headers in (
         {"HTTP_IF_MODIFIED_SINCE": visitor_copy["Last-Modified"]},
         {"HTTP_IF_NONE_MATCH": visitor_copy["ETag"]},
-        {"HTTP_IF_NONE_MATCH": visitor_copy["ETag"],
-         "HTTP_IF_MODIFIED_SINCE": visitor_copy["Last-Modified"]},
+        {
+            "HTTP_IF_NONE_MATCH": visitor_copy["ETag"],
+            "HTTP_IF_MODIFIED_SINCE": visitor_copy["Last-Modified"],
+        },
     ):
         response = client.get(gated_article.get_absolute_url(), **headers)
         assert response.status_code == 200, headers
@@ -60,21 +63,33 @@ def test_a_signed_in_reader_revalidates_by_their_own_etag_only(gated_article):
     first = client.get(gated_article.get_absolute_url())
     assert first["Cache-Control"] == "private, no-cache"
     assert "Last-Modified" not in first
-    assert client.get(gated_article.get_absolute_url(),
-                      HTTP_IF_MODIFIED_SINCE=http_date()).status_code == 200
-    assert client.get(gated_article.get_absolute_url(),
-                      HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert (
+        client.get(gated_article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=http_date()).status_code
+        == 200
+    )
+    assert (
+        client.get(gated_article.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"]).status_code
+        == 304
+    )
     visitor_etag = _client().get(gated_article.get_absolute_url())["ETag"]
     assert visitor_etag != first["ETag"]
-    assert client.get(gated_article.get_absolute_url(),
-                      HTTP_IF_NONE_MATCH=visitor_etag).status_code == 200
+    assert (
+        client.get(gated_article.get_absolute_url(), HTTP_IF_NONE_MATCH=visitor_etag).status_code
+        == 200
+    )
 
 
 def test_visitors_share_one_copy_and_revalidate_by_etag_or_date(gated_article):
     first = _client().get(gated_article.get_absolute_url())
     assert first["Cache-Control"] == "no-cache"
     other = _client()
-    assert other.get(gated_article.get_absolute_url(),
-                     HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    assert other.get(gated_article.get_absolute_url(),
-                     HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    assert (
+        other.get(gated_article.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"]).status_code
+        == 304
+    )
+    assert (
+        other.get(
+            gated_article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        ).status_code
+        == 304
+    )

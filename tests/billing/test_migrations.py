@@ -31,7 +31,9 @@ def test_migrating_forward_from_the_members_era_keeps_memberships_plans_and_even
         user=user, plan=plan, status="active", stripe_customer_id="cus_kept"
     )
     old.get_model("members", "StripeEvent").objects.create(
-        event_id="evt_kept", type="invoice.paid", created="2026-01-01T00:00:00Z",
+        event_id="evt_kept",
+        type="invoice.paid",
+        created="2026-01-01T00:00:00Z",
         payload={"data": {"object": {"customer": "cus_kept"}}},
     )
 

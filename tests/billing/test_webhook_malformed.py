@@ -17,8 +17,9 @@ def post_signed(client, body: str):
     header = stripe.WebhookSignature.generate_signature_header(
         body, SECRET, timestamp=int(time.time())
     )
-    return client.post(URL, data=body, content_type="application/json",
-                       HTTP_STRIPE_SIGNATURE=header)
+    return client.post(
+        URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
 
 
 def event(**changes) -> dict:

@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, against the site in tests/e2e/site.py."""
+"""Browser fixtures: Debian's Chromium driven by Playwright, against tests/e2e/site.py's site."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    running = Site(tmp_path_factory.mktemp("e2e-site"),
-                   extra_env={"DJANGO_PASSWORD_HASHERS": ",".join(TEST_PASSWORD_HASHERS)})
+    running = Site(
+        tmp_path_factory.mktemp("e2e-site"),
+        extra_env={"DJANGO_PASSWORD_HASHERS": ",".join(TEST_PASSWORD_HASHERS)},
+    )
     try:
         running.start()
         yield running
@@ -71,19 +74,26 @@ class PageProblems:
     allowed_statuses: set[int] = field(default_factory=set)
 
     def watch(self, page) -> None:
-        page.on("console", lambda msg: msg.type == "error" and self.items.append(f"console: {msg.text}"))
+        page.on(
+            "console", lambda msg: msg.type == "error" and self.items.append(f"console: {msg.text}")
+        )
         page.on("pageerror", lambda exc: self.items.append(f"page error: {exc}"))
         # ERR_ABORTED is the browser cancelling a request because the test navigated on
         # (a favicon still loading, say); every other failure counts.
         page.on(
             "requestfailed",
-            lambda req: "ERR_ABORTED" not in (req.failure or "")
-            and self.items.append(f"request failed: {req.method} {req.url} {req.failure}"),
+            lambda req: (
+                "ERR_ABORTED" not in (req.failure or "")
+                and self.items.append(f"request failed: {req.method} {req.url} {req.failure}")
+            ),
         )
         page.on(
             "response",
-            lambda res: res.status >= 400 and res.status not in self.allowed_statuses
-            and self.items.append(f"HTTP {res.status}: {res.request.method} {res.url}"),
+            lambda res: (
+                res.status >= 400
+                and res.status not in self.allowed_statuses
+                and self.items.append(f"HTTP {res.status}: {res.request.method} {res.url}")
+            ),
         )
 
 
@@ -116,9 +126,14 @@ class Tab:
         self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate("async () => await axe.run(document)")
         return [
-            {"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"] if v["impact"] in impacts
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+            }
+            for v in result["violations"]
+            if v["impact"] in impacts
         ]
 
     def horizontal_overflow(self) -> int:

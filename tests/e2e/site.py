@@ -1,10 +1,12 @@
 """The whole site on loopback for browser tests: gunicorn with production settings and collected
-static files, a Celery worker, devstripe (the click-through Stripe stand-in), and a database of its own.
+static files, a Celery worker, devstripe (the click-through Stripe stand-in), and a database of
+its own.
 
 The browser tests talk to these processes only over HTTP, as a person would; the test process
 never touches the site's database. PostgreSQL and Redis are used when the environment names
 them (CI), the embedded SQLite and file-system broker otherwise.
 """
+
 from __future__ import annotations
 
 import email
@@ -131,11 +133,16 @@ class Site:
         # collectstatic needs no database: it runs beside the one process that migrates and
         # loads the demo content (each manage.py start costs seconds of imports).
         collectstatic = subprocess.Popen(
-            [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [sys.executable, "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self.manage(
-            "shell", "-c",
+            "shell",
+            "-c",
             "from django.core.management import call_command; "
             "call_command('migrate', interactive=False, verbosity=0); "
             "call_command('load_demo_snps'); call_command('load_demo_articles'); "
@@ -150,24 +157,56 @@ class Site:
             raise RuntimeError(f"manage.py collectstatic failed:\n{output}")
         self._spawn(
             "stripe",
-            [sys.executable, "-m", "devstripe", "--port", str(self.stripe_port),
-             "--webhook-url", f"http://127.0.0.1:{self.web_port}/stripe/webhook/",
-             "--webhook-secret", WEBHOOK_SECRET, "--public-url", self.stripe_url],
+            [
+                sys.executable,
+                "-m",
+                "devstripe",
+                "--port",
+                str(self.stripe_port),
+                "--webhook-url",
+                f"http://127.0.0.1:{self.web_port}/stripe/webhook/",
+                "--webhook-secret",
+                WEBHOOK_SECRET,
+                "--public-url",
+                self.stripe_url,
+            ],
         )
         self._wait_for_log("stripe", b"DEVSTRIPE_READY")
         self.manage("stripe_sync_plans")
         self._spawn(
             "web",
-            [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
-             "--config", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(self.web_workers),
-             "--threads", str(self.web_threads), "--timeout", "60",
-             *(["--access-logfile", "-"] if self.access_log else [])],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "genlife.wsgi:application",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.web_port}",
+                "--workers",
+                str(self.web_workers),
+                "--threads",
+                str(self.web_threads),
+                "--timeout",
+                "60",
+                *(["--access-logfile", "-"] if self.access_log else []),
+            ],
         )
         self._spawn(
             "worker",
-            [sys.executable, "-m", "celery", "-A", "genlife", "worker", "--loglevel=INFO",
-             "--concurrency=2", "--without-mingle", "--without-gossip"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "genlife",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-mingle",
+                "--without-gossip",
+            ],
         )
         self._wait_for_http(f"{self.base_url}/healthz", "web server")
         self._wait_for_log("worker", b"ready.")
@@ -195,8 +234,13 @@ class Site:
     # --- helpers --------------------------------------------------------------------------
     def manage(self, *args: str) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, timeout=600, check=False,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
@@ -217,7 +261,11 @@ class Site:
     def _spawn(self, name: str, command: list[str]) -> None:
         with open(self.workdir / f"{name}.log", "ab") as log:  # the child keeps its own copy
             self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 

@@ -3,6 +3,7 @@
 They run in order and hand state on through the `journey` fixture: the member who joins in
 journey 2 is the one who uploads in 3, whose table gains a row in 4, and who leaves in 5.
 """
+
 import csv
 import io
 import re
@@ -27,8 +28,14 @@ MEMBER_GENOTYPES = {
     "rs1800497": "AG",  # not in the catalogue yet: the editor adds it in journey 4
 }
 MISSING_FROM_FILE = "rs3829125"  # on the LDN report, deliberately absent from the file
-ADDED_BY_EDITOR = {"rsid": "rs1800497", "gene": "ANKK1", "chromosome": "11",
-                   "position_grch37": "113270828", "ref": "G", "alt": "A"}
+ADDED_BY_EDITOR = {
+    "rsid": "rs1800497",
+    "gene": "ANKK1",
+    "chromosome": "11",
+    "position_grch37": "113270828",
+    "ref": "G",
+    "alt": "A",
+}
 
 
 def _wait_for_text(page, text: str, timeout_ms: int = 30_000) -> None:
@@ -48,7 +55,9 @@ def _genotype_cells(page) -> dict[str, str]:
     cells = {}
     for index in range(rows.count()):
         row = rows.nth(index)
-        cells[row.locator("td").nth(1).inner_text().strip()] = row.locator("td").nth(2).inner_text().strip()
+        cells[row.locator("td").nth(1).inner_text().strip()] = (
+            row.locator("td").nth(2).inner_text().strip()
+        )
     return cells
 
 
@@ -75,14 +84,20 @@ def test_journey_2_visitor_signs_up_verifies_pays_and_reads_gated_sections(new_t
                 link = found and found.group(0)
         return link
 
-    link = wait_until(verification_link, timeout=60, interval=0.1,
-                      message="no verification email reached the file backend")
+    link = wait_until(
+        verification_link,
+        timeout=60,
+        interval=0.1,
+        message="no verification email reached the file backend",
+    )
     page.goto(re.sub(r"^https?://[^/]+", site.base_url, link))
     page.get_by_role("button", name=re.compile("Confirm", re.IGNORECASE)).click()
     page.wait_for_load_state("load")
 
     tab.goto("/account/join/?plan=monthly")
-    page.get_by_role("button", name=re.compile("Continue to payment|Join monthly", re.IGNORECASE)).first.click()
+    page.get_by_role(
+        "button", name=re.compile("Continue to payment|Join monthly", re.IGNORECASE)
+    ).first.click()
     page.wait_for_load_state("load")
     assert page.url.startswith(site.stripe_url + "/checkout/"), page.url
     page.get_by_role("button", name="Pay").click()
@@ -100,7 +115,9 @@ def test_journey_2_visitor_signs_up_verifies_pays_and_reads_gated_sections(new_t
     journey["email"] = email
 
 
-def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(new_tab, site, journey, tmp_path):
+def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(
+    new_tab, site, journey, tmp_path
+):
     assert journey.get("email"), "journey 2 did not complete"
     rows = generate_rows(n_snps=30_000, seed=11, include=MEMBER_GENOTYPES)
     genome = tmp_path / "genome_23andme.txt"
@@ -135,7 +152,9 @@ def test_journey_3_member_uploads_a_23andme_file_and_sees_their_genotypes(new_ta
     tab.assert_clean()
 
 
-def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new_tab, site, journey):
+def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(
+    new_tab, site, journey
+):
     assert journey.get("genome"), "journey 3 did not complete"
     rsid = ADDED_BY_EDITOR["rsid"]
     editor = new_tab()
@@ -152,10 +171,17 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
     editor.goto("/admin/genotypes/snp/add/")
     for field, value in ADDED_BY_EDITOR.items():
         page.locator(f"#id_{field}").fill(value)
-    for index, (genotype, label, text) in enumerate([
-        ("GG", "typical", "Two copies of the common Taq1A allele."),
-        ("AG", "notable", "One copy of the Taq1A A1 allele, linked in studies to fewer dopamine D2 receptors."),
-    ]):
+    for index, (genotype, label, text) in enumerate(
+        [
+            ("GG", "typical", "Two copies of the common Taq1A allele."),
+            (
+                "AG",
+                "notable",
+                "One copy of the Taq1A A1 allele, linked in studies to fewer dopamine D2 "
+                "receptors.",
+            ),
+        ]
+    ):
         if index:
             page.locator(".add-row a").first.click()
         page.locator(f"#id_interpretations-{index}-genotype").fill(genotype)
@@ -182,7 +208,9 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(new
     page.get_by_role("link", name="Naltrexone: LDN & Genetics").first.click()
     page.wait_for_load_state("load")
     with page.context.expect_page() as preview_opened:
-        page.get_by_role("link", name=re.compile("as member", re.IGNORECASE)).click(modifiers=["Shift"])
+        page.get_by_role("link", name=re.compile("as member", re.IGNORECASE)).click(
+            modifiers=["Shift"]
+        )
     preview = preview_opened.value
     preview.wait_for_load_state("load")
     assert rsid in preview.content()
@@ -217,8 +245,11 @@ def _answer_password_prompt(page) -> None:
 def _wait_past_reauthentication(password_given_at: float) -> None:
     """Until the test site's re-authentication window (3 s) has passed since the password was
     last given (noted after the server accepted it, so the site's clock started earlier)."""
-    wait_until(lambda: time.monotonic() > password_given_at + REAUTHENTICATION_SECONDS + 0.2,
-               timeout=REAUTHENTICATION_SECONDS + 5, interval=0.1)
+    wait_until(
+        lambda: time.monotonic() > password_given_at + REAUTHENTICATION_SECONDS + 0.2,
+        timeout=REAUTHENTICATION_SECONDS + 5,
+        interval=0.1,
+    )
 
 
 def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site, journey):
@@ -236,6 +267,7 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
     if page.url.startswith(site.stripe_url):
         page.get_by_role("link", name="Return").click()
     page.wait_for_url(re.compile(re.escape(site.base_url) + r"/account/"))
+
     def cancellation_shown() -> bool:
         ends = page.locator("#membership-date")
         if ends.count() and "ends on" in ends.inner_text():

@@ -5,6 +5,7 @@ every table either fits or scrolls inside its own box; no page logs a console er
 failed request. Load times are measured and written out (tests/e2e/screenshots/timings.json)
 for the report, not asserted: timing belongs in bench/, not in a pass/fail test.
 """
+
 import json
 import re
 
@@ -21,14 +22,20 @@ LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 def member_pages(site, browser, tmp_path_factory):
     """A logged-in member with a processed upload: (browser context storage, status path)."""
     site.manage(
-        "shell", "-c",
-        "from members.services.users import user_ensure_verified; from billing.services.memberships import membership_grant_complimentary; "
+        "shell",
+        "-c",
+        "from members.services.users import user_ensure_verified; "
+        "from billing.services.memberships import membership_grant_complimentary; "
         f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
         f"password='{MEMBER[1]}', name='Quinn Quality'))",
     )
     genome = tmp_path_factory.mktemp("quality") / "genome.txt"
-    genome.write_bytes(render_text(SampleFormat.TWENTYTHREEANDME,
-                                   generate_rows(n_snps=5_000, seed=5, include={"rs4680": "AG"})))
+    genome.write_bytes(
+        render_text(
+            SampleFormat.TWENTYTHREEANDME,
+            generate_rows(n_snps=5_000, seed=5, include={"rs4680": "AG"}),
+        )
+    )
     context = browser.new_context()
     page = context.new_page()
     page.goto(site.base_url + "/accounts/login/")
@@ -67,8 +74,11 @@ def _open(browser, site, storage, *, as_member: bool, width: int, height: int):
 
     # axe is injected as an inline script, which our CSP refuses; these tabs bypass the
     # policy for that one reason. The journeys run under the real policy.
-    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True,
-                                  storage_state=storage if as_member else None)
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        bypass_csp=True,
+        storage_state=storage if as_member else None,
+    )
     page = context.new_page()
     problems = PageProblems()
     problems.watch(page)
@@ -80,7 +90,9 @@ def test_core_pages_are_accessible_clean_and_fit_a_phone(browser, site, member_p
     report = {"violations": {}, "overflow": {}, "wide_tables": {}, "problems": {}, "load_ms": {}}
     for name, path, as_member in _pages(status_path):
         for width, height in ((1280, 900), (375, 812)):
-            context, tab = _open(browser, site, storage, as_member=as_member, width=width, height=height)
+            context, tab = _open(
+                browser, site, storage, as_member=as_member, width=width, height=height
+            )
             try:
                 tab.goto(path)
                 key = f"{name}@{width}"
@@ -102,12 +114,14 @@ def test_core_pages_are_accessible_clean_and_fit_a_phone(browser, site, member_p
                               let el = t.parentElement;
                               while (el && el !== document.body) {
                                 const o = getComputedStyle(el).overflowX;
+                                const right = el.getBoundingClientRect().right;
                                 if ((o === 'auto' || o === 'scroll') &&
-                                    el.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+                                    right <= window.innerWidth + 1) return false;
                                 el = el.parentElement;
                               }
                               return true;
-                           }).map(t => t.className || t.querySelector('th')?.innerText || 'table')"""
+                           }).map(t =>
+                             t.className || t.querySelector('th')?.innerText || 'table')"""
                     )
                     if wide:
                         report["wide_tables"][key] = wide

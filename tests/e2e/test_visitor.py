@@ -1,4 +1,5 @@
 """Journey 1: a visitor reads the LDN article in Chromium and never receives members' text."""
+
 import re
 from pathlib import Path
 
@@ -17,7 +18,9 @@ def _members_only_sentences() -> list[str]:
     for section in _ldn().sections:
         if section.access == "members":
             plain = re.sub(r"\[ref:[0-9, ]+\]|[*_`#>|]", " ", section.body)
-            sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", plain) if len(s.strip()) > 40]
+            sentences += [
+                s.strip() for s in re.split(r"(?<=[.!?])\s+", plain) if len(s.strip()) > 40
+            ]
     return sentences
 
 

@@ -27,7 +27,8 @@ from .processes import ROOT, RedisServer, WebServer
 
 _CREATED_MEDIA = "DJANGO_MEDIA_ROOT" not in os.environ
 MEDIA_ROOT = os.environ.setdefault(
-    "DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="genlife-faults-media-"))
+    "DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="genlife-faults-media-")
+)
 GENOME_KEY = os.environ.setdefault("GENOME_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 
 
@@ -50,8 +51,14 @@ def static_root(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("faults-static")
     # DEBUG off, as in the servers the tests start: the manifest storage writes its manifest.
     env = {**os.environ, "DJANGO_STATIC_ROOT": str(folder), "DJANGO_DEBUG": "false"}
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT,
-                   env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return folder
 
 
@@ -86,17 +93,26 @@ class Stack:
         self.workers: list[WorkerProcess] = []
 
     def web(self, *, workers: int = 1, threads: int = 4, **env: str) -> WebServer:
-        server = WebServer({**self.env, **env}, self.folder / f"web{len(self.webs)}.log",
-                           workers=workers, threads=threads)
+        server = WebServer(
+            {**self.env, **env},
+            self.folder / f"web{len(self.webs)}.log",
+            workers=workers,
+            threads=threads,
+        )
         self.webs.append(server)
         server.start()
         return server
 
-    def worker(self, *, app: str = "genlife", beat: bool = False, start: bool = True,
-               **env: str) -> WorkerProcess:
+    def worker(
+        self, *, app: str = "genlife", beat: bool = False, start: bool = True, **env: str
+    ) -> WorkerProcess:
         extra = ("-B", "-s", str(self.folder / "beat-schedule")) if beat else ()
-        worker = WorkerProcess(self.folder / f"worker{len(self.workers)}.log", app=app,
-                               env={**self.env, **env}, extra_args=extra)
+        worker = WorkerProcess(
+            self.folder / f"worker{len(self.workers)}.log",
+            app=app,
+            env={**self.env, **env},
+            extra_args=extra,
+        )
         self.workers.append(worker)
         if start:
             worker.start()
@@ -110,8 +126,11 @@ class Stack:
         from tests.utils import wait_until
 
         broker = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
-        wait_until(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
-                   timeout=timeout, message="the workers never ran out of tasks:\n" + self.logs())
+        wait_until(
+            lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0,
+            timeout=timeout,
+            message="the workers never ran out of tasks:\n" + self.logs(),
+        )
 
     def logs(self) -> str:
         parts = []
@@ -153,7 +172,8 @@ def member_session(user) -> requests.Session:
     client.force_login(user)
     session = requests.Session()
     session.headers["Cookie"] = (
-        f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF_TOKEN}")
+        f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF_TOKEN}"
+    )
     return session
 
 
@@ -171,10 +191,21 @@ def billing(settings, stripe_settings, transactional_db):
     # Fifty members check out from one test client (one IP) within the minute.
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "checkout": "100/m/ip"}
     for order, (slug, interval, amount) in enumerate(
-            [("monthly", "month", 600), ("annual", "year", 6000)], start=1):
-        Plan.objects.update_or_create(slug=slug, defaults={
-            "name": slug.title(), "interval": interval, "amount": amount, "currency": "eur",
-            "trial_days": 0, "is_active": True, "order": order, "stripe_price_id": ""})
+        [("monthly", "month", 600), ("annual", "year", 6000)], start=1
+    ):
+        Plan.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "name": slug.title(),
+                "interval": interval,
+                "amount": amount,
+                "currency": "eur",
+                "trial_days": 0,
+                "is_active": True,
+                "order": order,
+                "stripe_price_id": "",
+            },
+        )
     return stripe_settings
 
 

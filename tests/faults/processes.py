@@ -29,8 +29,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_port(port: int, *, timeout: float, process: subprocess.Popen | None = None,
-               what: str = "server") -> None:
+def _wait_port(
+    port: int, *, timeout: float, process: subprocess.Popen | None = None, what: str = "server"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -43,8 +44,9 @@ def _wait_port(port: int, *, timeout: float, process: subprocess.Popen | None = 
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout} s")
 
 
-def _stop_group(process: subprocess.Popen | None, *, sig: int = signal.SIGTERM,
-                timeout: float = 20) -> None:
+def _stop_group(
+    process: subprocess.Popen | None, *, sig: int = signal.SIGTERM, timeout: float = 20
+) -> None:
     """Signal a process started with ``start_new_session=True`` and all its children."""
     if process is None or process.poll() is not None:
         return
@@ -74,9 +76,22 @@ class RedisServer:
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--daemonize", "no"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _wait_port(self.port, timeout=15, process=self.process, what="redis-server")
 
@@ -102,26 +117,66 @@ class PostgresCluster:
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        result = subprocess.run([*self._as_postgres, *args], capture_output=True, text=True,
-                                timeout=timeout, cwd=self.folder, check=False)
+        result = subprocess.run(
+            [*self._as_postgres, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.folder,
+            check=False,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {result.stdout}\n{result.stderr}")
 
     def start(self) -> None:
         if not self._initialised:
-            self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                      "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+            self._run(
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
             self._initialised = True
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-                   "-c fsync=off -c full_page_writes=off -c synchronous_commit=off")
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log_path),
-                  "-o", options, "-w", "-t", "30", "start", timeout=40)
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log_path),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "start",
+            timeout=40,
+        )
 
     def stop(self) -> None:
         """A fast shutdown: clients are disconnected, as in a restart or a failover."""
         if self._initialised and (self.data / "postmaster.pid").exists():
-            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                      "-t", "30", "stop", timeout=40)
+            self._run(
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "30",
+                "stop",
+                timeout=40,
+            )
 
     def create_database(self, name: str) -> None:
         import psycopg
@@ -146,8 +201,9 @@ class WebServer:
     """gunicorn serving genlife with production settings (gunicorn.conf.py, with the test's
     worker and thread counts) and the given environment."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *, workers: int = 2,
-                 threads: int = 4) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, *, workers: int = 2, threads: int = 4
+    ) -> None:
         self.env = env
         self.log_path = log_path
         self.port = free_port()
@@ -159,11 +215,28 @@ class WebServer:
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "genlife.wsgi:application",
-                 "--config", str(ROOT / "gunicorn.conf.py"),
-                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                 "--threads", str(self.threads), "--timeout", "60", "--graceful-timeout", "5"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "genlife.wsgi:application",
+                    "--config",
+                    str(ROOT / "gunicorn.conf.py"),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    str(self.workers),
+                    "--threads",
+                    str(self.threads),
+                    "--timeout",
+                    "60",
+                    "--graceful-timeout",
+                    "5",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         _wait_port(self.port, timeout=60, process=self.process, what="gunicorn")
@@ -185,8 +258,14 @@ class WebServer:
         return self.log_path.read_text(errors="replace")
 
 
-def http(method: str, url: str, *, data: bytes | None = None, headers: dict | None = None,
-         timeout: float = 30) -> tuple[int, bytes, dict, float]:
+def http(
+    method: str,
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 30,
+) -> tuple[int, bytes, dict, float]:
     """One request without following redirects: (status, body, headers, seconds taken)."""
 
     class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -198,7 +277,11 @@ def http(method: str, url: str, *, data: bytes | None = None, headers: dict | No
     started = time.monotonic()
     try:
         with opener.open(request, timeout=timeout) as response:
-            return (response.status, response.read(), dict(response.headers),
-                    time.monotonic() - started)
+            return (
+                response.status,
+                response.read(),
+                dict(response.headers),
+                time.monotonic() - started,
+            )
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers), time.monotonic() - started

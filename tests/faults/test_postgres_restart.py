@@ -69,8 +69,15 @@ def cluster():
 
 
 def _manage(env, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -85,10 +92,17 @@ def _load(base_url: str, cookie: str, hits: list[Hit], stop: threading.Event) ->
         turn += 1
         started = time.monotonic()
         try:
-            response = http.get(base_url + path, headers={"Cookie": cookie}, timeout=20,
-                                allow_redirects=False)
-            hit = Hit(path, started, response.status_code, time.monotonic() - started,
-                      response.text, response.headers.get("Retry-After"))
+            response = http.get(
+                base_url + path, headers={"Cookie": cookie}, timeout=20, allow_redirects=False
+            )
+            hit = Hit(
+                path,
+                started,
+                response.status_code,
+                time.monotonic() - started,
+                response.text,
+                response.headers.get("Retry-After"),
+            )
         except requests.RequestException as error:
             hit = Hit(path, started, 0, time.monotonic() - started, repr(error), None)
         hits.append(hit)
@@ -97,10 +111,13 @@ def _load(base_url: str, cookie: str, hits: list[Hit], stop: threading.Event) ->
 
 def _upload_and_wait(web, cookie: str, seed: int, stack) -> dict:
     response = requests.post(
-        web.base_url + reverse("genotypes:upload"), headers={"Cookie": cookie},
+        web.base_url + reverse("genotypes:upload"),
+        headers={"Cookie": cookie},
         data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
         files={"file": ("genome.txt", generate_genome(n_snps=5_000, seed=seed), "text/plain")},
-        allow_redirects=False, timeout=60)
+        allow_redirects=False,
+        timeout=60,
+    )
     assert response.status_code == 302, response.text[:1000] + stack.logs()
     status_url = web.base_url + response.headers["Location"] + "status.json"
 
@@ -114,8 +131,10 @@ def _upload_and_wait(web, cookie: str, seed: int, stack) -> dict:
 
 
 def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(stack, cluster):
-    database = {"DATABASE_URL": cluster.url("genlife"),
-                "DJANGO_DB_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT)}
+    database = {
+        "DATABASE_URL": cluster.url("genlife"),
+        "DJANGO_DB_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+    }
     env = {**stack.env, **database}
     _manage(env, "migrate", "--noinput")
     session_key = _manage(env, "shell", "-c", MEMBER_SCRIPT).split("SESSION ")[1].strip()
@@ -129,23 +148,35 @@ def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(sta
 
     hits: list[Hit] = []
     stop = threading.Event()
-    clients = [threading.Thread(target=_load, args=(web.base_url, cookie, hits, stop))
-               for _ in range(6)]
+    clients = [
+        threading.Thread(target=_load, args=(web.base_url, cookie, hits, stop)) for _ in range(6)
+    ]
     for client in clients:
         client.start()
     try:
-        wait_until(lambda: sum(1 for h in hits if h.status == 200) >= 12, timeout=60,
-                   message="the clients were not served before the restart")
+        wait_until(
+            lambda: sum(1 for h in hits if h.status == 200) >= 12,
+            timeout=60,
+            message="the clients were not served before the restart",
+        )
         down_at = time.monotonic()
         cluster.stop()
         # Down until every client has had the member's page refused a few times.
-        wait_until(lambda: sum(1 for h in hits if h.at > down_at + 0.5 and h.path != "/"
-                               and h.status == 503) >= 12, timeout=120,
-                   message="the site did not answer 503 while PostgreSQL was down")
+        wait_until(
+            lambda: (
+                sum(1 for h in hits if h.at > down_at + 0.5 and h.path != "/" and h.status == 503)
+                >= 12
+            ),
+            timeout=120,
+            message="the site did not answer 503 while PostgreSQL was down",
+        )
         up_at = time.monotonic()
         cluster.start()
-        wait_until(lambda: sum(1 for h in hits if h.at > up_at and h.status == 200) >= 20,
-                   timeout=120, message="the site did not serve again after the restart")
+        wait_until(
+            lambda: sum(1 for h in hits if h.at > up_at and h.status == 200) >= 20,
+            timeout=120,
+            message="the site did not serve again after the restart",
+        )
     finally:
         stop.set()
         for client in clients:
@@ -153,12 +184,13 @@ def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(sta
 
     during = [h for h in hits if down_at + 0.5 < h.at < up_at]
     assert during, "no request was made while PostgreSQL was down"
-    assert {h.status for h in hits} <= {200, 503}, sorted({(h.status, h.body[:200])
-                                                           for h in hits if h.status not in
-                                                           (200, 503)})
+    assert {h.status for h in hits} <= {200, 503}, sorted(
+        {(h.status, h.body[:200]) for h in hits if h.status not in (200, 503)}
+    )
     # The member's page needs the database; the home page may come from Redis's page cache.
     assert {h.status for h in during if h.path != "/"} == {503}, Counter(
-        (h.path, h.status) for h in during)
+        (h.path, h.status) for h in during
+    )
     for hit in (h for h in hits if h.status == 503):
         assert "Back in a moment" in hit.body and hit.retry_after == "30"
         assert "Traceback" not in hit.body and "OperationalError" not in hit.body
@@ -206,8 +238,10 @@ class SilentServer:
 def test_a_database_that_never_answers_gives_the_503_after_the_connect_timeout(stack):
     silent = SilentServer()
     try:
-        web = stack.web(DATABASE_URL=f"postgres://postgres@127.0.0.1:{silent.port}/genlife",
-                        DJANGO_DB_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT))
+        web = stack.web(
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{silent.port}/genlife",
+            DJANGO_DB_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT),
+        )
         for _ in range(2):
             started = time.monotonic()
             response = requests.get(web.base_url + "/", timeout=30)

@@ -24,8 +24,10 @@ CALLS = {"rs1799971": "AG", "rs4680": "GG"}
 STUCK_SECONDS = 3
 # What beat logs when it tries to send the due sweep and cannot reach the broker: one or the
 # other, depending on whether its connection was up when Redis stopped.
-SWEEP_REFUSED = ("Couldn't apply scheduled task genome-uploads-requeue-stuck",
-                 "beat: Connection error")
+SWEEP_REFUSED = (
+    "Couldn't apply scheduled task genome-uploads-requeue-stuck",
+    "beat: Connection error",
+)
 
 
 def _post_upload(web, http, seed: int):
@@ -33,17 +35,26 @@ def _post_upload(web, http, seed: int):
     response = http.post(
         web.base_url + reverse("genotypes:upload"),
         data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
-        files={"file": ("genome.txt", generate_genome(n_snps=20_000, seed=seed, include=CALLS),
-                        "text/plain")},
-        allow_redirects=False, timeout=60,
+        files={
+            "file": (
+                "genome.txt",
+                generate_genome(n_snps=20_000, seed=seed, include=CALLS),
+                "text/plain",
+            )
+        },
+        allow_redirects=False,
+        timeout=60,
     )
     return response, time.monotonic() - started
 
 
 def _done(upload_id, stack) -> GenomeUpload:
     # A hang bound: after an outage the worker and beat reconnect with growing back-off.
-    done = wait_until(lambda: GenomeUpload.objects.filter(pk=upload_id, status="done").first(),
-                      timeout=240, raise_on_timeout=False)
+    done = wait_until(
+        lambda: GenomeUpload.objects.filter(pk=upload_id, status="done").first(),
+        timeout=240,
+        raise_on_timeout=False,
+    )
     assert done, f"upload {upload_id} never ran:\n" + stack.logs()
     return done
 
@@ -53,8 +64,9 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
     member = MemberFactory()
     web = stack.web()
     # Beat sweeps every second and calls an upload queued for 3 s stuck.
-    worker = stack.worker(beat=True, GENOME_SWEEP_SECONDS="1",
-                          GENOME_STUCK_QUEUED_SECONDS=str(STUCK_SECONDS))
+    worker = stack.worker(
+        beat=True, GENOME_SWEEP_SECONDS="1", GENOME_STUCK_QUEUED_SECONDS=str(STUCK_SECONDS)
+    )
     http = member_session(member)
     before, _ = _post_upload(web, http, 4)  # the web process now holds a broker connection
     assert before.status_code == 302
@@ -77,8 +89,9 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
     assert page.status_code == 200
     assert "Your file is waiting to be read" in page.text
     assert '<strong class="upload-status__label">Queued</strong>' in page.text
-    status = http.get(web.base_url + reverse("genotypes:upload_status_json", args=[upload.pk]),
-                      timeout=30).json()
+    status = http.get(
+        web.base_url + reverse("genotypes:upload_status_json", args=[upload.pk]), timeout=30
+    ).json()
     assert status["status"] == "queued" and status["finished"] is False
     health = requests.get(web.base_url + "/healthz", timeout=30)
     assert (health.status_code, health.json()["broker"]) == (503, "unavailable")
@@ -86,21 +99,25 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
 
     # Past the stuck threshold, beat tries to sweep (a sweep would find the upload, if it could
     # reach the broker): the upload stays queued.
-    wait_until(lambda: timezone.now() - upload.created > dt.timedelta(seconds=STUCK_SECONDS),
-               timeout=60)
+    wait_until(
+        lambda: timezone.now() - upload.created > dt.timedelta(seconds=STUCK_SECONDS), timeout=60
+    )
+
     def sweeps_refused() -> int:
         log = worker.log()
         return sum(log.count(line) for line in SWEEP_REFUSED)
 
     before_threshold = sweeps_refused()
-    wait_until(lambda: sweeps_refused() > before_threshold, timeout=120,
-               message="beat did not try to sweep:\n" + stack.logs())
+    wait_until(
+        lambda: sweeps_refused() > before_threshold,
+        timeout=120,
+        message="beat did not try to sweep:\n" + stack.logs(),
+    )
     assert GenomeUpload.objects.get(pk=upload.pk).status == "queued"
     stack.redis.start()  # same port, empty: a restarted Redis without persistence
 
     done = _done(upload.pk, stack)
-    results = dict(GenotypeResult.objects.filter(user=member)
-                   .values_list("snp__rsid", "genotype"))
+    results = dict(GenotypeResult.objects.filter(user=member).values_list("snp__rsid", "genotype"))
     assert results["rs1799971"] == "AG" and results["rs4680"] == "GG"
     assert done.attempts == 1 and done.is_current
 
@@ -113,13 +130,13 @@ def test_upload_while_redis_is_down_is_kept_queued_and_runs_when_redis_returns(s
     assert worker.process.poll() is None and web.process.poll() is None
 
 
-def test_the_cache_treats_an_unreachable_redis_as_empty_and_stops_trying_for_a_while(
-        monkeypatch):
+def test_the_cache_treats_an_unreachable_redis_as_empty_and_stops_trying_for_a_while(monkeypatch):
     from genlife import cache as resilient
 
     monkeypatch.setattr(resilient, "_down_until", 0.0)
-    cache = resilient.ResilientRedisCache("redis://127.0.0.1:9/0",
-                                          {"OPTIONS": {"socket_connect_timeout": 1}})
+    cache = resilient.ResilientRedisCache(
+        "redis://127.0.0.1:9/0", {"OPTIONS": {"socket_connect_timeout": 1}}
+    )
     started = time.monotonic()
     assert cache.get("page", "fallback") == "fallback"
     assert resilient._down_until > time.monotonic()  # the next calls do not even try

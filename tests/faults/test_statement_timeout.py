@@ -20,9 +20,13 @@ STATEMENT_TIMEOUT = 1  # seconds (DJANGO_DB_STATEMENT_TIMEOUT); production defau
 def _locking_connection() -> psycopg.Connection:
     settings = connection.settings_dict
     return psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
-        user=settings["USER"], password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"], autocommit=False)
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=False,
+    )
 
 
 def test_a_query_stuck_behind_a_lock_ends_in_a_quick_503_and_the_site_recovers(stack):

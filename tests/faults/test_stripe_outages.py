@@ -28,7 +28,8 @@ WEBHOOK_PATH = "/stripe/webhook/"
 
 
 def test_webhooks_while_the_worker_is_down_are_stored_then_processed_when_it_returns(
-        stack, billing):
+    stack, billing
+):
     fake = billing
     web = stack.web()
     worker = stack.worker()
@@ -49,7 +50,9 @@ def test_webhooks_while_the_worker_is_down_are_stored_then_processed_when_it_ret
     worker.start()
     done = wait_until(
         lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
-        timeout=60, raise_on_timeout=False)
+        timeout=60,
+        raise_on_timeout=False,
+    )
     assert done, "events were left unprocessed:\n" + stack.logs()
     for user, sub_id in zip(users, subscriptions, strict=True):
         membership = Membership.objects.get(user=user)
@@ -57,13 +60,15 @@ def test_webhooks_while_the_worker_is_down_are_stored_then_processed_when_it_ret
         assert membership.stripe_subscription_id == sub_id
     ids = list(StripeEvent.objects.values_list("event_id", flat=True))
     assert len(ids) == len(set(ids))
-    wait_until(lambda: len(welcome_emails(stack.mail_dir)) >= len(users), timeout=30,
-               message="welcome emails missing:\n" + stack.logs())
+    wait_until(
+        lambda: len(welcome_emails(stack.mail_dir)) >= len(users),
+        timeout=30,
+        message="welcome emails missing:\n" + stack.logs(),
+    )
     assert sorted(welcome_emails(stack.mail_dir)) == sorted(u.email for u in users)
 
 
-def test_webhooks_while_redis_is_down_are_acknowledged_kept_and_reconciled_later(
-        stack, billing):
+def test_webhooks_while_redis_is_down_are_acknowledged_kept_and_reconciled_later(stack, billing):
     fake = billing
     web = stack.web()
     worker = stack.worker()
@@ -81,15 +86,21 @@ def test_webhooks_while_redis_is_down_are_acknowledged_kept_and_reconciled_later
     assert "was not queued" in web.log()
 
     stack.redis.start()
-    wait_until(lambda: "Connected to redis" in worker.log().rsplit("Cannot connect", 1)[-1],
-               timeout=60, message="the worker did not reconnect:\n" + stack.logs())
+    wait_until(
+        lambda: "Connected to redis" in worker.log().rsplit("Cannot connect", 1)[-1],
+        timeout=60,
+        message="the worker did not reconnect:\n" + stack.logs(),
+    )
     # Beat's reconciliation (every 15 minutes) re-sends events stored over two minutes ago.
     StripeEvent.objects.update(received=timezone.now() - dt.timedelta(minutes=3))
     with celery_app.connection_for_write(stack.redis.url(0)) as connection:
         celery_app.send_task("billing.tasks.membership_reconcile", connection=connection)
     done = wait_until(
         lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
-        timeout=60, raise_on_timeout=False)
+        timeout=60,
+        raise_on_timeout=False,
+    )
     assert done, "events were left unprocessed:\n" + stack.logs()
-    assert all(Membership.objects.get(user=user).status == Membership.Status.ACTIVE
-               for user in users)
+    assert all(
+        Membership.objects.get(user=user).status == Membership.Status.ACTIVE for user in users
+    )

@@ -24,8 +24,11 @@ from .conftest import checkout_paid, welcome_emails
 pytestmark = [pytest.mark.worker]
 
 MEMBERS = 50
-STATUS = {"active": Membership.Status.ACTIVE, "canceled": Membership.Status.CANCELED,
-          "past_due": Membership.Status.PAST_DUE}
+STATUS = {
+    "active": Membership.Status.ACTIVE,
+    "canceled": Membership.Status.CANCELED,
+    "past_due": Membership.Status.PAST_DUE,
+}
 
 
 def _period_end(sub: dict) -> dt.datetime:
@@ -36,7 +39,8 @@ def _period_end(sub: dict) -> dt.datetime:
 
 def _cancel_at_period_end_in_portal(fake, membership: Membership, sub_id: str) -> None:
     portal = stripe_gateway.portal_session_create(
-        customer_id=membership.stripe_customer_id, return_url=fake.base_url + "/")
+        customer_id=membership.stripe_customer_id, return_url=fake.base_url + "/"
+    )
     portal_press(portal.url, "cancel", sub_id)
 
 
@@ -66,21 +70,34 @@ def test_200_duplicated_shuffled_concurrent_webhooks_for_50_members_match_stripe
     assert all(status in range(200, 300) for status in statuses), Counter(statuses)
     assert wait_until(
         lambda: not StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED).exists(),
-        timeout=120, raise_on_timeout=False), "events left unprocessed:\n" + stack.logs()
+        timeout=120,
+        raise_on_timeout=False,
+    ), "events left unprocessed:\n" + stack.logs()
 
     state = fake.account.subscriptions
     for user, sub_id, plan in zip(users, subs, plans, strict=True):
         sub = state[sub_id]
         membership = Membership.objects.get(user=user)
-        assert (membership.status, membership.stripe_subscription_id,
-                membership.stripe_customer_id, membership.cancel_at_period_end,
-                membership.current_period_end, membership.plan.slug) == (
-            STATUS[sub["status"]], sub_id, sub["customer"],
-            sub["cancel_at_period_end"] and sub["status"] != "canceled", _period_end(sub),
-            plan), user.email
+        assert (
+            membership.status,
+            membership.stripe_subscription_id,
+            membership.stripe_customer_id,
+            membership.cancel_at_period_end,
+            membership.current_period_end,
+            membership.plan.slug,
+        ) == (
+            STATUS[sub["status"]],
+            sub_id,
+            sub["customer"],
+            sub["cancel_at_period_end"] and sub["status"] != "canceled",
+            _period_end(sub),
+            plan,
+        ), user.email
     assert Counter(STATUS[state[s]["status"]] for s in subs) == {
-        Membership.Status.ACTIVE: 30, Membership.Status.CANCELED: 10,
-        Membership.Status.PAST_DUE: 10}
+        Membership.Status.ACTIVE: 30,
+        Membership.Status.CANCELED: 10,
+        Membership.Status.PAST_DUE: 10,
+    }
 
     # One stored row per handled event, none twice; one membership per member.
     handled = {e["id"] for e in held if e["type"] in HANDLED_EVENT_TYPES}
@@ -88,10 +105,12 @@ def test_200_duplicated_shuffled_concurrent_webhooks_for_50_members_match_stripe
     assert StripeEvent.objects.count() == len(handled)
     assert Membership.objects.filter(user__in=users).count() == MEMBERS
     # No effect twice: at most one welcome email per member, and one for each still paying.
-    wait_until(lambda: len(welcome_emails(stack.mail_dir)) >= 30, timeout=30,
-               message="welcome emails missing:\n" + stack.logs())
+    wait_until(
+        lambda: len(welcome_emails(stack.mail_dir)) >= 30,
+        timeout=30,
+        message="welcome emails missing:\n" + stack.logs(),
+    )
     stack.wait_idle()  # a duplicate would be queued behind the first: let it show
     sent = Counter(welcome_emails(stack.mail_dir))
     assert max(sent.values()) == 1, sent.most_common(3)
     assert {u.email for u in users[20:]} <= set(sent)
-

@@ -30,8 +30,11 @@ from .conftest import CSRF_TOKEN, member_session
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 # A full-size 23andMe v5 file: 640,000 lines, with known genotypes for catalogue SNPs.
-GENOME = {"n_snps": 640_000, "seed": 20261126,
-          "include": {"rs1799971": "AG", "rs4680": "GG", "rs1045642": "--"}}
+GENOME = {
+    "n_snps": 640_000,
+    "seed": 20261126,
+    "include": {"rs1799971": "AG", "rs4680": "GG", "rs1045642": "--"},
+}
 
 
 @functools.cache
@@ -42,10 +45,14 @@ def full_size_file() -> bytes:
 @functools.cache
 def expected_genome() -> pl.DataFrame:
     rows = generate_rows(**GENOME)
-    return pl.DataFrame({"rsid": [r.rsid for r in rows],
-                         "chromosome": [r.chromosome for r in rows],
-                         "position": [r.position for r in rows],
-                         "genotype": [r.genotype for r in rows]})
+    return pl.DataFrame(
+        {
+            "rsid": [r.rsid for r in rows],
+            "chromosome": [r.chromosome for r in rows],
+            "position": [r.position for r in rows],
+            "genotype": [r.genotype for r in rows],
+        }
+    )
 
 
 def _upload(stack, member) -> GenomeUpload:
@@ -55,15 +62,19 @@ def _upload(stack, member) -> GenomeUpload:
         web.base_url + reverse("genotypes:upload"),
         data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
         files={"file": ("genome_Full_20261126.txt", full_size_file(), "text/plain")},
-        allow_redirects=False, timeout=60,
+        allow_redirects=False,
+        timeout=60,
     )
     assert response.status_code == 302, response.text[:2000]
     return GenomeUpload.objects.get(user=member)
 
 
 def _held_pid(hold_file: Path, stack) -> int:
-    wait_until(lambda: hold_file.exists() and hold_file.read_text(), timeout=90,
-               message="the worker never reached the parse:\n" + stack.logs())
+    wait_until(
+        lambda: hold_file.exists() and hold_file.read_text(),
+        timeout=90,
+        message="the worker never reached the parse:\n" + stack.logs(),
+    )
     return int(hold_file.read_text())
 
 
@@ -76,7 +87,8 @@ def _assert_completed_once_and_correct(upload_id, member, catalogue, stack) -> G
     done = wait_until(finished, timeout=180, raise_on_timeout=False)  # a hang bound
     assert done, "the upload never completed:\n" + stack.logs()
     processed = GeneticDataAuditLog.objects.filter(
-        upload_id=upload_id, action=GeneticDataAuditLog.Action.PROCESSED)
+        upload_id=upload_id, action=GeneticDataAuditLog.Action.PROCESSED
+    )
     assert processed.count() == 1
     assert done.attempts == 2  # the killed attempt and the one that finished
     assert done.snp_count == expected_genome().height
@@ -85,17 +97,26 @@ def _assert_completed_once_and_correct(upload_id, member, catalogue, stack) -> G
     # Every genotype in the stored genome equals the generator's.
     with default_storage.open(done.genome_file.name, "rb") as handle:
         stored = genome_from_blob(handle.read())
-    got = stored.select("rsid", pl.col("chromosome").cast(pl.String),
-                        pl.col("position").cast(pl.Int64), pl.col("genotype").cast(pl.String))
-    mismatches = expected_genome().join(got, on="rsid", how="full", suffix="_stored").filter(
-        (pl.col("genotype") != pl.col("genotype_stored"))
-        | (pl.col("position") != pl.col("position_stored"))
-        | pl.col("rsid").is_null() | pl.col("rsid_stored").is_null())
+    got = stored.select(
+        "rsid",
+        pl.col("chromosome").cast(pl.String),
+        pl.col("position").cast(pl.Int64),
+        pl.col("genotype").cast(pl.String),
+    )
+    mismatches = (
+        expected_genome()
+        .join(got, on="rsid", how="full", suffix="_stored")
+        .filter(
+            (pl.col("genotype") != pl.col("genotype_stored"))
+            | (pl.col("position") != pl.col("position_stored"))
+            | pl.col("rsid").is_null()
+            | pl.col("rsid_stored").is_null()
+        )
+    )
     assert mismatches.height == 0, mismatches.head(5)
 
     # One result per catalogue SNP, matching the file; one blob, no orphan from the kill.
-    results = dict(GenotypeResult.objects.filter(user=member)
-                   .values_list("snp__rsid", "genotype"))
+    results = dict(GenotypeResult.objects.filter(user=member).values_list("snp__rsid", "genotype"))
     assert set(results) == set(catalogue)
     expected = dict(expected_genome().select("rsid", "genotype").iter_rows())
     assert results == {rsid: expected.get(rsid, "") for rsid in catalogue}
@@ -106,8 +127,11 @@ def _assert_completed_once_and_correct(upload_id, member, catalogue, stack) -> G
 
 
 def _ready_emails(stack) -> list:
-    return [path for path in stack.mail_dir.glob("*")
-            if "Your DNA file is ready" in path.read_text(errors="replace")]
+    return [
+        path
+        for path in stack.mail_dir.glob("*")
+        if "Your DNA file is ready" in path.read_text(errors="replace")
+    ]
 
 
 def test_pool_process_killed_mid_parse_is_redelivered_and_completes_once(stack, tmp_path):
@@ -115,8 +139,9 @@ def test_pool_process_killed_mid_parse_is_redelivered_and_completes_once(stack, 
     member = MemberFactory()
     hold_file = tmp_path / "held-pid"
     stack.web()
-    worker = stack.worker(app="tests.faults.held_worker_app",
-                          GENLIFE_FAULTS_HOLD_FILE=str(hold_file))
+    worker = stack.worker(
+        app="tests.faults.held_worker_app", GENLIFE_FAULTS_HOLD_FILE=str(hold_file)
+    )
     upload = _upload(stack, member)
     pid = _held_pid(hold_file, stack)
     assert GenomeUpload.objects.get(pk=upload.pk).status == "parsing"
@@ -133,9 +158,13 @@ def test_whole_worker_killed_mid_parse_is_requeued_by_the_sweeper(stack, tmp_pat
     hold_file = tmp_path / "held-pid"
     stack.web()
     # Beat runs inside the worker, sweeping every second; a parse is "stuck" after 8 s.
-    worker = stack.worker(app="tests.faults.held_worker_app", beat=True,
-                          GENLIFE_FAULTS_HOLD_FILE=str(hold_file), GENOME_SWEEP_SECONDS="1",
-                          GENOME_STUCK_PARSING_SECONDS="8")
+    worker = stack.worker(
+        app="tests.faults.held_worker_app",
+        beat=True,
+        GENLIFE_FAULTS_HOLD_FILE=str(hold_file),
+        GENOME_SWEEP_SECONDS="1",
+        GENOME_STUCK_PARSING_SECONDS="8",
+    )
     upload = _upload(stack, member)
     _held_pid(hold_file, stack)
     worker.stop(signal.SIGKILL)  # parent, pool processes and beat, all at once
@@ -149,12 +178,27 @@ def test_whole_worker_killed_mid_parse_is_requeued_by_the_sweeper(stack, tmp_pat
     # An hour later Redis hands the killed worker's unacknowledged message out again: it
     # must change nothing. Send the same message (same task id) now.
     with celery_app.connection_for_write(stack.redis.url(0)) as connection:
-        celery_app.send_task("genotypes.tasks.genome_upload_process", args=[str(upload.pk)],
-                             task_id=stuck.task_id, connection=connection)
-    wait_until(lambda: f"genome_upload_process[{stuck.task_id}] succeeded" in worker.log(),
-               timeout=60, message="the late redelivery never ran:\n" + stack.logs())
+        celery_app.send_task(
+            "genotypes.tasks.genome_upload_process",
+            args=[str(upload.pk)],
+            task_id=stuck.task_id,
+            connection=connection,
+        )
+    wait_until(
+        lambda: f"genome_upload_process[{stuck.task_id}] succeeded" in worker.log(),
+        timeout=60,
+        message="the late redelivery never ran:\n" + stack.logs(),
+    )
     again = GenomeUpload.objects.get(pk=upload.pk)
     assert (again.status, again.attempts, again.genome_file.name, again.finished_at) == (
-        "done", done.attempts, done.genome_file.name, done.finished_at)
-    assert GeneticDataAuditLog.objects.filter(
-        upload_id=upload.pk, action=GeneticDataAuditLog.Action.PROCESSED).count() == 1
+        "done",
+        done.attempts,
+        done.genome_file.name,
+        done.finished_at,
+    )
+    assert (
+        GeneticDataAuditLog.objects.filter(
+            upload_id=upload.pk, action=GeneticDataAuditLog.Action.PROCESSED
+        ).count()
+        == 1
+    )

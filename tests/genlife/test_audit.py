@@ -13,27 +13,32 @@ _loader = SourceFileLoader("genlife_audit", str(ROOT / "bin" / "audit"))
 audit = module_from_spec(spec_from_loader("genlife_audit", _loader))
 _loader.exec_module(audit)
 TODAY = dt.date(2026, 11, 26)
-VULNERABLE = {"name": "django", "version": "5.2.0",
-              "vulns": [{"id": "PYSEC-2099-1", "aliases": ["CVE-2099-0001"],
-                         "fix_versions": ["5.2.1"]}]}
+VULNERABLE = {
+    "name": "django",
+    "version": "5.2.0",
+    "vulns": [{"id": "PYSEC-2099-1", "aliases": ["CVE-2099-0001"], "fix_versions": ["5.2.1"]}],
+}
 CLEAN = {"name": "celery", "version": "5.6.0", "vulns": []}
 SKIPPED = {"name": "amqp", "skip_reason": "Dependency not found on PyPI and could not be audited"}
 
 
 def test_a_vulnerability_fails_the_audit_and_names_the_fix():
-    status, lines = audit.verdict({"dependencies": [CLEAN, VULNERABLE]}, {}, today=TODAY,
-                                  require=False)
+    status, lines = audit.verdict(
+        {"dependencies": [CLEAN, VULNERABLE]}, {}, today=TODAY, require=False
+    )
     assert status == 1
     assert "VULNERABLE django 5.2.0: PYSEC-2099-1 (fixed in: 5.2.1)" in lines
 
 
 def test_an_allow_listed_vulnerability_passes_until_its_review_date():
     allowed = {"CVE-2099-0001": (TODAY, "we do not use the affected view")}
-    status, lines = audit.verdict({"dependencies": [VULNERABLE]}, allowed, today=TODAY,
-                                  require=False)
+    status, lines = audit.verdict(
+        {"dependencies": [VULNERABLE]}, allowed, today=TODAY, require=False
+    )
     assert status == 0 and any(line.startswith("allowed until 2026-11-26") for line in lines)
-    status, _ = audit.verdict({"dependencies": [VULNERABLE]}, allowed,
-                              today=TODAY + dt.timedelta(days=1), require=False)
+    status, _ = audit.verdict(
+        {"dependencies": [VULNERABLE]}, allowed, today=TODAY + dt.timedelta(days=1), require=False
+    )
     assert status == 1
 
 

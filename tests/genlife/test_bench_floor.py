@@ -1,4 +1,5 @@
 """The benchmark's floor view exists only when GENLIFE_BENCH_FLOOR asks for it."""
+
 import importlib
 
 import pytest

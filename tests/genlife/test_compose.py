@@ -1,4 +1,5 @@
 """Docker does not run on our machines, so the compose file and Dockerfile are checked as text."""
+
 import runpy
 from pathlib import Path
 
@@ -31,8 +32,15 @@ def test_app_services_are_configured_only_by_environment():
     compose = _compose()
     for name in ("web", "worker", "beat"):
         env = compose["services"][name]["environment"]
-        for key in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SECRET_KEY",
-                    "DJANGO_ALLOWED_HOSTS", "DJANGO_DEBUG", "GENOME_ENCRYPTION_KEYS"):
+        for key in (
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "REDIS_URL",
+            "DJANGO_SECRET_KEY",
+            "DJANGO_ALLOWED_HOSTS",
+            "DJANGO_DEBUG",
+            "GENOME_ENCRYPTION_KEYS",
+        ):
             assert key in env, (name, key)
         # Secrets are passed through from the host, never written in the file.
         assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY")

@@ -1,4 +1,5 @@
 """When the database is down the site answers fast with a friendly 503, not a stack trace."""
+
 import pytest
 from django.db import OperationalError
 from django.urls import path

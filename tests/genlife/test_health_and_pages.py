@@ -8,8 +8,7 @@ from genlife import health
 def test_healthz_reports_database_and_broker_ok(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok",
-                               "storage": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "storage": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -22,8 +21,12 @@ def test_healthz_answers_503_without_detail_when_broker_is_unreachable(client, d
     monkeypatch.setattr(health, "app", unreachable)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable",
-                               "storage": "ok"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "broker": "unavailable",
+        "storage": "ok",
+    }
     assert b"Traceback" not in response.content
 
 

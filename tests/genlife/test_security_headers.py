@@ -1,4 +1,5 @@
 """Security headers on every kind of page, as a browser receives them over HTTPS."""
+
 import pytest
 from django.urls import reverse
 
@@ -33,7 +34,12 @@ def test_every_page_sends_the_security_headers(client, settings, path):
 
 def test_pages_contain_no_inline_script_code(client):
     """With script-src 'self', inline code would be blocked: keep templates free of it."""
-    for path in ["/", reverse("account_login"), reverse("account_signup"), reverse("genotypes:index")]:
+    for path in [
+        "/",
+        reverse("account_login"),
+        reverse("account_signup"),
+        reverse("genotypes:index"),
+    ]:
         html = client.get(path).content.decode()
         for chunk in html.split("<script")[1:]:
             tag, _, rest = chunk.partition(">")

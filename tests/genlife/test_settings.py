@@ -1,4 +1,5 @@
 """Settings come from the environment: an embedded default with none, production with some."""
+
 import json
 import os
 import subprocess
@@ -27,7 +28,8 @@ PRINT_SETTINGS = (
     " 'health': settings.DATABASES['default']['CONN_HEALTH_CHECKS'], 'tz': settings.USE_TZ,"
     " 'user': settings.AUTH_USER_MODEL,"
     " 'cookies': [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,"
-    "  settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE, settings.CSRF_COOKIE_HTTPONLY,"
+    "  settings.SESSION_COOKIE_SAMESITE, settings.CSRF_COOKIE_SECURE,"
+    "  settings.CSRF_COOKIE_HTTPONLY,"
     "  settings.CSRF_COOKIE_SAMESITE], 'hsts': settings.SECURE_HSTS_SECONDS,"
     " 'hashers': settings.PASSWORD_HASHERS}))"
 )
@@ -39,7 +41,12 @@ def _run(args: list[str], extra_env: dict[str, str], tmp_path: Path) -> subproce
     env.update({"DJANGO_SETTINGS_MODULE": "genlife.settings", "GENLIFE_DATA_DIR": str(tmp_path)})
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
 
@@ -89,8 +96,10 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
 
 
 def test_check_deploy_refuses_a_fast_password_hasher(tmp_path):
-    env = {**PRODUCTION_ENV,
-           "DJANGO_PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher"}
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
+    }
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
     assert result.returncode != 0
     assert "genlife.E001" in result.stderr and "MD5PasswordHasher" in result.stderr

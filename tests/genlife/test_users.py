@@ -44,5 +44,7 @@ def test_ended_memberships_do_not_count(status):
 
 def test_membership_past_its_period_end_does_not_count():
     member = MemberFactory()
-    Membership.objects.filter(user=member).update(current_period_end=timezone.now() - timedelta(hours=1))
+    Membership.objects.filter(user=member).update(
+        current_period_end=timezone.now() - timedelta(hours=1)
+    )
     assert not is_member(member)

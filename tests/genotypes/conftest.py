@@ -14,7 +14,8 @@ from cryptography.fernet import Fernet
 
 _CREATED_MEDIA = "DJANGO_MEDIA_ROOT" not in os.environ
 MEDIA_ROOT = os.environ.setdefault(
-    "DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="genlife-genotypes-media-"))
+    "DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="genlife-genotypes-media-")
+)
 GENOME_KEY = os.environ.setdefault("GENOME_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 
 

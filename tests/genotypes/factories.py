@@ -42,5 +42,6 @@ def genome_file(name: str = "genome.txt", **kwargs) -> SimpleUploadedFile:
 
 
 def upload_for(user, *, keep_raw: bool = False, **kwargs):
-    return uploads.genome_upload_create(user=user, file=genome_file(**kwargs), consent=True,
-                                         keep_raw=keep_raw)
+    return uploads.genome_upload_create(
+        user=user, file=genome_file(**kwargs), consent=True, keep_raw=keep_raw
+    )

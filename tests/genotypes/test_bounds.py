@@ -15,35 +15,42 @@ from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
-VCF_HEADER = (b"##fileformat=VCFv4.2\n##reference=GRCh37\n"
-              b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE\n")
+VCF_HEADER = (
+    b"##fileformat=VCFv4.2\n##reference=GRCh37\n"
+    b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE\n"
+)
 
 
 def tiny_record_vcf(records: int) -> bytes:
     """A VCF of ``records`` minimal records: the shape of the 37-million-record bomb."""
-    body = b"".join(b"%d\t%d\t.\tA\tG\t.\t.\t.\tGT\t0/1\n" % (1 + i % 22, 1000 + i)
-                    for i in range(records))
+    body = b"".join(
+        b"%d\t%d\t.\tA\tG\t.\t.\t.\tGT\t0/1\n" % (1 + i % 22, 1000 + i) for i in range(records)
+    )
     return gzip.compress(VCF_HEADER + body, compresslevel=9, mtime=0)
 
 
 CRAFTED = {
     "vcf": lambda records=120_000: tiny_record_vcf(records),
-    "chip": lambda records=120_000: generate_genome("23andme", n_snps=records, seed=5,
-                                                    compression="gzip"),
+    "chip": lambda records=120_000: generate_genome(
+        "23andme", n_snps=records, seed=5, compression="gzip"
+    ),
 }
 
 
 @pytest.mark.parametrize("kind", CRAFTED)
 def test_a_file_with_more_records_than_the_cap_is_refused_with_a_message(
-        client, settings, eager_tasks, django_capture_on_commit_callbacks, kind):
+    client, settings, eager_tasks, django_capture_on_commit_callbacks, kind
+):
     settings.GENOME_MAX_RECORDS = 50_000
     member = MemberFactory()
     client.force_login(member)
     data = CRAFTED[kind]()
     assert len(data) < 2 * 1024 * 1024  # small on the wire
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("genotypes:upload"), {
-            "file": SimpleUploadedFile("genome.gz", data), "consent": "on"})
+        response = client.post(
+            reverse("genotypes:upload"),
+            {"file": SimpleUploadedFile("genome.gz", data), "consent": "on"},
+        )
     assert response.status_code == 302
     upload = GenomeUpload.objects.get(user=member)
     assert upload.status == GenomeUpload.Status.FAILED

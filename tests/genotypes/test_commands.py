@@ -32,10 +32,18 @@ def _refusal(*args) -> CommandError:
 
 def test_parse_genome_json_prints_the_documented_keys(tmp_path):
     path = tmp_path / "genome.txt.gz"
-    path.write_bytes(generate_genome("23andme", n_snps=2_000, seed=1, compression="gzip",
-                                     include={"rs4680": "AG", "rs1799971": "--"}))
-    data = json.loads(_run(str(path), "--rsid", "rs4680", "rs1799971", "--rsid", "rs999999999",
-                           "--json"))
+    path.write_bytes(
+        generate_genome(
+            "23andme",
+            n_snps=2_000,
+            seed=1,
+            compression="gzip",
+            include={"rs4680": "AG", "rs1799971": "--"},
+        )
+    )
+    data = json.loads(
+        _run(str(path), "--rsid", "rs4680", "rs1799971", "--rsid", "rs999999999", "--json")
+    )
     assert set(data) == {"format", "build", "snp_count", "no_call_count", "genotypes"}
     assert data["format"] == "23andMe" and data["build"] == 37
     assert data["genotypes"] == {"rs4680": "AG", "rs1799971": "--", "rs999999999": None}
@@ -44,8 +52,9 @@ def test_parse_genome_json_prints_the_documented_keys(tmp_path):
 
 def test_parse_genome_text_output(tmp_path):
     path = tmp_path / "ancestry.zip"
-    path.write_bytes(generate_genome("ancestry", n_snps=1_000, compression="zip",
-                                     include={"rs4680": "AA"}))
+    path.write_bytes(
+        generate_genome("ancestry", n_snps=1_000, compression="zip", include={"rs4680": "AA"})
+    )
     output = _run(str(path), "--rsid", "rs4680")
     assert "Format:    AncestryDNA" in output and "rs4680: AA" in output
 
@@ -69,8 +78,14 @@ def test_manage_py_parse_genome_exits_2_with_one_line_and_no_traceback(tmp_path)
     """The one run through manage.py: the refusal becomes exit status 2 and a single line."""
     path = tmp_path / "bad.txt"
     path.write_bytes(b"%PDF-1.4\n")
-    result = subprocess.run([sys.executable, "manage.py", "parse_genome", str(path), "--json"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "parse_genome", str(path), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -97,11 +112,19 @@ SHARED_CSV = ROOT.parent / "shared" / "content" / "ldn-snps.csv"
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not SHARED_CSV.exists(), reason="the shared content folder is not beside the repo")
+@pytest.mark.skipif(
+    not SHARED_CSV.exists(), reason="the shared content folder is not beside the repo"
+)
 def test_import_snps_reads_the_shared_research_table():
     call_command("import_snps", str(SHARED_CSV))
     multi = Snp.objects.get(rsid="rs2032582")
     assert multi.alt == "C,T"
     assert set(multi.interpretations.values_list("genotype", flat=True)) == {
-        "CC", "AC", "AA", "CT", "AT", "TT"}
+        "CC",
+        "AC",
+        "AA",
+        "CT",
+        "AT",
+        "TT",
+    }
     assert Snp.objects.get(rsid="rs4986791").interpretations.filter(label="uncertain").count() == 3

@@ -38,23 +38,27 @@ def _processed(member, **kwargs) -> GenomeUpload:
 
 def _genetic_data_staff(*codenames: str):
     staff = StaffFactory()
-    staff.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_genetic_data", "view_genomeupload", *codenames]))
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_genetic_data", "view_genomeupload", *codenames]
+        )
+    )
     return staff
 
 
 # --- Deleting an upload in the admin ------------------------------------------------------
 
-def test_deleting_an_upload_on_its_admin_page_removes_its_files_and_results_and_is_audited(
-        client):
+
+def test_deleting_an_upload_on_its_admin_page_removes_its_files_and_results_and_is_audited(client):
     member = MemberFactory()
     upload = _processed(member, keep_raw=True)
     assert upload.raw_file and upload.genome_file
     staff = _genetic_data_staff("delete_genomeupload")
     sign_in_with_two_factor(client, staff)
 
-    response = client.post(reverse("admin:genotypes_genomeupload_delete", args=[upload.pk]),
-                           {"post": "yes"})
+    response = client.post(
+        reverse("admin:genotypes_genomeupload_delete", args=[upload.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     assert not GenomeUpload.objects.filter(pk=upload.pk).exists()
     assert not GenotypeResult.objects.filter(user=member).exists()
@@ -69,18 +73,27 @@ def test_the_admins_bulk_delete_removes_every_selected_uploads_files(client):
     staff = _genetic_data_staff("delete_genomeupload")
     sign_in_with_two_factor(client, staff)
 
-    response = client.post(reverse("admin:genotypes_genomeupload_changelist"), {
-        "action": "delete_selected", "_selected_action": [str(u.pk) for u in uploads],
-        "post": "yes"})
+    response = client.post(
+        reverse("admin:genotypes_genomeupload_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [str(u.pk) for u in uploads],
+            "post": "yes",
+        },
+    )
     assert response.status_code == 302
     assert not GenomeUpload.objects.exists() and not GenotypeResult.objects.exists()
     for member in members:
         assert _files_under(default_storage, member.pk) == []
-    assert set(GeneticDataAuditLog.objects.filter(action=Action.DELETED, actor=staff)
-               .values_list("upload_id", flat=True)) == {u.pk for u in uploads}
+    assert set(
+        GeneticDataAuditLog.objects.filter(action=Action.DELETED, actor=staff).values_list(
+            "upload_id", flat=True
+        )
+    ) == {u.pk for u in uploads}
 
 
 # --- The orphan sweeper -------------------------------------------------------------------
+
 
 def _age(name: str, seconds: int) -> None:
     when = time.time() - seconds
@@ -99,14 +112,20 @@ def test_the_sweeper_removes_old_files_no_upload_owns_and_keeps_everything_else(
     old = settings.GENOME_ORPHAN_AGE_SECONDS + 60
     orphans = [
         leftover_raw,
-        default_storage.save(f"genomes/blobs/{member.pk}/{done.pk}.a9.parquet.fernet",
-                             io.BytesIO(b"a lost attempt's blob")),
+        default_storage.save(
+            f"genomes/blobs/{member.pk}/{done.pk}.a9.parquet.fernet",
+            io.BytesIO(b"a lost attempt's blob"),
+        ),
         default_storage.save(f"genomes/raw/{member.pk}/deadbeef.upload", io.BytesIO(b"x")),
-        default_storage.save(f"genomes/blobs/{member.pk + 1000}/{done.pk}.a1.parquet.fernet",
-                             io.BytesIO(b"another user's folder")),
+        default_storage.save(
+            f"genomes/blobs/{member.pk + 1000}/{done.pk}.a1.parquet.fernet",
+            io.BytesIO(b"another user's folder"),
+        ),
     ]
-    fresh = default_storage.save(f"genomes/blobs/{member.pk}/{done.pk}.a8.parquet.fernet",
-                                 io.BytesIO(b"being written right now"))
+    fresh = default_storage.save(
+        f"genomes/blobs/{member.pk}/{done.pk}.a8.parquet.fernet",
+        io.BytesIO(b"being written right now"),
+    )
     for name in [*orphans, done.raw_file.name, done.genome_file.name, pending.raw_file.name]:
         _age(name, old)
 
@@ -122,29 +141,32 @@ def test_the_sweeper_removes_old_files_no_upload_owns_and_keeps_everything_else(
 
 # --- The export: genotypes always, interpretations for members only -------------------------
 
+
 def _export_rows(client, user) -> list[dict]:
     client.force_login(user)
-    assert client.post(reverse("account_reauthenticate"),
-                       {"password": TEST_PASSWORD}).status_code == 302
+    assert (
+        client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code
+        == 302
+    )
     response = client.post(reverse("genotypes:export"))
     assert response.status_code == 200
     text = zipfile.ZipFile(io.BytesIO(response.content)).read("genlife-results.csv").decode()
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_a_lapsed_member_exports_their_genotypes_but_not_the_members_only_interpretations(
-        client):
+def test_a_lapsed_member_exports_their_genotypes_but_not_the_members_only_interpretations(client):
     snp = SnpFactory(rsid="rs4680", gene="COMT", chromosome="22", ref="G", alt="A")
-    SnpInterpretationFactory(snp=snp, genotype="AA", label="notable",
-                             text="Members-only words about AA.")
+    SnpInterpretationFactory(
+        snp=snp, genotype="AA", label="notable", text="Members-only words about AA."
+    )
     member = MemberFactory()
     _processed(member, include={"rs4680": "AA"})
     [row] = _export_rows(client, member)
     assert (row["your_genotype"], row["interpretation"]) == ("AA", "Members-only words about AA.")
 
     Membership.objects.filter(user=member).update(
-        status=Membership.Status.CANCELED,
-        current_period_end=timezone.now() - dt.timedelta(days=1))
+        status=Membership.Status.CANCELED, current_period_end=timezone.now() - dt.timedelta(days=1)
+    )
     client.logout()
     [row] = _export_rows(client, member)
     assert row["rsid"] == "rs4680" and row["your_genotype"] == "AA"
@@ -167,7 +189,8 @@ def test_genetic_data_staff_without_a_second_factor_cannot_read_a_members_upload
 
 @pytest.mark.parametrize("name", STATUS_URLS)
 def test_genetic_data_staff_with_a_second_factor_read_a_members_upload_and_it_is_audited(
-        client, name):
+    client, name
+):
     member = MemberFactory()
     upload = upload_for(member)
     staff = _genetic_data_staff()

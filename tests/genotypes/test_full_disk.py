@@ -30,8 +30,10 @@ def _genome() -> bytes:
 
 def _post(client, member):
     client.force_login(member)
-    return client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", _genome()), "consent": "on"})
+    return client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", _genome()), "consent": "on"},
+    )
 
 
 def _member_files(settings, member) -> list[Path]:
@@ -47,13 +49,14 @@ class FullDiskStorage(FileSystemStorage):
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             for chunk in content.chunks():
-                handle.write(chunk[:1024 * 1024])
+                handle.write(chunk[: 1024 * 1024])
                 raise OSError(errno.ENOSPC, "No space left on device")
         return name
 
 
 def test_a_disk_that_fills_while_storing_the_file_gives_a_message_and_leaves_nothing(
-        client, settings, monkeypatch):
+    client, settings, monkeypatch
+):
     field = GenomeUpload._meta.get_field("raw_file")
     monkeypatch.setattr(field, "storage", FullDiskStorage(location=settings.MEDIA_ROOT))
     member = MemberFactory()
@@ -66,7 +69,8 @@ def test_a_disk_that_fills_while_storing_the_file_gives_a_message_and_leaves_not
 
 
 def test_a_temporary_folder_that_fills_while_receiving_gives_a_message_and_leaves_nothing(
-        client, settings, monkeypatch):
+    client, settings, monkeypatch
+):
     spools = []
     real = tempfile.NamedTemporaryFile
 
@@ -97,9 +101,11 @@ def test_a_temporary_folder_that_fills_while_receiving_gives_a_message_and_leave
     assert spools and not any(Path(s.name).exists() for s in spools)
     assert _member_files(settings, member) == []
     # Sent by the page's script: the same message, as JSON.
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", _genome()), "consent": "on"},
-        headers={"X-Requested-With": "XMLHttpRequest"})
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", _genome()), "consent": "on"},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
     assert response.status_code == 507 and FULL in response.json()["errors"]["file"][0]
 
 
@@ -111,8 +117,10 @@ def test_low_storage_shows_in_healthz_and_uploads_are_refused_before_reading(cli
     assert health.json()["status"] == "degraded" and health.json()["storage"] == "low"
     member = MemberFactory()
     client.force_login(member)
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
-        CONTENT_LENGTH=str(50 * 1024 * 1024))
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("g.txt", b"x"), "consent": "on"},
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
     assert response.status_code == 507 and FULL in response.content.decode()
     assert not GenomeUpload.objects.filter(user=member).exists()

@@ -29,14 +29,16 @@ def test_results_and_raw_files_stored_in_clear_are_sealed_by_the_migration():
         user = apps.get_model("members", "User").objects.create(email="m@example.com")
         snp = apps.get_model("genotypes", "Snp").objects.create(rsid="rs4680")
         upload = apps.get_model("genotypes", "GenomeUpload").objects.create(
-            user_id=user.pk, consented_at=timezone.now(), keep_raw=True)
+            user_id=user.pk, consented_at=timezone.now(), keep_raw=True
+        )
         plain = b"# rsid\tchromosome\tposition\tgenotype\nrs4680\t22\t19951271\tAG\n"
-        name = default_storage.save(f"genomes/raw/{user.pk}/{upload.pk}.upload",
-                                    ContentFile(plain))
+        name = default_storage.save(f"genomes/raw/{user.pk}/{upload.pk}.upload", ContentFile(plain))
         apps.get_model("genotypes", "GenomeUpload").objects.filter(pk=upload.pk).update(
-            raw_file=name)
+            raw_file=name
+        )
         apps.get_model("genotypes", "GenotypeResult").objects.create(
-            user_id=user.pk, upload_id=upload.pk, snp_id=snp.pk, genotype="AG")
+            user_id=user.pk, upload_id=upload.pk, snp_id=snp.pk, genotype="AG"
+        )
     finally:
         _migrate(AFTER)
 

@@ -4,6 +4,7 @@ Inputs are arbitrary bytes and real-format files mutated at random (bytes flippe
 junk inserted, compression wrapped around the damage). Each parse must finish quickly and
 without a memory blow-up; any other exception type is a bug.
 """
+
 import gzip
 import io
 import resource
@@ -54,14 +55,14 @@ def mutated_real_file(draw) -> bytes:
         if operation == "flip" and data:
             data[position] = draw(st.integers(0, 255))
         elif operation == "cut":
-            del data[position:position + draw(st.integers(1, 400))]
+            del data[position : position + draw(st.integers(1, 400))]
         elif operation == "insert":
             data[position:position] = draw(st.binary(min_size=1, max_size=64))
         elif operation == "truncate":
             del data[position:]
         else:
             end = data.find(b"\n", position)
-            line = data[position:end + 1] if end != -1 else b""
+            line = data[position : end + 1] if end != -1 else b""
             data[position:position] = line * draw(st.integers(1, 3))
     wrapper = draw(st.sampled_from(["none", "gzip", "zip", "utf16"]))
     if wrapper == "gzip":
@@ -83,8 +84,12 @@ def test_arbitrary_bytes_give_a_parse_or_a_genome_format_error(data):
 
 
 @PROPERTY_SETTINGS
-@given(st.sampled_from([b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xef\xbb\xbf", b"##fileformat=VCF"]),
-       st.binary(max_size=2048))
+@given(
+    st.sampled_from(
+        [b"\x1f\x8b", b"PK\x03\x04", b"\xff\xfe", b"\xef\xbb\xbf", b"##fileformat=VCF"]
+    ),
+    st.binary(max_size=2048),
+)
 def test_bytes_behind_a_magic_prefix_give_a_parse_or_a_genome_format_error(prefix, rest):
     _parse_within_limits(prefix + rest)
 

@@ -10,6 +10,7 @@ from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory
 
 # --- matching (pure) -------------------------------------------------------------------------
 
+
 def test_genotype_on_the_plus_strand_matches_order_insensitively():
     match = match_genotype(genotype="AG", ref="G", alt="A")
     assert (match.status, match.key, match.flipped) == (Status.MATCH, "AG", False)
@@ -20,8 +21,7 @@ def test_opposite_strand_of_a_non_palindromic_snp_still_matches():
     assert (match.status, match.genotype, match.flipped) == (Status.MATCH, "AG", True)
 
 
-@pytest.mark.parametrize("ref,alt,genotype", [("A", "T", "AT"), ("C", "G", "GG"),
-                                              ("A", "T", "AA")])
+@pytest.mark.parametrize("ref,alt,genotype", [("A", "T", "AT"), ("C", "G", "GG"), ("A", "T", "AA")])
 def test_palindromic_snps_are_flagged_not_guessed(ref, alt, genotype):
     assert match_genotype(genotype=genotype, ref=ref, alt=alt).status == Status.AMBIGUOUS_STRAND
 
@@ -42,9 +42,15 @@ def test_multi_allelic_snp_matches_any_of_its_alleles():
 
 # --- the report (database) -------------------------------------------------------------------
 
+
 def _done_upload(user):
-    return GenomeUpload.objects.create(user=user, status="done", is_current=True,
-                                       consented_at="2026-01-01T00:00Z", format="23andMe")
+    return GenomeUpload.objects.create(
+        user=user,
+        status="done",
+        is_current=True,
+        consented_at="2026-01-01T00:00Z",
+        format="23andMe",
+    )
 
 
 @pytest.mark.django_db
@@ -69,16 +75,26 @@ def test_report_while_the_first_upload_is_processing():
 def test_report_rows_follow_the_given_order_with_every_status(django_assert_max_num_queries):
     member = MemberFactory()
     upload = _done_upload(member)
-    plain = SnpInterpretationFactory(snp=SnpFactory(ref="A", alt="G"), genotype="AG",
-                                     label="notable", text="Carrier.").snp
+    plain = SnpInterpretationFactory(
+        snp=SnpFactory(ref="A", alt="G"), genotype="AG", label="notable", text="Carrier."
+    ).snp
     flipped = SnpInterpretationFactory(snp=SnpFactory(ref="A", alt="G"), genotype="AA").snp
     palindromic = SnpFactory(ref="A", alt="T")
     no_call = SnpFactory()
     absent = SnpFactory()
-    for snp, genotype in [(plain, "GA"), (flipped, "TT"), (palindromic, "AT"), (no_call, "--"),
-                          (absent, "")]:
-        GenotypeResult.objects.create(user=member, upload=upload, snp=snp,
-                                      genotype="".join(sorted(genotype)) if genotype != "--" else genotype)
+    for snp, genotype in [
+        (plain, "GA"),
+        (flipped, "TT"),
+        (palindromic, "AT"),
+        (no_call, "--"),
+        (absent, ""),
+    ]:
+        GenotypeResult.objects.create(
+            user=member,
+            upload=upload,
+            snp=snp,
+            genotype="".join(sorted(genotype)) if genotype != "--" else genotype,
+        )
     snps = [absent, plain, flipped, palindromic, no_call]
     with django_assert_max_num_queries(3):
         report = genotype_report_for(user=member, snps=snps)
@@ -127,7 +143,9 @@ def test_report_template_shows_distinct_wording_for_each_status(client):
     no_call, absent = SnpFactory(), SnpFactory()
     GenotypeResult.objects.create(user=member, upload=upload, snp=shown, genotype="AG")
     GenotypeResult.objects.create(user=member, upload=upload, snp=no_call, genotype="--")
-    html = render_to_string("genotypes/includes/genotype_report.html", {
-        "report": genotype_report_for(user=member, snps=[shown, no_call, absent])})
+    html = render_to_string(
+        "genotypes/includes/genotype_report.html",
+        {"report": genotype_report_for(user=member, snps=[shown, no_call, absent])},
+    )
     assert "<strong>AG</strong>" in html and "Carrier text." in html
     assert "No call" in html and "Not on your chip" in html

@@ -6,8 +6,9 @@ from genotypes import samples
 from genotypes.views import SAMPLE_CALLS
 
 
-def test_the_sample_file_is_generated_once_then_served_identical(client, settings, tmp_path,
-                                                                 monkeypatch):
+def test_the_sample_file_is_generated_once_then_served_identical(
+    client, settings, tmp_path, monkeypatch
+):
     settings.DATA_DIR = tmp_path
     calls = []
     real = samples.generate_genome
@@ -22,7 +23,8 @@ def test_the_sample_file_is_generated_once_then_served_identical(client, setting
         response = client.get(reverse("genotypes:sample_file"))
         assert response.status_code == 200
         assert response["Content-Disposition"] == (
-            'attachment; filename="genlife-sample-23andme.txt"')
+            'attachment; filename="genlife-sample-23andme.txt"'
+        )
         bodies.append(response.content)
     assert len(calls) == 1, "the generator ran on more than the first request"
     assert bodies[0] == bodies[1] == bodies[2]

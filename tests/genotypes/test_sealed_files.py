@@ -19,7 +19,7 @@ def _sealed(data: bytes) -> bytes:
     out = io.BytesIO()
     writer = genome_store.SealedWriter(out)
     for start in range(0, len(data), 70_000):
-        writer.write(data[start:start + 70_000])
+        writer.write(data[start : start + 70_000])
     writer.close()
     return out.getvalue()
 
@@ -31,19 +31,20 @@ def test_a_sealed_stream_reads_back_and_refuses_cut_or_reordered_frames(settings
     assert genome_store.sealed_read(io.BytesIO(sealed), max_bytes=len(data)) == data
     with pytest.raises(ValueError):
         genome_store.sealed_read(io.BytesIO(sealed), max_bytes=len(data) - 1)
-    cut = sealed[:len(sealed) // 2]
+    cut = sealed[: len(sealed) // 2]
     with pytest.raises(genome_store.GenomeBlobError):
         genome_store.sealed_read(io.BytesIO(cut), max_bytes=len(data))
     # Dropping the first frame: the second one says it is frame 1, so it is refused.
     magic = len(genome_store.SEALED_MAGIC)
-    first = int.from_bytes(sealed[magic:magic + 4], "big")
-    skipped = sealed[:magic] + sealed[magic + 4 + first:]
+    first = int.from_bytes(sealed[magic : magic + 4], "big")
+    skipped = sealed[:magic] + sealed[magic + 4 + first :]
     with pytest.raises(genome_store.GenomeBlobError):
         genome_store.sealed_read(io.BytesIO(skipped), max_bytes=len(data))
 
 
-def test_key_rotation_reencrypts_raw_files_and_results(settings,
-                                                       django_capture_on_commit_callbacks):
+def test_key_rotation_reencrypts_raw_files_and_results(
+    settings, django_capture_on_commit_callbacks
+):
     snp = SnpFactory(rsid="rs4680", chromosome="22")
     member = MemberFactory()
     old_key = settings.GENOME_ENCRYPTION_KEYS[0]

@@ -50,10 +50,13 @@ def test_upload_over_the_size_limit_is_refused(settings):
     assert GenomeUpload.objects.count() == 0
 
 
-def test_upload_is_stored_queued_and_enqueued_only_after_commit(django_capture_on_commit_callbacks,
-                                                                monkeypatch):
+def test_upload_is_stored_queued_and_enqueued_only_after_commit(
+    django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
-    monkeypatch.setattr(uploads, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id))
+    monkeypatch.setattr(
+        uploads, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id)
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload = upload_for(MemberFactory())
         assert sent == []
@@ -66,7 +69,8 @@ def test_upload_is_stored_queued_and_enqueued_only_after_commit(django_capture_o
 
 
 def test_parsing_materialises_every_catalogue_snp_and_encrypts_the_genome(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     catalogue = demo_catalogue()
     member = MemberFactory()
     upload = upload_for(member, include=CALLS)
@@ -98,14 +102,16 @@ def test_member_can_keep_the_raw_upload(django_capture_on_commit_callbacks):
 
 
 def test_bad_file_fails_with_the_parser_message_and_keeps_previous_results(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     demo_catalogue()
     member = MemberFactory()
     with django_capture_on_commit_callbacks(execute=True):
         first = _process(upload_for(member, include=CALLS))
     before = _results(member)
     bad = uploads.genome_upload_create(
-        user=member, file=SimpleUploadedFile("genome.txt", b"%PDF-1.5 not a genome"), consent=True)
+        user=member, file=SimpleUploadedFile("genome.txt", b"%PDF-1.5 not a genome"), consent=True
+    )
     with django_capture_on_commit_callbacks(execute=True):
         bad = _process(bad)
     assert bad.status == GenomeUpload.Status.FAILED
@@ -118,7 +124,8 @@ def test_bad_file_fails_with_the_parser_message_and_keeps_previous_results(
 
 
 def test_new_upload_replaces_results_atomically_and_drops_the_old_blob(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     demo_catalogue()
     member = MemberFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,7 +154,8 @@ def test_processing_twice_is_harmless():
 def test_redelivered_task_resumes_a_parse_its_killed_worker_started():
     upload = upload_for(MemberFactory())
     GenomeUpload.objects.filter(pk=upload.pk).update(
-        status="parsing", task_id="same-task", started_at=timezone.now(), attempts=1)
+        status="parsing", task_id="same-task", started_at=timezone.now(), attempts=1
+    )
     upload = _process(upload, task_id="same-task")
     assert upload.status == GenomeUpload.Status.DONE and upload.attempts == 2
 
@@ -155,15 +163,19 @@ def test_redelivered_task_resumes_a_parse_its_killed_worker_started():
 def test_a_second_task_does_not_start_while_another_is_parsing():
     upload = upload_for(MemberFactory())
     GenomeUpload.objects.filter(pk=upload.pk).update(
-        status="parsing", task_id="first-task", started_at=timezone.now(), attempts=1)
+        status="parsing", task_id="first-task", started_at=timezone.now(), attempts=1
+    )
     upload = _process(upload, task_id="other-task")
     assert upload.status == GenomeUpload.Status.PARSING and upload.task_id == "first-task"
 
 
 def test_sweeper_requeues_stuck_uploads_and_gives_up_after_max_attempts(
-        django_capture_on_commit_callbacks, monkeypatch):
+    django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
-    monkeypatch.setattr(uploads, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id))
+    monkeypatch.setattr(
+        uploads, "genome_upload_enqueue", lambda *, upload_id: sent.append(upload_id)
+    )
     member = MemberFactory()
     old = timezone.now() - timedelta(hours=1)
     queued = upload_for(member)
@@ -171,9 +183,12 @@ def test_sweeper_requeues_stuck_uploads_and_gives_up_after_max_attempts(
     fresh = upload_for(member)
     exhausted = upload_for(member)
     GenomeUpload.objects.filter(pk=queued.pk).update(queued_at=old)
-    GenomeUpload.objects.filter(pk=stuck.pk).update(status="parsing", started_at=old, task_id="dead")
-    GenomeUpload.objects.filter(pk=exhausted.pk).update(status="parsing", started_at=old,
-                                                        attempts=parsing.MAX_ATTEMPTS)
+    GenomeUpload.objects.filter(pk=stuck.pk).update(
+        status="parsing", started_at=old, task_id="dead"
+    )
+    GenomeUpload.objects.filter(pk=exhausted.pk).update(
+        status="parsing", started_at=old, attempts=parsing.MAX_ATTEMPTS
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert parsing.genome_uploads_requeue_stuck() == 2
     assert set(sent) == {queued.pk, stuck.pk}
@@ -203,8 +218,9 @@ def test_backfill_fills_a_new_snp_for_members_who_uploaded_earlier():
     member = MemberFactory()
     upload = _process(upload_for(member, include={**CALLS, "rs3094315": "CT"}))
     marker = SnpFactory(rsid="rs3094315", chromosome="1", ref="C", alt="T")
-    assert backfill.genotype_results_backfill_chunk(snp_id=marker.pk,
-                                                    upload_ids=[str(upload.pk)]) == 1
+    assert (
+        backfill.genotype_results_backfill_chunk(snp_id=marker.pk, upload_ids=[str(upload.pk)]) == 1
+    )
     assert _results(member)["rs3094315"] == "CT"
     # A second run is harmless.
     backfill.genotype_results_backfill_chunk(snp_id=marker.pk, upload_ids=[str(upload.pk)])
@@ -226,8 +242,9 @@ def test_backfill_fans_out_in_chunks(monkeypatch):
 def test_vcf_without_ids_is_matched_by_position_in_its_build():
     catalogue = demo_catalogue()
     member = MemberFactory()
-    file = genome_file("genome.vcf", fmt="vcf", build=38, vcf_ids=False, chr_prefix=True,
-                       include={"rs4680": "AG"})
+    file = genome_file(
+        "genome.vcf", fmt="vcf", build=38, vcf_ids=False, chr_prefix=True, include={"rs4680": "AG"}
+    )
     upload = _process(uploads.genome_upload_create(user=member, file=file, consent=True))
     assert upload.build == 38
     assert _results(member)["rs4680"] == "AG"
@@ -237,8 +254,10 @@ def test_vcf_without_ids_is_matched_by_position_in_its_build():
 def test_genome_blobs_rotate_to_a_new_key(settings):
     old_key = settings.GENOME_ENCRYPTION_KEYS[0]
     import polars as pl
-    frame = pl.DataFrame({"rsid": ["rs1"], "chromosome": ["1"], "position": [5],
-                          "genotype": ["AG"]}).cast(genome_store.BLOB_SCHEMA)
+
+    frame = pl.DataFrame(
+        {"rsid": ["rs1"], "chromosome": ["1"], "position": [5], "genotype": ["AG"]}
+    ).cast(genome_store.BLOB_SCHEMA)
     blob = genome_store.genome_to_blob(frame)
     new_key = Fernet.generate_key().decode()
     settings.GENOME_ENCRYPTION_KEYS = [new_key, old_key]
@@ -270,14 +289,15 @@ def test_no_genotype_values_reach_the_logs(caplog, django_capture_on_commit_call
 
 
 def test_results_csv_neutralises_formula_injection():
-    assert export.csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert export.csv_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert export.csv_safe("+1") == "'+1" and export.csv_safe("@x") == "'@x"
     assert export.csv_safe("AG") == "AG"
     snp = SnpFactory(gene="=cmd|' /C calc'!A0")
     member = MemberFactory()
     upload = _process(upload_for(member, n_snps=500))
-    GenotypeResult.objects.update_or_create(user=member, snp=snp,
-                                            defaults={"upload": upload, "genotype": "--"})
+    GenotypeResult.objects.update_or_create(
+        user=member, snp=snp, defaults={"upload": upload, "genotype": "--"}
+    )
     rows = list(csv.reader(io.StringIO(export.genotype_results_csv(user=member))))
     row = next(r for r in rows if r[0] == snp.rsid)
     assert row[1].startswith("'=") and row[3] == "no call"
@@ -349,8 +369,9 @@ def test_unexpected_parser_error_fails_the_upload_with_an_honest_message(monkeyp
 def test_delete_all_also_removes_files_a_killed_worker_left_behind():
     member = MemberFactory()
     upload = _process(upload_for(member, n_snps=500))
-    orphan = default_storage.save(f"genomes/blobs/{member.pk}/orphan.parquet.fernet",
-                                  io.BytesIO(b"left by a killed attempt"))
+    orphan = default_storage.save(
+        f"genomes/blobs/{member.pk}/orphan.parquet.fernet", io.BytesIO(b"left by a killed attempt")
+    )
     deletion.genome_data_delete_all(user=member)
     assert not default_storage.exists(orphan)
     assert not default_storage.exists(upload.genome_file.name)

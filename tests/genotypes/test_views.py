@@ -78,8 +78,10 @@ def test_visitor_is_sent_to_log_in_and_non_member_sees_the_members_offer(client)
 def test_upload_creates_a_queued_upload_and_redirects_to_its_status(client):
     member = _logged_in(client)
     data = generate_genome("23andme", n_snps=500, seed=1)
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", data), "consent": "on"})
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", data), "consent": "on"},
+    )
     upload = GenomeUpload.objects.get(user=member)
     assert response.status_code == 302
     assert response["Location"] == reverse("genotypes:upload_status", args=[upload.pk])
@@ -89,17 +91,21 @@ def test_upload_creates_a_queued_upload_and_redirects_to_its_status(client):
 
 def test_upload_by_script_answers_json(client):
     _logged_in(client)
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", generate_genome(n_snps=200)), "consent": "on"},
-        headers={"X-Requested-With": "XMLHttpRequest"})
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", generate_genome(n_snps=200)), "consent": "on"},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
     assert response.status_code == 201
     assert response.json()["status_url"].startswith("/genetics/uploads/")
 
 
 def test_upload_without_consent_is_refused_with_a_message(client):
     member = _logged_in(client)
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", generate_genome(n_snps=200))})
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", generate_genome(n_snps=200))},
+    )
     assert response.status_code == 400
     assert "Please agree" in response.content.decode()
     assert not GenomeUpload.objects.filter(user=member).exists()
@@ -107,9 +113,12 @@ def test_upload_without_consent_is_refused_with_a_message(client):
 
 def test_a_1_gb_upload_is_refused_before_its_body_is_read(client):
     member = _logged_in(client)
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", b"x"), "consent": "on"},
-        CONTENT_LENGTH=str(1024 ** 3), headers={"X-Requested-With": "XMLHttpRequest"})
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", b"x"), "consent": "on"},
+        CONTENT_LENGTH=str(1024**3),
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
     assert response.status_code == 413
     assert "larger than 100 MB" in response.json()["errors"]["file"][0]
     assert not GenomeUpload.objects.filter(user=member).exists()
@@ -118,8 +127,10 @@ def test_a_1_gb_upload_is_refused_before_its_body_is_read(client):
 def test_upload_over_the_limit_is_stopped_while_streaming(client, settings):
     settings.GENOME_UPLOAD_MAX_BYTES = 2_000
     member = _logged_in(client)
-    response = client.post(reverse("genotypes:upload"), {
-        "file": SimpleUploadedFile("genome.txt", b"x" * 50_000), "consent": "on"})
+    response = client.post(
+        reverse("genotypes:upload"),
+        {"file": SimpleUploadedFile("genome.txt", b"x" * 50_000), "consent": "on"},
+    )
     assert response.status_code == 413
     assert not GenomeUpload.objects.filter(user=member).exists()
 
@@ -138,8 +149,10 @@ def test_status_page_and_json_for_the_owner(client):
 def test_failed_upload_status_names_the_problem(client):
     member = _logged_in(client)
     upload = uploads.genome_upload_create(
-        user=member, file=SimpleUploadedFile("x.txt", b"<html><body>expired</body></html>"),
-        consent=True)
+        user=member,
+        file=SimpleUploadedFile("x.txt", b"<html><body>expired</body></html>"),
+        consent=True,
+    )
     parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     data = client.get(reverse("genotypes:upload_status_json", args=[upload.pk])).json()
     assert data["status"] == "failed" and "web page (HTML)" in data["reason"]
@@ -247,19 +260,30 @@ def test_index_page_links_the_upload_and_the_sample(client):
     _assert_page_basics(html)
 
 
-def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(client, monkeypatch,
-                                                              django_capture_on_commit_callbacks):
+def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
     sent = []
     monkeypatch.setattr(queue, "task_send", lambda task, *args: sent.append((task.name, args)))
     sign_in_with_two_factor(client, UserFactory(is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:genotypes_snp_add"), {
-            "rsid": "rs3094315", "gene": "MARKER", "chromosome": "1", "ref": "C", "alt": "T",
-            "position_grch37": "752566", "verified": "on",
-            "interpretations-TOTAL_FORMS": "1", "interpretations-INITIAL_FORMS": "0",
-            "interpretations-0-genotype": "CT", "interpretations-0-label": "typical",
-            "interpretations-0-text": "Common.",
-        })
+        response = client.post(
+            reverse("admin:genotypes_snp_add"),
+            {
+                "rsid": "rs3094315",
+                "gene": "MARKER",
+                "chromosome": "1",
+                "ref": "C",
+                "alt": "T",
+                "position_grch37": "752566",
+                "verified": "on",
+                "interpretations-TOTAL_FORMS": "1",
+                "interpretations-INITIAL_FORMS": "0",
+                "interpretations-0-genotype": "CT",
+                "interpretations-0-label": "typical",
+                "interpretations-0-text": "Common.",
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     from genotypes.models import Snp
 
@@ -274,11 +298,16 @@ def _article_with_genotype_section(title, slug, snps, *, published=True):
 
     author, _ = Author.objects.get_or_create(slug="test-author", defaults={"name": "Test Author"})
     article = Article.objects.create(
-        title=title, slug=slug, description="About variants.", author=author,
+        title=title,
+        slug=slug,
+        description="About variants.",
+        author=author,
         status="published" if published else "draft",
-        published_at=timezone.now() if published else None)
-    section = Section.objects.create(article=article, order=1, heading="Your genotypes",
-                                     kind="genotype_report", access="members")
+        published_at=timezone.now() if published else None,
+    )
+    section = Section.objects.create(
+        article=article, order=1, heading="Your genotypes", kind="genotype_report", access="members"
+    )
     for order, snp in enumerate(snps):
         SectionSnp.objects.create(section=section, snp=snp, order=order)
     return article
@@ -288,12 +317,15 @@ def test_my_genetics_lists_articles_with_results_notable_first(client):
     catalogue = demo_catalogue()
     member = _logged_in(client)
     _processed_upload(member, include={"rs1799971": "AG", "rs4680": "GG"})
-    typical = _article_with_genotype_section("COMT and pain", "comt-and-pain",
-                                             [catalogue["rs4680"]])
-    notable = _article_with_genotype_section("Naltrexone and OPRM1", "naltrexone-and-oprm1",
-                                             [catalogue["rs1799971"]])
-    _article_with_genotype_section("Draft piece", "draft-piece", [catalogue["rs4680"]],
-                                   published=False)
+    typical = _article_with_genotype_section(
+        "COMT and pain", "comt-and-pain", [catalogue["rs4680"]]
+    )
+    notable = _article_with_genotype_section(
+        "Naltrexone and OPRM1", "naltrexone-and-oprm1", [catalogue["rs1799971"]]
+    )
+    _article_with_genotype_section(
+        "Draft piece", "draft-piece", [catalogue["rs4680"]], published=False
+    )
     html = client.get(reverse("genotypes:mine")).content.decode()
     assert notable.get_absolute_url() in html and typical.get_absolute_url() in html
     assert html.index(notable.get_absolute_url()) < html.index(typical.get_absolute_url())

@@ -31,18 +31,15 @@ def _fresh_rate_limits():
     _clear_rate_limits()
 
 
-
-
-
-
 @pytest.fixture
 def queued(monkeypatch):
     """Capture Stripe-event tasks instead of sending them to the broker."""
     from billing import tasks
 
     calls: list[int] = []
-    monkeypatch.setattr(tasks.stripe_event_process, "apply_async",
-                        lambda args, **options: calls.append(*args))
+    monkeypatch.setattr(
+        tasks.stripe_event_process, "apply_async", lambda args, **options: calls.append(*args)
+    )
     return calls
 
 

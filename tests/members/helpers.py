@@ -6,8 +6,13 @@ from tests.stripe_events import recorded, signed  # noqa: F401 - used by the tes
 
 def subscription_event(event_id="evt_test_1", customer="cus_unknown", event_type=None) -> dict:
     """A recorded subscription event for `customer` (updated, unless `event_type` says)."""
-    return recorded(event_type or "customer.subscription.updated", event_id=event_id,
-                    id="sub_123", customer=customer, status="active")
+    return recorded(
+        event_type or "customer.subscription.updated",
+        event_id=event_id,
+        id="sub_123",
+        customer=customer,
+        status="active",
+    )
 
 
 def membership_of(user) -> Membership:

@@ -286,4 +286,3 @@ def test_a_paid_membership_that_ends_sends_one_ended_email(
     with django_capture_on_commit_callbacks(execute=True):
         services.membership_sync(membership_id=membership.pk)  # nothing new to say
     assert len([m for m in mail.outbox if m.subject == ended[0].subject]) == 1
-

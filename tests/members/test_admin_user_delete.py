@@ -43,7 +43,9 @@ def paying_user_with_a_genome(stripe_settings) -> tuple[User, str, str]:
         user=user, status=Membership.Status.ACTIVE, stripe_customer_id=customer_id
     )
     StripeEvent.objects.create(
-        event_id=f"evt_admin_delete_{user.pk}", type="invoice.paid", created=timezone.now(),
+        event_id=f"evt_admin_delete_{user.pk}",
+        type="invoice.paid",
+        created=timezone.now(),
         payload={"data": {"object": {"customer": customer_id, "customer_email": user.email}}},
     )
     return user, upload.raw_file.name, customer_id
@@ -80,8 +82,14 @@ def test_admin_delete_page_ends_billing_and_erases_genetic_data(
     assert client.get(url).status_code == 200  # Django's confirmation page
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
-    assert_erased(user=user, raw_name=raw_name, customer_id=customer_id,
-                  storage=genome_storage, fake=stripe_settings, staff=staff)
+    assert_erased(
+        user=user,
+        raw_name=raw_name,
+        customer_id=customer_id,
+        storage=genome_storage,
+        fake=stripe_settings,
+        staff=staff,
+    )
 
 
 @pytest.mark.django_db
@@ -98,8 +106,14 @@ def test_admin_bulk_delete_ends_billing_and_erases_genetic_data_of_each(
     assert response.status_code == 200
     assert "Deleted 2 users." in response.content.decode()
     for user, raw_name, customer_id in people:
-        assert_erased(user=user, raw_name=raw_name, customer_id=customer_id,
-                      storage=genome_storage, fake=stripe_settings, staff=staff)
+        assert_erased(
+            user=user,
+            raw_name=raw_name,
+            customer_id=customer_id,
+            storage=genome_storage,
+            fake=stripe_settings,
+            staff=staff,
+        )
 
 
 @pytest.mark.django_db
@@ -122,8 +136,13 @@ def test_admin_deletes_nothing_when_stripe_is_unreachable(
     )
     assert bulk.status_code == 200 and "was not deleted" in bulk.content.decode()
     stripe_settings.control.api_errors(count=0)
-    assert_untouched(user=user, raw_name=raw_name, customer_id=customer_id,
-                     storage=genome_storage, fake=stripe_settings)
+    assert_untouched(
+        user=user,
+        raw_name=raw_name,
+        customer_id=customer_id,
+        storage=genome_storage,
+        fake=stripe_settings,
+    )
 
 
 @pytest.mark.django_db
@@ -140,8 +159,13 @@ def test_member_deleting_their_account_while_stripe_is_down_keeps_everything(
     response = client.post(reverse("members:account_delete"), {"confirm": "delete"}, follow=True)
     assert "nothing was deleted" in response.content.decode()
     stripe_settings.control.api_errors(count=0)
-    assert_untouched(user=user, raw_name=raw_name, customer_id=customer_id,
-                     storage=genome_storage, fake=stripe_settings)
+    assert_untouched(
+        user=user,
+        raw_name=raw_name,
+        customer_id=customer_id,
+        storage=genome_storage,
+        fake=stripe_settings,
+    )
 
 
 def test_billing_hears_of_an_account_deletion_before_genotypes():

@@ -1,4 +1,5 @@
 """The local demo logins: an editor who needs no second factor, and a member."""
+
 import pytest
 from django.core.management import CommandError, call_command
 

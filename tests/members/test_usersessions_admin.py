@@ -13,8 +13,9 @@ def test_user_sessions_admin_search_finds_sessions_by_email_and_ip(client):
     sign_in_with_two_factor(client, staff)
     ada, bob = UserFactory(email="ada@example.com"), UserFactory(email="bob@example.com")
     for person, ip in ((ada, "203.0.113.7"), (bob, "198.51.100.9")):
-        UserSession.objects.create(user=person, ip=ip, session_key=f"key-{person.pk}",
-                                   user_agent="test-browser")
+        UserSession.objects.create(
+            user=person, ip=ip, session_key=f"key-{person.pk}", user_agent="test-browser"
+        )
     url = reverse("admin:usersessions_usersession_changelist")
 
     by_email = client.get(url, {"q": "ada@"})

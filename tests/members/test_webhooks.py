@@ -132,8 +132,11 @@ def _checkout_paid(fake, user, plans, client) -> str:
     response = client.post(reverse("billing:join_checkout"), {"plan": "monthly"})
     assert response.status_code == 302, response
     pay(response.url)
-    (sub_id,) = [s["id"] for s in fake.account.subscriptions.values()
-                 if s["customer"] == membership_of(user).stripe_customer_id]
+    (sub_id,) = [
+        s["id"]
+        for s in fake.account.subscriptions.values()
+        if s["customer"] == membership_of(user).stripe_customer_id
+    ]
     return sub_id
 
 

@@ -28,6 +28,3 @@ def _private_files(settings, tmp_path):
         Fernet.generate_key().decode()
     ]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-

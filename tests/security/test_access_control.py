@@ -214,7 +214,11 @@ def test_export_carries_only_the_signed_in_members_data_whatever_the_request_nam
         {"user": owner.pk, "user_id": owner.pk, "upload_id": str(theirs.pk)},
     )
     assert response.status_code == 200
-    results = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).read("genlife-results.csv").decode()
+    results = (
+        zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        .read("genlife-results.csv")
+        .decode()
+    )
     assert "rs4680,COMT,22,GG" in results and ",AA," not in results
 
 

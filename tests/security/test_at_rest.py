@@ -38,8 +38,9 @@ PLANTED_CALL = "DI"  # an insertion/deletion call: no catalogue row or text spel
 def _upload(client, member, *, keep_raw: bool, seed: int) -> GenomeUpload:
     client.force_login(member)
     # Over FILE_UPLOAD_MAX_MEMORY_SIZE, so Django's default handlers would spool it to disk.
-    data = generate_genome("23andme", n_snps=150_000, seed=seed,
-                           include={PLANTED_RSID: PLANTED_CALL})
+    data = generate_genome(
+        "23andme", n_snps=150_000, seed=seed, include={PLANTED_RSID: PLANTED_CALL}
+    )
     assert len(data) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
     form = {"file": SimpleUploadedFile("genome.txt", data), "consent": "on"}
     if keep_raw:
@@ -55,9 +56,22 @@ def _database_dump() -> list[str]:
         db = connection.settings_dict
         env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
         out = subprocess.run(
-            ["pg_dump", "--data-only", "-h", db.get("HOST") or "127.0.0.1",
-             "-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres", db["NAME"]],
-            capture_output=True, env=env, check=True, timeout=120).stdout.decode()
+            [
+                "pg_dump",
+                "--data-only",
+                "-h",
+                db.get("HOST") or "127.0.0.1",
+                "-p",
+                str(db.get("PORT") or 5432),
+                "-U",
+                db.get("USER") or "postgres",
+                db["NAME"],
+            ],
+            capture_output=True,
+            env=env,
+            check=True,
+            timeout=120,
+        ).stdout.decode()
         return [field for line in out.splitlines() for field in line.split("\t")]
     values = []
     with connection.cursor() as cursor:
@@ -148,8 +162,9 @@ def test_a_dump_of_database_media_and_cache_holds_no_genotype_in_clear(client, s
     with connection.cursor() as cursor:
         cursor.execute("SELECT genotype FROM genotypes_genotyperesult")
         stored = [value for (value,) in cursor.fetchall()]
-    assert stored and all(len(v) == 100 and v.startswith("gAAAAA") for v in stored), \
+    assert stored and all(len(v) == 100 and v.startswith("gAAAAA") for v in stored), (
         "every result, the empty 'not in your file' ones too, is a Fernet token of one length"
+    )
 
     media = Path(settings.MEDIA_ROOT) / "genomes"
     files = [p for p in media.rglob("*") if p.is_file()]

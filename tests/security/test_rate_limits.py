@@ -201,7 +201,8 @@ def test_checkout_creation_is_refused_with_429_after_the_configured_attempts_per
 
 
 def test_export_streams_the_zip_and_is_refused_with_429_after_the_configured_exports(
-        client, settings):
+    client, settings
+):
     import io
     import zipfile
 
@@ -213,7 +214,8 @@ def test_export_streams_the_zip_and_is_refused_with_429_after_the_configured_exp
     SnpFactory(rsid="rs4680", gene="COMT", chromosome="22", ref="G", alt="A")
     member = MemberFactory()
     parsing.genome_upload_process(
-        upload_id=upload_for(member, n_snps=5_000, include={"rs4680": "AG"}).pk)
+        upload_id=upload_for(member, n_snps=5_000, include={"rs4680": "AG"}).pk
+    )
     client.force_login(member)
     client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
     allowed = limit(settings, "genome_export", "user")
@@ -227,6 +229,7 @@ def test_export_streams_the_zip_and_is_refused_with_429_after_the_configured_exp
     refused = client.post(reverse("genotypes:export"))
     assert refused.status_code == 429
     assert "downloaded your data several times" in refused.content.decode()
-    exported = GeneticDataAuditLog.objects.filter(subject_user_id=member.pk,
-                                                  action=GeneticDataAuditLog.Action.EXPORTED)
+    exported = GeneticDataAuditLog.objects.filter(
+        subject_user_id=member.pk, action=GeneticDataAuditLog.Action.EXPORTED
+    )
     assert exported.count() == allowed

@@ -41,8 +41,9 @@ def test_totp_code_is_refused_with_try_again_while_redis_is_down(client, redis_c
     user = UserFactory()
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
-    response = client.post(reverse("account_login"),
-                           {"login": user.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
 
     redis_cache.stop()
@@ -59,8 +60,9 @@ def test_totp_code_is_refused_with_try_again_while_redis_is_down(client, redis_c
 def test_password_sign_in_is_refused_with_try_again_while_redis_is_down(client, redis_cache):
     user = UserFactory()
     redis_cache.stop()
-    response = client.post(reverse("account_login"),
-                           {"login": user.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 503
     assert TRY_AGAIN in response.content.decode()
     assert client.get(reverse("members:account")).status_code == 302  # not signed in

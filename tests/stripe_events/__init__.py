@@ -77,8 +77,12 @@ def deliver(url: str, events: list[dict], *, concurrency: int = 1) -> list[int]:
 
     def post(event: dict) -> int:
         body, header = signed(event)
-        request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
-            "Content-Type": "application/json", "Stripe-Signature": header})
+        request = urllib.request.Request(
+            url,
+            data=body.encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status
@@ -125,9 +129,13 @@ def subscription_change(fake: DevStripe, subscription_id: str, **changes) -> lis
         sub = fake.account.subscriptions[subscription_id]
         sub.update(changes)
         snapshot = copy.deepcopy(sub)
-    invoice = {"customer": sub["customer"], "parent": {
-        "type": "subscription_details",
-        "subscription_details": {"subscription": subscription_id}}}
+    invoice = {
+        "customer": sub["customer"],
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {"subscription": subscription_id},
+        },
+    }
     if snapshot["status"] == "canceled":
         return [recorded("customer.subscription.deleted", **snapshot)]
     events = [recorded("customer.subscription.updated", **snapshot)]

@@ -1,4 +1,5 @@
 """Import articles from Markdown files with front matter (format: articles/demo/README.md)."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,12 +32,20 @@ class Command(BaseCommand):
             else:
                 valid.append(path)
         if failed:
-            raise CommandError("Nothing was imported; fix the errors above and run the command again.")
+            raise CommandError(
+                "Nothing was imported; fix the errors above and run the command again."
+            )
         if check:
             self.stdout.write(f"{len(valid)} file(s) valid.")
             return
         for result in articles_import(paths=valid):
             action = "Created" if result.created else "Updated"
-            self.stdout.write(f"{action} “{result.article.title}” at {result.article.get_absolute_url()}")
+            self.stdout.write(
+                f"{action} “{result.article.title}” at {result.article.get_absolute_url()}"
+            )
             for slug in result.unresolved_related:
-                self.stdout.write(self.style.WARNING(f"  related article '{slug}' does not exist yet; import it and re-run"))
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"  related article '{slug}' does not exist yet; import it and re-run"
+                    )
+                )

@@ -1,4 +1,5 @@
 """Load the demo articles shipped in articles/demo/ (safe to run again: updates in place)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.article_file import ArticleFileError
@@ -16,7 +17,9 @@ class Command(BaseCommand):
         for result in results:
             self.stdout.write(f"{'Created' if result.created else 'Updated'} {result.article.slug}")
             if result.skipped_snps:
-                self.stdout.write(self.style.WARNING(
-                    "  not in the SNP catalogue yet (load it, then run this again): "
-                    + " ".join(result.skipped_snps)
-                ))
+                self.stdout.write(
+                    self.style.WARNING(
+                        "  not in the SNP catalogue yet (load it, then run this again): "
+                        + " ".join(result.skipped_snps)
+                    )
+                )

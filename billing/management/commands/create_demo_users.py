@@ -16,11 +16,20 @@ class Command(BaseCommand):
             raise CommandError("Demo users exist only in local mode (no DATABASE_URL set).")
         # An editor, not a superuser: writes articles and the SNP catalogue, sees no member's
         # genetic data (so the admin does not ask this demo login for a second factor).
-        editor = user_ensure_verified(email=DEMO_ADMIN[0], password=DEMO_ADMIN[1], is_staff=True,
-                                      is_superuser=False, name="Demo Editor")
+        editor = user_ensure_verified(
+            email=DEMO_ADMIN[0],
+            password=DEMO_ADMIN[1],
+            is_staff=True,
+            is_superuser=False,
+            name="Demo Editor",
+        )
         editor.groups.add(editor_group_ensure())
-        member = user_ensure_verified(email=DEMO_MEMBER[0], password=DEMO_MEMBER[1], name="Demo Member")
+        member = user_ensure_verified(
+            email=DEMO_MEMBER[0], password=DEMO_MEMBER[1], name="Demo Member"
+        )
         membership_grant_complimentary(user=member)
         self.stdout.write("Demo logins (local mode only):")
-        self.stdout.write(f"  editor  {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  (admin at /{settings.ADMIN_URL})")
+        self.stdout.write(
+            f"  editor  {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  (admin at /{settings.ADMIN_URL})"
+        )
         self.stdout.write(f"  member  {DEMO_MEMBER[0]} / {DEMO_MEMBER[1]}")

@@ -37,8 +37,10 @@ class Command(BaseCommand):
         for upload in GenomeUpload.objects.exclude(raw_file="").iterator():
             storage = upload.raw_file.storage
             name = upload.raw_file.name
-            with storage.open(name, "rb") as handle, tempfile.TemporaryFile(
-                    dir=settings.FILE_UPLOAD_TEMP_DIR) as spool:
+            with (
+                storage.open(name, "rb") as handle,
+                tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as spool,
+            ):
                 if not is_sealed(handle.read(len(SEALED_MAGIC))):
                     continue
                 handle.seek(0)

@@ -21,9 +21,11 @@ def import_csv(path: Path) -> tuple[int, int]:
 
 
 class Command(BaseCommand):
-    help = ("Create or update catalogue SNPs and their interpretations from a CSV with the "
-            "columns rsid,gene,chrom,pos_grch37,pos_grch38,ref,alt,effect_allele,genotype,"
-            "finding,evidence,source_doi (optional: label, frequency).")
+    help = (
+        "Create or update catalogue SNPs and their interpretations from a CSV with the "
+        "columns rsid,gene,chrom,pos_grch37,pos_grch38,ref,alt,effect_allele,genotype,"
+        "finding,evidence,source_doi (optional: label, frequency)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)

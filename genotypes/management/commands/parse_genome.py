@@ -19,10 +19,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The raw-DNA file (plain, .zip or .gz).")
-        parser.add_argument("--rsid", action="extend", nargs="+", default=[], metavar="RSID",
-                            help="rsids whose genotypes to print (repeatable).")
-        parser.add_argument("--json", action="store_true", dest="as_json",
-                            help="Print one JSON object.")
+        parser.add_argument(
+            "--rsid",
+            action="extend",
+            nargs="+",
+            default=[],
+            metavar="RSID",
+            help="rsids whose genotypes to print (repeatable).",
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print one JSON object."
+        )
 
     def handle(self, *args, path, rsid, as_json=False, **options):
         try:
@@ -30,8 +37,9 @@ class Command(BaseCommand):
         except GenomeFormatError as error:
             raise CommandError(error.message, returncode=2) from error
         except OSError as error:
-            raise CommandError(f"The file could not be opened ({error.strerror or 'unreadable'}).",
-                               returncode=2) from error
+            raise CommandError(
+                f"The file could not be opened ({error.strerror or 'unreadable'}).", returncode=2
+            ) from error
         genotypes = genome.genotypes_for(rsid)
         if as_json:
             self.stdout.write(json.dumps({**genome.summary(), "genotypes": genotypes}))
