@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lock venv bench-deps clean
+.PHONY: run test lint lock venv bench-deps clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: venv
 ## Run the whole test suite (uses DATABASE_URL / CELERY_BROKER_URL when they are set).
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Lint as CI does: ruff rules and format, and the one-way app layering (import-linter).
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## Install the benchmark-only reference libraries (the "bench" extra) into the venv.
 bench-deps: venv
