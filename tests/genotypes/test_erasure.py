@@ -150,7 +150,11 @@ def _export_rows(client, user) -> list[dict]:
     )
     response = client.post(reverse("genotypes:export"))
     assert response.status_code == 200
-    text = zipfile.ZipFile(io.BytesIO(response.content)).read("genlife-results.csv").decode()
+    text = (
+        zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        .read("genlife-results.csv")
+        .decode()
+    )
     return list(csv.DictReader(io.StringIO(text)))
 
 
