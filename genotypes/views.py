@@ -116,6 +116,12 @@ def sample_file(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_GET
+def evidence_scale(request: HttpRequest) -> HttpResponse:
+    """Public: what our evidence levels mean and how findings are cited."""
+    return render(request, "genotypes/evidence.html", {"levels": selectors.evidence_scale()})
+
+
 def _members_only(request: HttpRequest) -> HttpResponse:
     context = {"join_url": membership_join_url()}
     return render(request, "genotypes/members_only.html", context, status=403)

@@ -86,3 +86,75 @@ def test_database_refuses_a_graded_finding_without_a_source():
 def test_existing_interpretations_default_to_unverified():
     finding = SnpInterpretationFactory()
     assert finding.evidence == EvidenceLevel.UNVERIFIED and finding.sources == ""
+
+
+def test_visitor_reads_the_evidence_scale_page(client):
+    response = client.get(reverse("genotypes:evidence"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for level in EvidenceLevel:
+        assert f'id="evidence-{level.value}"' in html and level.label in html
+    assert "doi.org" in html and "PubMed" in html
+    _assert_page_basics(html)
+
+
+def _graded_catalogue():
+    from tests.genotypes.factories import demo_catalogue
+
+    demo_catalogue()
+    SnpInterpretation.objects.filter(snp__rsid="rs4680", genotype="GG").update(
+        evidence=EvidenceLevel.LIMITED,
+        evidence_note="limited for morphine dose",
+        sources="PMC1995596\nPMID:8807664\ndoi:10.1097/j.pain.0000000000001370",
+    )
+    SnpInterpretation.objects.filter(snp__rsid="rs4680", genotype="AA").update(
+        evidence=EvidenceLevel.UNVERIFIED, sources=""
+    )
+
+
+def test_member_sees_each_findings_level_and_sources_as_links(client):
+    from genotypes.services import parsing
+    from tests.factories import MemberFactory
+    from tests.genotypes.factories import upload_for
+
+    _graded_catalogue()
+    member = MemberFactory()
+    upload = upload_for(member, include={"rs4680": "GG"})
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
+    client.force_login(member)
+    response = client.get(reverse("genotypes:snp_detail", args=["rs4680"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    evidence_url = reverse("genotypes:evidence")
+    # The member's own finding (GG) and the list of every genotype both show it.
+    assert html.count("Evidence: Limited") == 2
+    assert f'href="{evidence_url}#evidence-limited"' in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/8807664/"' in html
+    assert 'href="https://doi.org/10.1097/j.pain.0000000000001370"' in html
+    assert 'href="https://pmc.ncbi.nlm.nih.gov/articles/PMC1995596/"' in html
+    assert "limited for morphine dose" in html
+    # The unsourced AA finding says so in words.
+    assert "Evidence: Unverified" in html
+    assert "Unverified: not yet checked against a source we can cite." in html
+    _assert_page_basics(html)
+
+
+@pytest.mark.parametrize("who", ["visitor", "non-member"])
+def test_findings_and_sources_stay_behind_the_member_gate(client, who):
+    from tests.factories import UserFactory as PlainUser
+
+    _graded_catalogue()
+    if who == "non-member":
+        client.force_login(PlainUser())
+    response = client.get(reverse("genotypes:snp_detail", args=["rs4680"]))
+    html = response.content.decode()
+    assert response.status_code == (403 if who == "non-member" else 302)
+    assert "pubmed.ncbi.nlm.nih.gov/8807664" not in html and "Evidence:" not in html
+    finding = SnpInterpretation.objects.get(snp__rsid="rs4680", genotype="GG")
+    assert finding.text not in html
+
+
+def _assert_page_basics(html: str):
+    from tests.genotypes.test_views import _assert_page_basics as basics
+
+    basics(html)
