@@ -18,6 +18,7 @@ from genotypes.models import (
     EvidenceLevel,
     GenomeUpload,
     GenotypeResult,
+    PopulationFrequency,
     Snp,
     SnpInterpretation,
 )
@@ -317,3 +318,71 @@ def evidence_scale() -> list[dict]:
         {"value": level.value, "label": level.label, "meaning": EVIDENCE_SCALE[level]}
         for level in EvidenceLevel
     ]
+
+
+@dataclass(frozen=True)
+class PopulationBar:
+    allele: str
+    allele_note: str
+    measure: str
+    frequency: float
+    source: str
+    release: str
+    is_yours: bool
+    width: float
+    y: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.allele} carriers" if self.measure == "carrier" else self.allele
+
+
+@dataclass(frozen=True)
+class PopulationChart:
+    populations: list[str]
+    chosen: str
+    bars: list[PopulationBar]
+
+    @property
+    def height(self) -> int:
+        return 20 + 34 * len(self.bars)
+
+    @property
+    def sources(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((bar.source, bar.release) for bar in self.bars))
+
+
+def _default_population(populations: list[str]) -> str:
+    for prefix in ("ALL", "Global", "EUR"):
+        for name in populations:
+            if name.startswith(prefix):
+                return name
+    return populations[0]
+
+
+def population_chart_for(*, snp: Snp, population: str, genotype: str) -> PopulationChart | None:
+    """Allele frequencies of ``snp`` in the chosen population (a pooled or global one when
+    ``population`` names none we have), each with its source and release; the alleles of
+    ``genotype`` (the member's) are marked. None when we hold no frequencies for the SNP."""
+    entries = list(
+        PopulationFrequency.objects.filter(snp=snp).order_by("population", "allele", "measure")
+    )
+    if not entries:
+        return None
+    populations = sorted({e.population for e in entries}, key=str.casefold)
+    chosen = population if population in populations else _default_population(populations)
+    bars = [
+        PopulationBar(
+            allele=e.allele,
+            allele_note=e.allele_note,
+            measure=e.measure,
+            frequency=e.frequency,
+            source=e.source,
+            release=e.release,
+            is_yours=bool(genotype) and e.allele in genotype,
+            width=max(round(e.frequency * 240, 1), 1.0),
+            y=10 + index * 34,
+        )
+        for index, e in enumerate(x for x in entries if x.population == chosen)
+    ]
+    return PopulationChart(populations=populations, chosen=chosen, bars=bars)

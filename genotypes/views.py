@@ -375,10 +375,21 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     if not is_member(request.user):
         return _members_only(request)
     snp, row, bars = selectors.snp_detail_for(user=request.user, rsid=rsid)
+    population_chart = selectors.population_chart_for(
+        snp=snp,
+        population=request.GET.get("population", "")[:80],
+        genotype=row.genotype if row and row.status == "match" else "",
+    )
     return render(
         request,
         "genotypes/snp_detail.html",
-        {"snp": snp, "row": row, "bars": bars, "chart_height": 20 + 34 * len(bars)},
+        {
+            "snp": snp,
+            "row": row,
+            "bars": bars,
+            "chart_height": 20 + 34 * len(bars),
+            "population_chart": population_chart,
+        },
     )
 
 

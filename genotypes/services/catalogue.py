@@ -1,4 +1,5 @@
-"""Importing the SNP catalogue (SNPs and one interpretation per genotype) from CSV rows."""
+"""Importing the SNP catalogue from CSV rows: SNPs, one interpretation per genotype with its
+sources and evidence level, and per-population frequencies."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from genotypes.models import (
     SOURCED_REGEX,
     EvidenceLevel,
+    PopulationFrequency,
     Snp,
     SnpInterpretation,
 )
@@ -217,3 +219,70 @@ def normalise_catalogue_genotype(value: str) -> str | None:
     """'GA' -> 'AG'; None for anything that is not a concrete genotype."""
     letters = "".join(sorted((value or "").strip().upper()))
     return letters if letters in _CATALOGUE_GENOTYPE else None
+
+
+_ALLELE = re.compile(r"^([ACGT]+)\b")
+
+
+@dataclass
+class FrequencyImport:
+    written: int = 0
+    skipped_rows: list[str] = field(default_factory=list)
+
+
+def population_frequencies_import(*, rows: Iterable[dict]) -> FrequencyImport:
+    """Create or update per-population frequencies from CSV rows.
+
+    Columns: rsid, allele, population, frequency, source, release (the layout of the shared
+    population-frequencies.csv). ``allele`` starts with the allele counted on the plus strand
+    ("G (plus) = coding 3435C"); the rest is kept as the way papers name it, and a text
+    speaking of carriers makes the number a share of carriers rather than an allele
+    frequency. Rows are skipped, and listed, when the SNP is not in the catalogue, when the
+    source is unverified or missing, or when the frequency is not a single number in 0-1
+    (ranges such as "0.40-0.60" are not charted). Idempotent.
+    """
+    outcome = FrequencyImport()
+    snps = {snp.rsid: snp for snp in Snp.objects.all()}
+    with transaction.atomic():
+        for row in rows:
+            rsid = (row.get("rsid") or "").strip().lower()
+            population = (row.get("population") or "").strip()
+            allele_text = (row.get("allele") or "").strip()
+            source = (row.get("source") or "").strip()
+            release = (row.get("release") or "").strip()
+            where = f"{rsid} {population}"
+            if rsid not in snps:
+                outcome.skipped_rows.append(f"{where}: not in the catalogue")
+                continue
+            if not source or source.lower().startswith("unverified") or not release:
+                outcome.skipped_rows.append(f"{where}: no verified source and release")
+                continue
+            try:
+                frequency = float((row.get("frequency") or "").strip())
+            except ValueError:
+                outcome.skipped_rows.append(f"{where}: frequency is not a single number")
+                continue
+            allele = _ALLELE.match(allele_text)
+            if allele is None or not 0 <= frequency <= 1:
+                outcome.skipped_rows.append(f"{where}: no allele or frequency outside 0-1")
+                continue
+            measure = (
+                PopulationFrequency.Measure.CARRIER
+                if "carrier" in allele_text.lower()
+                else PopulationFrequency.Measure.ALLELE
+            )
+            entry, _ = PopulationFrequency.objects.update_or_create(
+                snp=snps[rsid],
+                population=population[:80],
+                allele=allele.group(1),
+                measure=measure,
+                source=source[:255],
+                defaults={
+                    "frequency": frequency,
+                    "release": release[:255],
+                    "allele_note": allele_text[allele.end() :].strip(" ,")[:120],
+                },
+            )
+            entry.full_clean()
+            outcome.written += 1
+    return outcome
