@@ -10,14 +10,29 @@ from django.http import Http404
 from genotypes.services import backfill, deletion
 from genotypes.services.audit import genetic_data_audit
 
-from .models import GeneticDataAuditLog, GenomeUpload, Snp, SnpInterpretation
+from .models import (
+    GeneticDataAuditLog,
+    GenomeUpload,
+    PopulationFrequency,
+    Snp,
+    SnpInterpretation,
+)
 from .selectors import GENETIC_DATA_PERMISSION
 
 
-class SnpInterpretationInline(admin.TabularInline):
+class SnpInterpretationInline(admin.StackedInline):
+    """A finding without a DOI or PMID is refused unless marked Unverified (the model's
+    ``clean`` says why under the evidence field; a database constraint backs it)."""
+
     model = SnpInterpretation
     extra = 1
-    fields = ["genotype", "label", "text", "frequency"]
+    fields = ["genotype", "label", "text", "evidence", "evidence_note", "sources", "frequency"]
+
+
+class PopulationFrequencyInline(admin.TabularInline):
+    model = PopulationFrequency
+    extra = 1
+    fields = ["population", "allele", "allele_note", "measure", "frequency", "source", "release"]
 
 
 @admin.register(Snp)
@@ -34,7 +49,7 @@ class SnpAdmin(admin.ModelAdmin):
     ]
     list_filter = ["verified", "chromosome"]
     search_fields = ["rsid", "gene"]
-    inlines = [SnpInterpretationInline]
+    inlines = [SnpInterpretationInline, PopulationFrequencyInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1,6 +1,8 @@
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -44,13 +46,65 @@ class Snp(models.Model):
         return f"{self.rsid} ({self.gene})" if self.gene else self.rsid
 
 
+class EvidenceLevel(models.TextChoices):
+    """How much weight a finding can bear; explained to readers at /genetics/evidence/."""
+
+    STRONG = "strong", "Strong"
+    MODERATE = "moderate", "Moderate"
+    LIMITED = "limited", "Limited"
+    PRELIMINARY = "preliminary", "Preliminary"
+    UNVERIFIED = "unverified", "Unverified"
+
+
+# One source identifier: a DOI ("doi:10.1001/archpsyc.65.2.135"), a PubMed id ("PMID:8807664")
+# or a PubMed Central id ("PMC1995596").
+DOI_PATTERN = r"doi:10\.[0-9]{4,9}/[^\s;]+"
+PMID_PATTERN = r"PMID:[0-9]{1,9}"
+PMC_PATTERN = r"PMC[0-9]{1,9}"
+_SOURCE_RE = re.compile(rf"^(?:{DOI_PATTERN}|{PMID_PATTERN}|{PMC_PATTERN})$")
+# A finding counts as sourced when its list holds at least one DOI or PMID.
+SOURCED_REGEX = r"(^|\s)(doi:10\.|PMID:[0-9])"
+UNSOURCED_MESSAGE = (
+    "A finding without a source (a DOI or a PMID) can only be saved as unverified: add its "
+    "DOI or PMID, or set the evidence level to Unverified."
+)
+
+
+def source_identifiers(value: str) -> list[str]:
+    """The identifiers of a sources field: one per line (or separated by ';')."""
+    return [part.strip() for part in re.split(r"[;\n]", value or "") if part.strip()]
+
+
+def validate_sources(value: str) -> None:
+    bad = [part for part in source_identifiers(value) if not _SOURCE_RE.match(part)]
+    if bad:
+        raise ValidationError(
+            "Not a well-formed source: %(bad)s. Write doi:10.xxxx/..., PMID:digits or "
+            "PMCdigits, one per line.",
+            params={"bad": ", ".join(bad)},
+            code="source_format",
+        )
+
+
+def source_url(identifier: str) -> str:
+    """Where a reader can open a source: doi.org, PubMed or PubMed Central."""
+    if identifier.startswith("doi:"):
+        return "https://doi.org/" + identifier.removeprefix("doi:")
+    if identifier.startswith("PMID:"):
+        return "https://pubmed.ncbi.nlm.nih.gov/" + identifier.removeprefix("PMID:") + "/"
+    return "https://pmc.ncbi.nlm.nih.gov/articles/" + identifier + "/"
+
+
 class SnpInterpretation(models.Model):
-    """What one genotype of a SNP means, in words a member can act on."""
+    """What one genotype of a SNP means, in words a member can act on, with its sources and
+    how strong the evidence for it is."""
 
     class Label(models.TextChoices):
         TYPICAL = "typical", "Typical"
         NOTABLE = "notable", "Notable"
         UNCERTAIN = "uncertain", "Uncertain"
+
+    Evidence = EvidenceLevel
 
     snp = models.ForeignKey(Snp, on_delete=models.CASCADE, related_name="interpretations")
     genotype = models.CharField(max_length=20, help_text="Alleles in alphabetical order, e.g. AG.")
@@ -62,12 +116,36 @@ class SnpInterpretation(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Share of people with this genotype (0-1), for the per-SNP chart.",
     )
+    evidence = models.CharField(
+        "evidence level",
+        max_length=20,
+        choices=EvidenceLevel.choices,
+        default=EvidenceLevel.UNVERIFIED,
+        help_text="See the evidence scale page. Without a DOI or PMID only Unverified is allowed.",
+    )
+    evidence_note = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="When outcomes differ, the level of each, e.g. 'strong for opioid dose; "
+        "moderate for naltrexone response'.",
+    )
+    sources = models.TextField(
+        blank=True,
+        validators=[validate_sources],
+        help_text="One per line: doi:10.xxxx/..., PMID:digits or PMCdigits.",
+    )
 
     class Meta:
         ordering = ["snp", "genotype"]
         constraints = [
             models.UniqueConstraint(
                 fields=["snp", "genotype"], name="interpretation_unique_genotype"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(evidence=EvidenceLevel.UNVERIFIED)
+                | models.Q(sources__regex=SOURCED_REGEX),
+                name="interpretation_sourced_unless_unverified",
+                violation_error_message=UNSOURCED_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=models.Q(frequency__isnull=True)
@@ -78,6 +156,69 @@ class SnpInterpretation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snp.rsid} {self.genotype}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.evidence != EvidenceLevel.UNVERIFIED and not self.is_sourced:
+            raise ValidationError({"evidence": UNSOURCED_MESSAGE})
+
+    @property
+    def is_sourced(self) -> bool:
+        return bool(re.search(SOURCED_REGEX, self.sources or ""))
+
+    @property
+    def source_links(self) -> list[tuple[str, str]]:
+        """(identifier, URL) for each well-formed source, in the order written."""
+        return [
+            (part, source_url(part))
+            for part in source_identifiers(self.sources)
+            if _SOURCE_RE.match(part)
+        ]
+
+
+class PopulationFrequency(models.Model):
+    """How common an allele (or carrying it) is in one population, as one source reports it."""
+
+    class Measure(models.TextChoices):
+        ALLELE = "allele", "Allele frequency"
+        CARRIER = "carrier", "Share of people carrying the allele"
+
+    snp = models.ForeignKey(Snp, on_delete=models.CASCADE, related_name="population_frequencies")
+    population = models.CharField(max_length=80)
+    allele = models.CharField(
+        max_length=10, help_text="The allele counted, on the plus strand (e.g. G)."
+    )
+    allele_note = models.CharField(
+        max_length=120, blank=True, help_text="How papers name it, e.g. 'coding 3435C'."
+    )
+    measure = models.CharField(max_length=10, choices=Measure.choices, default=Measure.ALLELE)
+    frequency = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    source = models.CharField(max_length=255, help_text="Where the number was read.")
+    release = models.CharField(
+        max_length=255, help_text="The data release or study, e.g. '1000 Genomes 30x GRCh38'."
+    )
+
+    class Meta:
+        ordering = ["snp", "population", "allele"]
+        verbose_name = "population frequency"
+        verbose_name_plural = "population frequencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snp", "population", "allele", "measure", "source"],
+                name="population_frequency_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(frequency__gte=0, frequency__lte=1),
+                name="population_frequency_share",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source="") & ~models.Q(release=""),
+                name="population_frequency_has_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snp.rsid} {self.allele} in {self.population}"
 
 
 def _raw_upload_path(instance: "GenomeUpload", filename: str) -> str:

@@ -14,7 +14,14 @@ from django.http import Http404
 from django.urls import reverse
 
 from genotypes.matching import Match, Status, match_genotype
-from genotypes.models import GenomeUpload, GenotypeResult, Snp, SnpInterpretation
+from genotypes.models import (
+    EvidenceLevel,
+    GenomeUpload,
+    GenotypeResult,
+    PopulationFrequency,
+    Snp,
+    SnpInterpretation,
+)
 from genotypes.parsers import absent_means_reference
 
 GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
@@ -37,6 +44,9 @@ class GenotypeRow:
     label: str = ""
     interpretation: str = ""
     note: str = ""
+    evidence: str = ""
+    evidence_note: str = ""
+    source_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def gene(self) -> str:
@@ -55,6 +65,10 @@ class GenotypeRow:
     @property
     def label_display(self) -> str:
         return SnpInterpretation.Label(self.label).label if self.label else ""
+
+    @property
+    def evidence_display(self) -> str:
+        return EvidenceLevel(self.evidence).label if self.evidence else ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,9 @@ def _row(
         label=interpretation.label if interpretation else "",
         interpretation=interpretation.text if interpretation else "",
         note=note,
+        evidence=interpretation.evidence if interpretation else "",
+        evidence_note=interpretation.evidence_note if interpretation else "",
+        source_links=tuple(interpretation.source_links) if interpretation else (),
     )
 
 
@@ -267,3 +284,105 @@ def snp_detail_for(*, user, rsid: str) -> tuple[Snp, GenotypeRow | None, list[Fr
             )
         )
     return snp, row, bars
+
+
+# What each level of the evidence scale means, for the public page that explains it.
+EVIDENCE_SCALE: dict[str, str] = {
+    EvidenceLevel.STRONG: (
+        "Several independent studies agree: a meta-analysis of replicated studies, or a large "
+        "genome-wide study confirmed in other samples. The effect can still be small."
+    ),
+    EvidenceLevel.MODERATE: (
+        "One well-designed study of adequate size, or several studies that do not all agree. "
+        "Likely to hold, but the size of the effect is uncertain."
+    ),
+    EvidenceLevel.LIMITED: (
+        "A single small study, or results from one group not yet repeated elsewhere. Treat it "
+        "as a lead, not a conclusion."
+    ),
+    EvidenceLevel.PRELIMINARY: (
+        "Laboratory, animal or case-report work only: it suggests a mechanism, not an effect "
+        "in people."
+    ),
+    EvidenceLevel.UNVERIFIED: (
+        "We have not yet checked this finding against a source we could read and cite (a DOI "
+        "or PubMed id), or the source did not support a grade. We show it so you know it "
+        "exists, not as something to act on."
+    ),
+}
+
+
+def evidence_scale() -> list[dict]:
+    """The evidence levels, strongest first, with what each means."""
+    return [
+        {"value": level.value, "label": level.label, "meaning": EVIDENCE_SCALE[level]}
+        for level in EvidenceLevel
+    ]
+
+
+@dataclass(frozen=True)
+class PopulationBar:
+    allele: str
+    allele_note: str
+    measure: str
+    frequency: float
+    source: str
+    release: str
+    is_yours: bool
+    width: float
+    y: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.allele} carriers" if self.measure == "carrier" else self.allele
+
+
+@dataclass(frozen=True)
+class PopulationChart:
+    populations: list[str]
+    chosen: str
+    bars: list[PopulationBar]
+
+    @property
+    def height(self) -> int:
+        return 20 + 34 * len(self.bars)
+
+    @property
+    def sources(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((bar.source, bar.release) for bar in self.bars))
+
+
+def _default_population(populations: list[str]) -> str:
+    for prefix in ("ALL", "Global", "EUR"):
+        for name in populations:
+            if name.startswith(prefix):
+                return name
+    return populations[0]
+
+
+def population_chart_for(*, snp: Snp, population: str, genotype: str) -> PopulationChart | None:
+    """Allele frequencies of ``snp`` in the chosen population (a pooled or global one when
+    ``population`` names none we have), each with its source and release; the alleles of
+    ``genotype`` (the member's) are marked. None when we hold no frequencies for the SNP."""
+    entries = list(
+        PopulationFrequency.objects.filter(snp=snp).order_by("population", "allele", "measure")
+    )
+    if not entries:
+        return None
+    populations = sorted({e.population for e in entries}, key=str.casefold)
+    chosen = population if population in populations else _default_population(populations)
+    bars = [
+        PopulationBar(
+            allele=e.allele,
+            allele_note=e.allele_note,
+            measure=e.measure,
+            frequency=e.frequency,
+            source=e.source,
+            release=e.release,
+            is_yours=bool(genotype) and e.allele in genotype,
+            width=max(round(e.frequency * 240, 1), 1.0),
+            y=10 + index * 34,
+        )
+        for index, e in enumerate(x for x in entries if x.population == chosen)
+    ]
+    return PopulationChart(populations=populations, chosen=chosen, bars=bars)

@@ -13,6 +13,7 @@ urlpatterns = [
         "uploads/<uuid:upload_id>/status.json", views.upload_status_json, name="upload_status_json"
     ),
     path("me/", views.mine, name="mine"),
+    path("evidence/", views.evidence_scale, name="evidence"),
     path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
     path("export/", views.export, name="export"),
     path("delete/", views.delete, name="delete"),

@@ -116,6 +116,12 @@ def sample_file(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_GET
+def evidence_scale(request: HttpRequest) -> HttpResponse:
+    """Public: what our evidence levels mean and how findings are cited."""
+    return render(request, "genotypes/evidence.html", {"levels": selectors.evidence_scale()})
+
+
 def _members_only(request: HttpRequest) -> HttpResponse:
     context = {"join_url": membership_join_url()}
     return render(request, "genotypes/members_only.html", context, status=403)
@@ -369,10 +375,21 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     if not is_member(request.user):
         return _members_only(request)
     snp, row, bars = selectors.snp_detail_for(user=request.user, rsid=rsid)
+    population_chart = selectors.population_chart_for(
+        snp=snp,
+        population=request.GET.get("population", "")[:80],
+        genotype=row.genotype if row and row.status == "match" else "",
+    )
     return render(
         request,
         "genotypes/snp_detail.html",
-        {"snp": snp, "row": row, "bars": bars, "chart_height": 20 + 34 * len(bars)},
+        {
+            "snp": snp,
+            "row": row,
+            "bars": bars,
+            "chart_height": 20 + 34 * len(bars),
+            "population_chart": population_chart,
+        },
     )
 
 

@@ -1,12 +1,18 @@
-"""Importing the SNP catalogue (SNPs and one interpretation per genotype) from CSV rows."""
+"""Importing the SNP catalogue from CSV rows: SNPs, one interpretation per genotype with its
+sources and evidence level, and per-population frequencies."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from genotypes.models import (
+    SOURCED_REGEX,
+    EvidenceLevel,
+    PopulationFrequency,
     Snp,
     SnpInterpretation,
 )
@@ -14,10 +20,6 @@ from genotypes.services.backfill import snp_catalogue_changed
 
 _CATALOGUE_GENOTYPE = frozenset("".join(sorted(a + b)) for a in "ACGT" for b in "ACGT") | frozenset(
     "ACGT"
-)
-DEMO_FREQUENCY_NOTE = (
-    "Approximate shares in samples of European ancestry, computed from allele frequencies "
-    "assuming Hardy-Weinberg proportions; other populations differ."
 )
 
 
@@ -31,48 +33,167 @@ def _allele_text(value: str) -> str:
     return "" if value.lower() in ("", "unknown", "na") else value.upper().replace(" ", "")
 
 
-def snp_catalogue_import(*, rows: Iterable[dict]) -> tuple[int, int]:
-    """Create or update SNPs and their interpretations from rows in the LDN CSV layout.
+_DOI = re.compile(r"(?<![\w-])(?:doi:\s*)?(10\.[0-9]{4,9}/[^\s;*]+)", re.IGNORECASE)
+_PMID = re.compile(r"PMID:\s*([0-9]{1,9})\b", re.IGNORECASE)
+_PMC = re.compile(r"\b(PMC[0-9]{1,9})\b")
+_LEVELS = [  # weakest first: a row that grades several outcomes is graded by its weakest
+    EvidenceLevel.PRELIMINARY,
+    EvidenceLevel.LIMITED,
+    EvidenceLevel.MODERATE,
+    EvidenceLevel.STRONG,
+]
+_RSID = re.compile(r"^rs[0-9]+$")
 
-    Columns: rsid, gene, chrom, pos_grch37, pos_grch38, ref, alt, effect_allele, genotype,
-    finding, evidence, source_doi; optional ``label`` and ``frequency``. Idempotent. Rows whose
-    genotype is not a concrete genotype (``hom_ref``, ``het`` for unverified SNPs) are kept as
-    notes on the SNP. Returns (SNPs touched, interpretations written); every touched SNP is
-    backfilled into members' results after commit.
+
+def sources_parse(*, text: str) -> tuple[list[str], list[str]]:
+    """Identifiers found in a CSV sources cell, and the references that name none.
+
+    The cell lists references separated by ';' (or '+'), e.g. "[1] 10.1001/x ; PMID:123 ;
+    PMC1995596 ; Zhao 2019". Returns (["doi:10.1001/x", "PMID:123", "PMC1995596"],
+    ["Zhao 2019"]): only references a reader can open by their id are kept as sources.
     """
+    found: list[str] = []
+    unresolved: list[str] = []
+    for part in re.split(r"\s[;+]\s|;", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        ids = [f"doi:{m.rstrip('.,)')}" for m in _DOI.findall(part)]
+        ids += [f"PMID:{m}" for m in _PMID.findall(part)]
+        ids += _PMC.findall(part)
+        if not ids:
+            unresolved.append(part)
+        found.extend(i for i in ids if i not in found)
+    return found, unresolved
+
+
+def evidence_parse(*, text: str, status: str, sourced: bool) -> tuple[str, str]:
+    """(level, note) from a CSV evidence cell such as "strong (opioid dose); moderate (...)".
+
+    Unverified when the row's status says so, when it names no level, or when it has no DOI
+    or PMID to stand on. The note keeps the cell's wording when it says more than one word.
+    """
+    text = (text or "").strip()
+    words = re.findall(r"[a-z]+", text.lower())
+    levels = [level for level in _LEVELS if level.value in words]
+    note = "" if text.lower() in {lvl.value for lvl in EvidenceLevel} else text
+    if text.lower() == "sourced":  # the demo layout puts the status in this column
+        note = ""
+    if levels and status != "unverified" and not sourced:
+        note = f"Graded {text} where it was read, but no DOI or PMID is recorded yet."
+    if status == "unverified" or not levels or not sourced:
+        return EvidenceLevel.UNVERIFIED, note[:255]
+    return levels[0], note[:255]
+
+
+def _row_status(row: dict) -> str:
+    """'sourced' or 'unverified': the status column, or (demo layout) the evidence column."""
+    status = (row.get("status") or "").strip().lower()
+    if not status and (row.get("evidence") or "").strip().lower() in ("sourced", "unverified"):
+        status = row["evidence"].strip().lower()
+    return status
+
+
+def _row_sources(row: dict) -> tuple[list[str], list[str]]:
+    found, unresolved = [], []
+    for column in ("source_doi", "source", "source_pmid", "pmid"):
+        ids, rest = sources_parse(text=row.get(column) or "")
+        found.extend(i for i in ids if i not in found)
+        unresolved.extend(rest)
+    return found, unresolved
+
+
+@dataclass
+class CatalogueImport:
+    snps: int = 0
+    interpretations: int = 0
+    skipped_rows: list[str] = field(default_factory=list)
+    unresolved_sources: list[str] = field(default_factory=list)
+
+    def __iter__(self):  # (SNPs, interpretations), as callers unpack it
+        return iter((self.snps, self.interpretations))
+
+
+def snp_catalogue_import(*, rows: Iterable[dict]) -> CatalogueImport:
+    """Create or update SNPs and their interpretations from CSV rows.
+
+    Two layouts are read: the demo one (columns rsid, gene, chrom, pos_grch37, pos_grch38,
+    ref, alt, effect_allele, genotype, finding, evidence = sourced|unverified, source_doi;
+    optional ``label`` and ``frequency``) and the shared research one (the same facts with
+    ``evidence`` holding the level, e.g. "strong (opioid dose); moderate (...)", ``source``
+    and ``status``). Each interpretation keeps its sources (DOIs, PMIDs and PMC ids found in
+    ``source_doi``/``source``/``pmid``) and its evidence level (see ``evidence_parse``);
+    references that name no identifier are reported in ``unresolved_sources``, not kept.
+
+    Idempotent. Rows whose genotype is not a concrete genotype ("*", ``hom_ref``, ``het``)
+    are kept as notes on the SNP; rows whose rsid is not an rsid are skipped. Every touched
+    SNP is backfilled into members' results after commit.
+    """
+    outcome = CatalogueImport()
     grouped: dict[str, list[dict]] = {}
     for row in rows:
         rsid = (row.get("rsid") or "").strip().lower()
-        if rsid:
+        if _RSID.match(rsid):
             grouped.setdefault(rsid, []).append(row)
-    written = 0
+        elif rsid:
+            outcome.skipped_rows.append(f"{rsid} {row.get('gene', '')}: not an rsid")
     with transaction.atomic():
         for rsid, snp_rows in grouped.items():
             first = snp_rows[0]
             position37 = _int_or_none(first.get("pos_grch37", ""))
-            unverified = any((r.get("evidence") or "").strip() == "unverified" for r in snp_rows)
+            has_status = any((r.get("status") or "").strip() for r in snp_rows)
+            if has_status:  # shared layout: the SNP-level ("*") row speaks for the SNP
+                unverified = any(
+                    _row_status(r) == "unverified"
+                    for r in snp_rows
+                    if (r.get("genotype") or "").strip() == "*"
+                )
+            else:
+                unverified = any(_row_status(r) == "unverified" for r in snp_rows)
             ref, alt = _allele_text(first.get("ref", "")), _allele_text(first.get("alt", ""))
             notes = []
             interpretations = []
             for row in snp_rows:
                 genotype = normalise_catalogue_genotype(row.get("genotype", ""))
                 text = (row.get("finding") or "").strip()
+                status = _row_status(row)
+                sources, unresolved = _row_sources(row)
+                outcome.unresolved_sources.extend(f"{rsid}: {ref}" for ref in unresolved)
+                if genotype is None:
+                    note = f"{row.get('genotype', '').strip()}: {text}"
+                    if sources:
+                        note += "\nSources: " + "; ".join(sources)
+                    notes.append(note)
+                    continue
+                sources_text = "\n".join(sources)
+                evidence, evidence_note = evidence_parse(
+                    text=row.get("evidence") or "",
+                    status=status,
+                    sourced=bool(re.search(SOURCED_REGEX, sources_text)),
+                )
                 label = (row.get("label") or "").strip().lower() or (
                     SnpInterpretation.Label.UNCERTAIN
-                    if (row.get("evidence") or "").strip() == "unverified"
+                    if status == "unverified"
                     else SnpInterpretation.Label.TYPICAL
                 )
-                if genotype is None:
-                    notes.append(f"{row.get('genotype', '').strip()}: {text}")
-                    continue
                 frequency = (row.get("frequency") or "").strip()
                 interpretations.append(
-                    (genotype, label, text, float(frequency) if frequency else None)
+                    (
+                        genotype,
+                        {
+                            "label": label,
+                            "text": text,
+                            "frequency": float(frequency) if frequency else None,
+                            "evidence": evidence,
+                            "evidence_note": evidence_note,
+                            "sources": sources_text,
+                        },
+                    )
                 )
             snp, _ = Snp.objects.update_or_create(
                 rsid=rsid,
                 defaults={
-                    "gene": (first.get("gene") or "").strip(),
+                    "gene": (first.get("gene") or "").strip()[:40],
                     "chromosome": (first.get("chrom") or "").strip().upper().removeprefix("CHR"),
                     "position_grch37": position37,
                     "position_grch38": _int_or_none(first.get("pos_grch38", "")),
@@ -80,25 +201,88 @@ def snp_catalogue_import(*, rows: Iterable[dict]) -> tuple[int, int]:
                     "alt": alt,
                     "verified": bool(position37 and ref and not unverified),
                     "notes": "\n\n".join(notes),
-                    "frequency_note": DEMO_FREQUENCY_NOTE
-                    if any(i[3] is not None for i in interpretations)
-                    else "",
                 },
             )
             snp.full_clean()
-            for genotype, label, text, frequency in interpretations:
+            for genotype, values in interpretations:
                 interpretation, _ = SnpInterpretation.objects.update_or_create(
-                    snp=snp,
-                    genotype=genotype,
-                    defaults={"label": label, "text": text, "frequency": frequency},
+                    snp=snp, genotype=genotype, defaults=values
                 )
                 interpretation.full_clean()
-                written += 1
+                outcome.interpretations += 1
             snp_catalogue_changed(snp=snp)
-    return len(grouped), written
+            outcome.snps += 1
+    return outcome
 
 
 def normalise_catalogue_genotype(value: str) -> str | None:
     """'GA' -> 'AG'; None for anything that is not a concrete genotype."""
     letters = "".join(sorted((value or "").strip().upper()))
     return letters if letters in _CATALOGUE_GENOTYPE else None
+
+
+_ALLELE = re.compile(r"^([ACGT]+)\b")
+
+
+@dataclass
+class FrequencyImport:
+    written: int = 0
+    skipped_rows: list[str] = field(default_factory=list)
+
+
+def population_frequencies_import(*, rows: Iterable[dict]) -> FrequencyImport:
+    """Create or update per-population frequencies from CSV rows.
+
+    Columns: rsid, allele, population, frequency, source, release (the layout of the shared
+    population-frequencies.csv). ``allele`` starts with the allele counted on the plus strand
+    ("G (plus) = coding 3435C"); the rest is kept as the way papers name it, and a text
+    speaking of carriers makes the number a share of carriers rather than an allele
+    frequency. Rows are skipped, and listed, when the SNP is not in the catalogue, when the
+    source is unverified or missing, or when the frequency is not a single number in 0-1
+    (ranges such as "0.40-0.60" are not charted). Idempotent.
+    """
+    outcome = FrequencyImport()
+    snps = {snp.rsid: snp for snp in Snp.objects.all()}
+    with transaction.atomic():
+        for row in rows:
+            rsid = (row.get("rsid") or "").strip().lower()
+            population = (row.get("population") or "").strip()
+            allele_text = (row.get("allele") or "").strip()
+            source = (row.get("source") or "").strip()
+            release = (row.get("release") or "").strip()
+            where = f"{rsid} {population}"
+            if rsid not in snps:
+                outcome.skipped_rows.append(f"{where}: not in the catalogue")
+                continue
+            if not source or source.lower().startswith("unverified") or not release:
+                outcome.skipped_rows.append(f"{where}: no verified source and release")
+                continue
+            try:
+                frequency = float((row.get("frequency") or "").strip())
+            except ValueError:
+                outcome.skipped_rows.append(f"{where}: frequency is not a single number")
+                continue
+            allele = _ALLELE.match(allele_text)
+            if allele is None or not 0 <= frequency <= 1:
+                outcome.skipped_rows.append(f"{where}: no allele or frequency outside 0-1")
+                continue
+            measure = (
+                PopulationFrequency.Measure.CARRIER
+                if "carrier" in allele_text.lower()
+                else PopulationFrequency.Measure.ALLELE
+            )
+            entry, _ = PopulationFrequency.objects.update_or_create(
+                snp=snps[rsid],
+                population=population[:80],
+                allele=allele.group(1),
+                measure=measure,
+                source=source[:255],
+                defaults={
+                    "frequency": frequency,
+                    "release": release[:255],
+                    "allele_note": allele_text[allele.end() :].strip(" ,")[:120],
+                },
+            )
+            entry.full_clean()
+            outcome.written += 1
+    return outcome

@@ -23,6 +23,14 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_migrations():
+    """Later tests share this database: leave it at the newest migrations, not at AFTER."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_results_and_raw_files_stored_in_clear_are_sealed_by_the_migration():
     apps = _migrate(BEFORE)
     try:

@@ -282,6 +282,9 @@ def test_editor_adding_a_snp_in_the_admin_queues_its_backfill(
                 "interpretations-0-genotype": "CT",
                 "interpretations-0-label": "typical",
                 "interpretations-0-text": "Common.",
+                "interpretations-0-evidence": "unverified",
+                "population_frequencies-TOTAL_FORMS": "0",
+                "population_frequencies-INITIAL_FORMS": "0",
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]

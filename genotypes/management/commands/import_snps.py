@@ -5,10 +5,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from genotypes.services.catalogue import snp_catalogue_import
+from genotypes.services.catalogue import CatalogueImport, snp_catalogue_import
 
 
-def import_csv(path: Path) -> tuple[int, int]:
+def import_csv(path: Path) -> CatalogueImport:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
@@ -24,12 +24,24 @@ class Command(BaseCommand):
     help = (
         "Create or update catalogue SNPs and their interpretations from a CSV with the "
         "columns rsid,gene,chrom,pos_grch37,pos_grch38,ref,alt,effect_allele,genotype,"
-        "finding,evidence,source_doi (optional: label, frequency)."
+        "finding,evidence and source_doi or source (optional: status, pmid, label, "
+        "frequency). Sources (DOIs, PMIDs, PMC ids) and evidence levels are kept."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
 
     def handle(self, *args, path: Path, **options):
-        snps, interpretations = import_csv(path)
-        self.stdout.write(f"Imported {snps} SNPs and {interpretations} interpretations.")
+        outcome = import_csv(path)
+        self.stdout.write(
+            f"Imported {outcome.snps} SNPs and {outcome.interpretations} interpretations."
+        )
+        for line in outcome.skipped_rows:
+            self.stdout.write(f"Skipped {line}.")
+        if outcome.unresolved_sources:
+            self.stdout.write(
+                f"{len(outcome.unresolved_sources)} references name no DOI, PMID or PMC id "
+                "and were not kept as sources:"
+            )
+            for line in dict.fromkeys(outcome.unresolved_sources):
+                self.stdout.write(f"  {line}")

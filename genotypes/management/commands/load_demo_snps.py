@@ -1,12 +1,15 @@
-"""Load genlife's demo SNP catalogue (genotypes/demo/ldn-snps.csv). Safe to run repeatedly."""
+"""Load genlife's demo SNP catalogue (genotypes/demo/ldn-snps.csv) and the population
+frequencies of its SNPs (genotypes/demo/population-frequencies.csv). Safe to run repeatedly."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from genotypes.management.commands.import_population_frequencies import import_frequencies_csv
 from genotypes.management.commands.import_snps import import_csv
 
 DEMO_CSV = Path(__file__).resolve().parents[2] / "demo" / "ldn-snps.csv"
+DEMO_FREQUENCIES_CSV = DEMO_CSV.with_name("population-frequencies.csv")
 
 
 class Command(BaseCommand):
@@ -14,4 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         snps, interpretations = import_csv(DEMO_CSV)
-        self.stdout.write(f"Demo catalogue: {snps} SNPs, {interpretations} interpretations.")
+        frequencies = import_frequencies_csv(DEMO_FREQUENCIES_CSV).written
+        self.stdout.write(
+            f"Demo catalogue: {snps} SNPs, {interpretations} interpretations, "
+            f"{frequencies} population frequencies."
+        )
