@@ -250,18 +250,16 @@ def read_table(
     names = list(layout.columns)
     parts: list[pl.DataFrame] = []
     tally: Counter[int] = Counter()
-    # The reader takes its number of fields from a block's first line. Every block after the
-    # first therefore starts with a made-up line of the expected width, dropped once read, so
-    # that each line is read as it would be in one pass over the whole text.
+    # The reader takes its number of fields from a block's first line. Every block therefore
+    # starts with a made-up line of the expected width, dropped once read, so that each line
+    # is read as it would be in one pass over the whole text, and a blank line first in the
+    # body is not taken for a one-column table.
     anchor = separator.join(_ANCHOR_FIELDS[name] for name in names).encode() + b"\n"
     # Canonical dtypes are tried first while every block so far has allowed them.
     final = "genotype" in names
     records = 0
-    for index, block in enumerate(blocks):
-        if index:
-            raw = _scan(anchor + block, separator, names, final=final).slice(1)
-        else:
-            raw = _scan(block, separator, names, final=final)
+    for block in blocks:
+        raw = _scan(anchor + block, separator, names, final=final).slice(1)
         records += raw.height
         if records > max_records:
             raise too_many_records(max_records)  # before the next block is even read
@@ -285,7 +283,7 @@ def read_table(
     frame = pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]
     del parts
     counts = TableCounts(
-        lines=tally.total() - tally[1],
+        lines=tally.total() - tally[1] - tally[_BLANK],
         repeated_headers=tally[1],
         malformed=tally[2],
         invalid_genotypes=tally[3],
@@ -304,6 +302,7 @@ _ANCHOR_FIELDS = {
 
 
 _COLUMNS = ["rsid", "chromosome", "position", "genotype"]
+_BLANK = 4
 _HEADER_IDS = ("rsid", "name", "snp")
 
 
@@ -357,6 +356,10 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
             )
         ).to_series()
     rsid = raw["rsid"]
+    # A blank line is read as an empty (or lone carriage return) first field and nothing else.
+    raw_blank = rsid.is_null() | (rsid.str.strip_chars() == "")
+    for name in (n for n in raw.columns if n != "rsid"):
+        raw_blank = raw_blank & raw[name].is_null()
     if lowercase:
         rsid = rsid.str.to_lowercase()
     frame = pl.DataFrame(
@@ -366,13 +369,17 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
             "position": raw["position"].cast(pl.UInt32, strict=False),
             "genotype": _mapped(genotype_raw, GENOTYPE_MAP, GENOTYPE_DTYPE),
             "raw_missing": genotype_raw.is_null(),
+            "raw_blank": raw_blank,
         }
     )
-    del raw, genotype_raw, rsid
+    del raw, genotype_raw, rsid, raw_blank
     # One small flag column: 0 fine, 1 repeated header row, 2 malformed line (no id, no
-    # numeric position, no genotype), 3 genotype that is not DNA letters.
+    # numeric position, no genotype), 3 genotype that is not DNA letters, 4 blank line
+    # (ignored, not counted: a trailing empty CRLF line is no damage).
     flag = (
-        pl.when(pl.col("rsid").is_in(["rsid", "name", "snp"]))
+        pl.when(pl.col("raw_blank"))
+        .then(pl.lit(_BLANK, pl.UInt8))
+        .when(pl.col("rsid").is_in(["rsid", "name", "snp"]))
         .then(pl.lit(1, pl.UInt8))
         .when(
             pl.col("rsid").is_null()
@@ -387,7 +394,7 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
     )
     flags = frame.select(flag=flag)["flag"]
     tally = Counter(dict(flags.value_counts().iter_rows()))
-    frame = frame.drop("raw_missing")
+    frame = frame.drop("raw_missing", "raw_blank")
     if len(tally) > 1 or (tally and 0 not in tally):
         frame = frame.filter(flags == 0)
     return frame, tally
@@ -498,6 +505,13 @@ def parse_vcf(
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise _friendly_polars_error(exc) from exc
     del body, source_io
+    # A blank line is read as an empty first field and nothing else: ignored, not counted.
+    raw = raw.filter(
+        ~(
+            (pl.col("chromosome").is_null() | (pl.col("chromosome").str.strip_chars() == ""))
+            & pl.col("position").is_null()
+        )
+    )
     if raw.height > max_records:
         raise too_many_records(max_records)
     counts = TableCounts(lines=raw.height)
