@@ -471,6 +471,9 @@ def parse_vcf(
         "format",
         "sample",
     ]
+    # A family or trio export has one column per sample: the schema names each of them (a
+    # reader given fewer names refuses the wider lines), and only the first is read.
+    names += [f"sample_{n}" for n in range(2, layout.sample_count + 1)]
     only_comments = _only_comments(source.head[: layout.body_start])
     body = source.path if source.path and only_comments else source.full()
     if not isinstance(body, str):
@@ -517,7 +520,8 @@ def parse_vcf(
     counts = TableCounts(lines=raw.height)
     if layout.sample_count > 1:
         counts.notes.append(
-            f"The VCF holds {layout.sample_count} samples; only the first one was read."
+            f"The VCF holds {layout.sample_count} samples (a family or trio export); only the "
+            "first sample column was read. Upload a single-sample VCF for anyone else."
         )
     if raw.height and not raw["has_gt"].any():
         raise GenomeFormatError(

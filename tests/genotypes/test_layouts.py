@@ -57,3 +57,33 @@ def test_a_line_with_a_missing_position_is_still_counted_as_damaged():
     with pytest.raises(GenomeFormatError) as error:
         parse_genome(text.encode())
     assert error.value.code == "malformed"
+
+
+# --- multi-sample VCF -----------------------------------------------------------------------
+
+TRIO_VCF = (
+    "##fileformat=VCFv4.2\n##reference=GRCh37\n"
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tCHILD\tMOTHER\tFATHER\n"
+    "1\t101\trs1\tA\tG\t50\tPASS\tDP=30\tGT\t0/1\t0/0\t1/1\n"
+    "1\t102\trs2\tC\tT\t50\tPASS\tDP=30\tGT:DP\t1|1:10\t0|1:12\t./.:0\n"
+    "X\t103\trs3\tG\tA\t50\tPASS\t.\tGT\t1\t0/1\t1\n"
+)
+
+
+def test_a_trio_vcf_reads_the_first_sample_and_says_so():
+    genome = parse_genome(TRIO_VCF.encode())
+    assert genome.genotypes_for(["rs1", "rs2", "rs3"]) == {"rs1": "AG", "rs2": "TT", "rs3": "A"}
+    assert genome.malformed_count == 0
+    assert any("3 samples" in w and "first sample" in w for w in genome.warnings)
+
+
+def test_a_large_two_sample_vcf_is_read_whole():
+    lines = [f"1\t{1000 + i}\trs{i}\tA\tG\t50\tPASS\t.\tGT\t0/1\t1/1" for i in range(1, 5_000)]
+    text = (
+        "##fileformat=VCFv4.2\n##reference=GRCh37\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n" + "\n".join(lines) + "\n"
+    )
+    genome = parse_genome(text.encode())
+    assert genome.snp_count == 4_999
+    assert genome.genotypes_for(["rs7"]) == {"rs7": "AG"}
+    assert any("2 samples" in w for w in genome.warnings)
