@@ -69,6 +69,8 @@ _ROLE_ALIASES = {
     "allele 1": "allele1",
     "allele2": "allele2",
     "allele 2": "allele2",
+    "allele_1": "allele1",
+    "allele_2": "allele2",
 }
 _REQUIRED = {"rsid", "chromosome", "position"}
 

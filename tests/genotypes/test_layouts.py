@@ -87,3 +87,24 @@ def test_a_large_two_sample_vcf_is_read_whole():
     assert genome.snp_count == 4_999
     assert genome.genotypes_for(["rs7"]) == {"rs7": "AG"}
     assert any("2 samples" in w for w in genome.warnings)
+
+
+# --- header aliases -------------------------------------------------------------------------
+
+
+def test_sano_genetics_allele_underscore_headers_are_read():
+    text = (
+        b"# Sano Genetics raw genotype export\n"
+        b"rsid\tchromosome\tposition\tallele_1\tallele_2\n"
+        b"rs1\t1\t101\tG\tA\nrs2\t2\t102\tC\tC\nrs3\tX\t103\t-\t-\n"
+    )
+    genome = parse_genome(text)
+    assert genome.genotypes_for(["rs1", "rs2", "rs3"]) == {"rs1": "AG", "rs2": "CC", "rs3": "--"}
+
+
+def test_an_unknown_column_name_is_still_refused_by_name():
+    text = b"rsid\tchromosome\tposition\tallele_one\tallele_two\nrs1\t1\t101\tG\tA\n"
+    with pytest.raises(GenomeFormatError) as error:
+        parse_genome(text)
+    assert error.value.code == "unknown_columns"
+    assert "allele_one" in error.value.message
