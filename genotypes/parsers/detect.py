@@ -357,7 +357,8 @@ def detect_format(text: bytes) -> Layout:
         )
     separator, roles = found
     if data_lines:
-        separator = _guess_separator(data_lines[0]) if separator != "," else ","
+        if separator != "," and not _splits_as(data_lines[0], separator, roles):
+            separator = _guess_separator(data_lines[0])
         fields = _split_fields(data_lines[0], separator)
         if len(fields) > 3 * len(roles):
             raise GenomeFormatError(
@@ -377,6 +378,15 @@ def detect_format(text: bytes) -> Layout:
         else:
             vendor = GenomeFormat.TEXT_23ANDME_STYLE
     return Layout(vendor, separator, roles, offset, stated_build(header_text), header_text)
+
+
+def _splits_as(line: str, separator: str, roles: tuple[str, ...]) -> bool:
+    """True when ``line`` splits on the header's ``separator`` into the header's columns
+    (so that a comma or semicolon inside a field, as in ``rs6,rs9``, is not taken for one)."""
+    if separator != "\t":
+        return False
+    width = len(_split_fields(line, separator))
+    return width == len(roles) or (width == len(roles) - 1 and "allele2" in roles)
 
 
 _VCF_COLUMNS = ["#chrom", "pos", "id", "ref", "alt", "qual", "filter", "info", "format"]

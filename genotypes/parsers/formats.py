@@ -583,7 +583,7 @@ def parse_vcf(
         .then(letter("a0"))
         .otherwise(pl.concat_str([letter("a0"), letter("a1")]))
     )
-    rsid = pl.col("rsid").str.split(";").list.first().str.to_lowercase()
+    rsid = pl.col("rsid").str.to_lowercase()  # several ids (rs6;rs9) are split by the caller
     frame = frame.select(
         rsid=pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
         chromosome=pl.col("chromosome").replace_strict(

@@ -108,3 +108,39 @@ def test_an_unknown_column_name_is_still_refused_by_name():
         parse_genome(text)
     assert error.value.code == "unknown_columns"
     assert "allele_one" in error.value.message
+
+
+# --- several ids on one line ----------------------------------------------------------------
+
+
+def test_a_line_with_several_ids_gives_each_id_the_call_and_says_so():
+    text = HEADER_23ANDME + ("rs6,rs9\t1\t101\tAG\r\nrs7;rs8\t1\t102\tCC\r\nrs10\t1\t103\tTT\r\n")
+    genome = parse_genome(text.encode())
+    assert genome.genotypes_for(["rs6", "rs9", "rs7", "rs8", "rs10"]) == {
+        "rs6": "AG",
+        "rs9": "AG",
+        "rs7": "CC",
+        "rs8": "CC",
+        "rs10": "TT",
+    }
+    assert genome.genotypes_for(["rs6,rs9"]) == {"rs6,rs9": None}
+    assert any("several rsids" in w for w in genome.warnings)
+
+
+def test_a_vcf_record_with_several_ids_gives_each_id_the_call():
+    text = (
+        "##fileformat=VCFv4.2\n##reference=GRCh37\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tME\n"
+        "1\t101\trs6;rs9\tA\tG\t50\tPASS\t.\tGT\t0/1\n"
+        "1\t102\trs2\tC\tT\t50\tPASS\t.\tGT\t1/1\n"
+    )
+    genome = parse_genome(text.encode())
+    assert genome.genotypes_for(["rs6", "rs9", "rs2"]) == {"rs6": "AG", "rs9": "AG", "rs2": "TT"}
+    assert any("several rsids" in w for w in genome.warnings)
+
+
+def test_an_id_repeated_inside_and_outside_a_joined_line_with_another_call_is_a_no_call():
+    lines = [f"rs{i}\t1\t{i}\tAA" for i in range(100, 5_100)] + ["rs1,rs100\t1\t99\tGG"]
+    genome = parse_genome((HEADER_23ANDME + "\r\n".join(lines) + "\r\n").encode())
+    assert genome.genotypes_for(["rs1", "rs100"]) == {"rs1": "GG", "rs100": "--"}
+    assert genome.conflicting_duplicate_count == 1
