@@ -29,6 +29,7 @@ class GenomeFormat(enum.StrEnum):
     LIVINGDNA = "livingdna"
     VCF = "vcf"
     TEXT_23ANDME_STYLE = "23andme-style"
+    GENERIC = "generic"
 
     @property
     def label(self) -> str:
@@ -44,6 +45,7 @@ _LABELS = {
     GenomeFormat.LIVINGDNA: "LivingDNA",
     GenomeFormat.VCF: "VCF",
     GenomeFormat.TEXT_23ANDME_STYLE: "23andMe-style text",
+    GenomeFormat.GENERIC: "generic table",
 }
 
 # Column roles a header can name, with the spellings vendors have used.
@@ -78,7 +80,7 @@ _REQUIRED = {"rsid", "chromosome", "position"}
 @dataclass(frozen=True)
 class Layout:
     format: GenomeFormat
-    separator: str  # "\t", "," or " " (runs of spaces/tabs)
+    separator: str  # "\t", ",", ";" or " " (runs of spaces/tabs)
     columns: tuple[str, ...]  # roles in file order
     body_start: int  # byte offset of the first data line in the decoded text
     stated_build: int | None
@@ -196,6 +198,8 @@ def _split_fields(line: str, separator: str) -> list[str]:
 def _guess_separator(line: str) -> str:
     if "," in line:
         return ","
+    if ";" in line and "\t" not in line:
+        return ";"  # a table re-saved by a spreadsheet set to a European locale
     if "\t" in line and not re.search(r"\t\t| ", line.strip()):
         return "\t"
     return " "
@@ -352,12 +356,14 @@ def detect_format(text: bytes) -> Layout:
             )
         raise GenomeFormatError(
             "We could not recognise this file as raw DNA data from 23andMe, AncestryDNA, "
-            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF.",
+            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF. Please upload the raw data file "
+            "exactly as your DNA service gave it, or a table with the columns rsid, "
+            "chromosome, position and genotype.",
             code="unrecognised",
         )
     separator, roles = found
     if data_lines:
-        if separator != "," and not _splits_as(data_lines[0], separator, roles):
+        if separator not in (",", ";") and not _splits_as(data_lines[0], separator, roles):
             separator = _guess_separator(data_lines[0])
         fields = _split_fields(data_lines[0], separator)
         if len(fields) > 3 * len(roles):
@@ -373,8 +379,10 @@ def detect_format(text: bytes) -> Layout:
                 code="unknown_columns",
             )
     if vendor is None:
-        if separator == ",":
+        if separator == "," and _ftdna_header(header_text):
             vendor = GenomeFormat.FAMFINDER if "allele1" in roles else GenomeFormat.FTDNA
+        elif separator in (",", ";"):
+            vendor = GenomeFormat.GENERIC
         else:
             vendor = GenomeFormat.TEXT_23ANDME_STYLE
     return Layout(vendor, separator, roles, offset, stated_build(header_text), header_text)
@@ -383,10 +391,18 @@ def detect_format(text: bytes) -> Layout:
 def _splits_as(line: str, separator: str, roles: tuple[str, ...]) -> bool:
     """True when ``line`` splits on the header's ``separator`` into the header's columns
     (so that a comma or semicolon inside a field, as in ``rs6,rs9``, is not taken for one)."""
-    if separator != "\t":
+    if separator not in ("\t", " "):
         return False
     width = len(_split_fields(line, separator))
     return width == len(roles) or (width == len(roles) - 1 and "allele2" in roles)
+
+
+def _ftdna_header(header_text: str) -> bool:
+    """FamilyTreeDNA writes ``RSID,CHROMOSOME,POSITION,RESULT`` in capitals; famfinder says
+    so in its comments. Any other comma table is labelled generic, not FamilyTreeDNA."""
+    lines = [line.strip().replace('"', "") for line in header_text.split("\n") if line.strip()]
+    last = lines[-1] if lines else ""
+    return last.startswith("RSID,") or "famfinder" in header_text.lower()
 
 
 _VCF_COLUMNS = ["#chrom", "pos", "id", "ref", "alt", "qual", "filter", "info", "format"]

@@ -104,12 +104,12 @@ def _sample(body: bytes, start: int = 0) -> bytes:
 def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str]:
     """Make the body readable by a single-byte-separator CSV reader (data begins at start)."""
     sample = _sample(body, start)
-    if separator == ",":
+    if separator in (",", ";"):
         if b'"' in sample:
             body = body.replace(b'"', b"")  # plain and "extra-quoted" MyHeritage alike
         if b" " in sample or b"\t" in sample:
             body = _BLANKS.sub(b"", body)
-        return body, ","
+        return body, separator
     if separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample:
         body = _BLANKS.sub(b"\t", body)
         body = _EDGE_TABS.sub(b"", body)
@@ -212,7 +212,7 @@ class StreamCheck:
 
 
 def _needs_cleaning(sample: bytes, separator: str) -> bool:
-    if separator == ",":
+    if separator in (",", ";"):
         return b'"' in sample or b" " in sample or b"\t" in sample
     return separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample
 
@@ -628,5 +628,6 @@ PARSERS = {
     GenomeFormat.MYHERITAGE: read_table,
     GenomeFormat.LIVINGDNA: read_table,
     GenomeFormat.TEXT_23ANDME_STYLE: read_table,
+    GenomeFormat.GENERIC: read_table,
     GenomeFormat.VCF: parse_vcf,
 }
