@@ -30,6 +30,7 @@ class GenomeFormat(enum.StrEnum):
     VCF = "vcf"
     TEXT_23ANDME_STYLE = "23andme-style"
     GENERIC = "generic"
+    CIRCLEDNA = "circledna"
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ _LABELS = {
     GenomeFormat.VCF: "VCF",
     GenomeFormat.TEXT_23ANDME_STYLE: "23andMe-style text",
     GenomeFormat.GENERIC: "generic table",
+    GenomeFormat.CIRCLEDNA: "CircleDNA",
 }
 
 # Column roles a header can name, with the spellings vendors have used.
@@ -57,6 +59,7 @@ _ROLE_ALIASES = {
     "snp_id": "rsid",
     "snp name": "rsid",
     "marker": "rsid",
+    "markername": "rsid",
     "id": "rsid",
     "chromosome": "chromosome",
     "chr": "chromosome",
@@ -67,6 +70,7 @@ _ROLE_ALIASES = {
     "genotype": "genotype",
     "result": "genotype",
     "call": "genotype",
+    "gt": "genotype",
     "allele1": "allele1",
     "allele 1": "allele1",
     "allele2": "allele2",
@@ -277,6 +281,8 @@ def _vendor(first_line: str) -> GenomeFormat | None:
         return GenomeFormat.LIVINGDNA
     if "23andme" in lower:
         return GenomeFormat.TWENTYTHREEANDME
+    if "circledna" in lower or "circle dna" in lower:
+        return GenomeFormat.CIRCLEDNA
     return None
 
 
@@ -378,6 +384,8 @@ def detect_format(text: bytes) -> Layout:
                 f"{len(roles)}, so the columns cannot be told apart.",
                 code="unknown_columns",
             )
+    if vendor is None and "markername" in header_text.lower():
+        vendor = GenomeFormat.CIRCLEDNA  # "# MARKERNAME CHROM POS GT"
     if vendor is None:
         if separator == "," and _ftdna_header(header_text):
             vendor = GenomeFormat.FAMFINDER if "allele1" in roles else GenomeFormat.FTDNA

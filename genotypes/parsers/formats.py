@@ -50,7 +50,7 @@ def _chromosome_map() -> dict[str, str | None]:
 
 
 CHROMOSOME_MAP = _chromosome_map()
-_NO_CALL_SPELLINGS = ("--", "00", "0", "-", ".", "..", "//")
+_NO_CALL_SPELLINGS = ("--", "00", "0", "-", ".", "..", "//", "-/-", "./.", ".|.", "N/N", "NN")
 
 
 def _genotype_map() -> dict[str, str]:
@@ -60,6 +60,9 @@ def _genotype_map() -> dict[str, str]:
     for a in _BASES + "ID":
         mapping[a] = a
     mapping.update({"II": "II", "DD": "DD", "DI": "DI", "ID": "DI"})
+    for a, b in product(_BASES + "ID", repeat=2):  # "A/A" (CircleDNA), "A|G" (phased)
+        if a + b in mapping:
+            mapping[f"{a}/{b}"] = mapping[f"{a}|{b}"] = mapping[a + b]
     for spelling in list(mapping):
         mapping[spelling.lower()] = mapping[spelling]
     for spelling in _NO_CALL_SPELLINGS:
@@ -629,5 +632,6 @@ PARSERS = {
     GenomeFormat.LIVINGDNA: read_table,
     GenomeFormat.TEXT_23ANDME_STYLE: read_table,
     GenomeFormat.GENERIC: read_table,
+    GenomeFormat.CIRCLEDNA: read_table,
     GenomeFormat.VCF: parse_vcf,
 }

@@ -187,3 +187,37 @@ def test_a_semicolon_table_of_something_else_is_refused_with_what_to_upload():
         parse_genome(b"name;age;city\nAnn;31;Oslo\n")
     assert error.value.code == "unrecognised"
     assert "rsid, chromosome, position and genotype" in error.value.message
+
+
+# --- CircleDNA ------------------------------------------------------------------------------
+
+
+def test_circledna_with_chr_prefixes_and_slashed_genotypes_is_read():
+    text = (
+        b"# CircleDNA raw data export\n# Reference: GRCh37\n"
+        b"# MARKERNAME\tCHROM\tPOS\tGT\n"
+        b"rs1\tchr1\t101\tG/A\nrs2\tchrX\t102\tT/T\nrs3\tchrM\t103\tC\nrs4\tchr2\t104\t-/-\n"
+    )
+    genome = parse_genome(text)
+    assert genome.format == GenomeFormat.CIRCLEDNA
+    assert genome.stated_build == 37
+    assert genome.genotypes_for(["rs1", "rs2", "rs3", "rs4"]) == {
+        "rs1": "AG",
+        "rs2": "TT",
+        "rs3": "C",
+        "rs4": "--",
+    }
+
+
+def test_circledna_header_alone_names_the_layout_and_space_separated_lines_are_read():
+    text = b"# MARKERNAME CHROM POS GT\nrs1 chr1 101 A/G\nrs2 chr22 102 C/C\n"
+    genome = parse_genome(text)
+    assert genome.format == GenomeFormat.CIRCLEDNA
+    assert genome.genotypes_for(["rs1", "rs2"]) == {"rs1": "AG", "rs2": "CC"}
+
+
+def test_circledna_with_letters_that_are_not_dna_is_refused():
+    text = b"# MARKERNAME\tCHROM\tPOS\tGT\nrs1\tchr1\t101\tA/Q\nrs2\tchr1\t102\tX/Z\n"
+    with pytest.raises(GenomeFormatError) as error:
+        parse_genome(text)
+    assert error.value.code == "invalid_alleles"
