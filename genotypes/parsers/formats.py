@@ -214,6 +214,10 @@ class StreamCheck:
         return self.tail
 
 
+# Layouts whose tab-separated fields may hold spaces (an Illumina report's Sample ID).
+_TAB_ONLY = (GenomeFormat.ILLUMINA, GenomeFormat.MAPMYGENOME)
+
+
 def _needs_cleaning(sample: bytes, separator: str) -> bool:
     if separator in (",", ";"):
         return b'"' in sample or b" " in sample or b"\t" in sample
@@ -245,7 +249,10 @@ def read_table(
         else:
             body, start = text[layout.body_start :], 0
         del text
-        body, separator = _clean_body(body, layout.separator, start)
+        if layout.format in _TAB_ONLY and layout.separator == "\t":
+            separator = "\t"  # a sample name may hold spaces; tabs alone separate
+        else:
+            body, separator = _clean_body(body, layout.separator, start)
         sample = _sample(body, start)
         blocks = _line_blocks(_slices(body))
         del body
@@ -257,7 +264,7 @@ def read_table(
     # starts with a made-up line of the expected width, dropped once read, so that each line
     # is read as it would be in one pass over the whole text, and a blank line first in the
     # body is not taken for a one-column table.
-    anchor = separator.join(_ANCHOR_FIELDS[name] for name in names).encode() + b"\n"
+    anchor = separator.join(_ANCHOR_FIELDS.get(name, "x") for name in names).encode() + b"\n"
     # Canonical dtypes are tried first while every block so far has allowed them.
     final = "genotype" in names
     records = 0
@@ -437,11 +444,13 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
         "raise_if_empty": False,
     }
     source = io.BytesIO(body)
+    # Columns a layout does not use (an Illumina report's GC Score, Theta...) are not kept.
+    used = [n for n in names if not n.startswith("skip")]
     schemas = [{n: _FINAL.get(n, pl.String) for n in names}] if final else []
     schemas.append({n: _TYPED.get(n, pl.String) for n in names})
     for schema in schemas:
         try:
-            return pl.scan_csv(source, schema=schema, **options).collect()
+            return pl.scan_csv(source, schema=schema, **options).select(used).collect()
         except (pl.exceptions.PolarsError, ValueError):
             source.seek(0)
     strings = {name: pl.String for name in names}
@@ -449,7 +458,11 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
         for encoding in ("utf8", "utf8-lossy"):
             source.seek(0)
             try:
-                return pl.scan_csv(source, schema=strings, encoding=encoding, **options).collect()
+                return (
+                    pl.scan_csv(source, schema=strings, encoding=encoding, **options)
+                    .select(used)
+                    .collect()
+                )
             except pl.exceptions.ComputeError:
                 if encoding == "utf8-lossy":
                     raise
@@ -633,5 +646,7 @@ PARSERS = {
     GenomeFormat.TEXT_23ANDME_STYLE: read_table,
     GenomeFormat.GENERIC: read_table,
     GenomeFormat.CIRCLEDNA: read_table,
+    GenomeFormat.ILLUMINA: read_table,
+    GenomeFormat.MAPMYGENOME: read_table,
     GenomeFormat.VCF: parse_vcf,
 }

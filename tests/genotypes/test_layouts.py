@@ -221,3 +221,74 @@ def test_circledna_with_letters_that_are_not_dna_is_refused():
     with pytest.raises(GenomeFormatError) as error:
         parse_genome(text)
     assert error.value.code == "invalid_alleles"
+
+
+# --- Illumina GenomeStudio final reports and Mapmygenome ------------------------------------
+
+FINAL_REPORT = (
+    "[Header]\r\nGSGT Version\t2.0.4\r\nProcessing Date\t1/2/2024 10:00 AM\r\n"
+    "Content\t\tGSA-24v3-0_A1.bpm\r\nNum SNPs\t4\r\nTotal SNPs\t4\r\n"
+    "Num Samples\t1\r\nTotal Samples\t1\r\n[Data]\r\n"
+    "SNP Name\tSample ID\tAllele1 - Top\tAllele2 - Top\tAllele1 - Plus\tAllele2 - Plus\t"
+    "Chr\tPosition\tGC Score\r\n"
+    "rs1\tSample 1\tA\tG\tT\tC\t1\t101\t0.91\r\n"
+    "rs2\tSample 1\tC\tC\tG\tG\t2\t102\t0.88\r\n"
+    "rs3\tSample 1\t-\t-\t-\t-\tX\t103\t0.10\r\n"
+    "GSA-1:1000\tSample 1\tA\tA\tA\tA\t0\t0\t0.50\r\n"
+)
+
+
+def test_a_genomestudio_final_report_is_read_on_the_plus_strand():
+    genome = parse_genome(FINAL_REPORT.encode())
+    assert genome.format == GenomeFormat.ILLUMINA
+    # The Plus columns are read, not the Top ones (rs1 is A/G on Top, C/T on Plus).
+    assert genome.genotypes_for(["rs1", "rs2", "rs3"]) == {"rs1": "CT", "rs2": "GG", "rs3": "--"}
+    assert genome.malformed_count == 0
+
+
+def test_a_comma_separated_final_report_is_read_too():
+    text = FINAL_REPORT.replace("\t", ",").replace("Sample 1", "S1")
+    assert parse_genome(text.encode()).genotypes_for(["rs1"]) == {"rs1": "CT"}
+
+
+@pytest.mark.parametrize(
+    "columns,strands",
+    [("Allele1 - Top\tAllele2 - Top", "TOP strand,"), ("Allele1 - AB\tAllele2 - AB", "AB strand")],
+)
+def test_a_final_report_without_plus_columns_is_refused_saying_what_to_export(columns, strands):
+    text = FINAL_REPORT.replace("Allele1 - Top\tAllele2 - Top\t", "").replace(
+        "Allele1 - Plus\tAllele2 - Plus", columns
+    )
+    with pytest.raises(GenomeFormatError) as error:
+        parse_genome(text.encode())
+    assert error.value.code == "strand_not_plus"
+    assert strands in error.value.message
+    assert "Allele1 - Plus" in error.value.message and "VCF" in error.value.message
+
+
+def test_a_final_report_cut_off_before_its_data_is_refused_clearly():
+    text = FINAL_REPORT.split("[Data]")[0]
+    with pytest.raises(GenomeFormatError) as error:
+        parse_genome(text.encode())
+    assert error.value.code == "final_report_no_data"
+    assert "GenomeStudio final report" in error.value.message
+
+
+def test_a_final_report_of_several_people_is_refused():
+    text = FINAL_REPORT.replace("Num Samples\t1", "Num Samples\t3")
+    with pytest.raises(GenomeFormatError) as error:
+        parse_genome(text.encode())
+    assert error.value.code == "final_report_samples"
+
+
+def test_mapmygenome_with_r_style_column_names_reads_the_rsid_and_plus_columns():
+    text = (
+        "SNP.Name\trsID\tSample.ID\tAllele1...Top\tAllele2...Top\tGC.Score\t"
+        "Allele1...Plus\tAllele2...Plus\tChr\tPosition\n"
+        "GSA-rs1\trs1\t7\tA\tG\t0.9\tA\tG\t1\t101\n"
+        "GSA-rs2\trs2\t7\tC\tC\t0.9\tG\tG\tMT\t102\n"
+        "GSA-rs3\trs3\t7\t-\t-\t0.1\t-\t-\t3\t103\n"
+    )
+    genome = parse_genome(text.encode())
+    assert genome.format == GenomeFormat.MAPMYGENOME
+    assert genome.genotypes_for(["rs1", "rs2", "rs3"]) == {"rs1": "AG", "rs2": "GG", "rs3": "--"}
