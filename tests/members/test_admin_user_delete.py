@@ -55,7 +55,7 @@ def assert_erased(*, user, raw_name, customer_id, storage, fake, staff) -> None:
     assert not User.objects.filter(pk=user.pk).exists()
     assert not storage.exists(raw_name)
     assert not GenomeUpload.objects.filter(user_id=user.pk).exists()
-    assert customer_id not in fake.control.state()["customers"]
+    assert customer_id not in fake.account.customers
     assert not StripeEvent.objects.filter(payload__data__object__customer=customer_id).exists()
     audit = GeneticDataAuditLog.objects.get(subject_user_id=user.pk, action=DELETED)
     assert audit.actor_id == staff.pk
@@ -68,7 +68,7 @@ def assert_untouched(*, user, raw_name, customer_id, storage, fake) -> None:
     assert User.objects.filter(pk=user.pk).exists()
     assert storage.exists(raw_name)
     assert GenomeUpload.objects.filter(user_id=user.pk).exists()
-    assert customer_id in fake.control.state()["customers"]
+    assert customer_id in fake.account.customers
     assert StripeEvent.objects.filter(payload__data__object__customer=customer_id).exists()
     assert not GeneticDataAuditLog.objects.filter(subject_user_id=user.pk, action=DELETED).exists()
 
@@ -118,10 +118,10 @@ def test_admin_bulk_delete_ends_billing_and_erases_genetic_data_of_each(
 
 @pytest.mark.django_db
 def test_admin_deletes_nothing_when_stripe_is_unreachable(
-    client, staff, stripe_settings, genome_storage
+    client, staff, stripe_settings, genome_storage, request
 ):
     user, raw_name, customer_id = paying_user_with_a_genome(stripe_settings)
-    stripe_settings.control.api_errors(count=50, status=503)
+    request.getfixturevalue("stripe_failing").status = 503  # the site now meets an outage
     response = client.post(
         reverse("admin:members_user_delete", args=[user.pk]), {"post": "yes"}, follow=True
     )
@@ -135,7 +135,6 @@ def test_admin_deletes_nothing_when_stripe_is_unreachable(
         follow=True,
     )
     assert bulk.status_code == 200 and "was not deleted" in bulk.content.decode()
-    stripe_settings.control.api_errors(count=0)
     assert_untouched(
         user=user,
         raw_name=raw_name,
@@ -147,7 +146,7 @@ def test_admin_deletes_nothing_when_stripe_is_unreachable(
 
 @pytest.mark.django_db
 def test_member_deleting_their_account_while_stripe_is_down_keeps_everything(
-    client, stripe_settings, genome_storage
+    client, stripe_settings, genome_storage, request
 ):
     # Billing hears of the deletion before genotypes (INSTALLED_APPS order) and refuses:
     # the genetic data must still be there, not erased for an account that stays.
@@ -155,10 +154,9 @@ def test_member_deleting_their_account_while_stripe_is_down_keeps_everything(
     client.force_login(user)
     reauthenticated = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
     assert reauthenticated.status_code == 302
-    stripe_settings.control.api_errors(count=50, status=503)
+    request.getfixturevalue("stripe_failing").status = 503  # the site now meets an outage
     response = client.post(reverse("members:account_delete"), {"confirm": "delete"}, follow=True)
     assert "nothing was deleted" in response.content.decode()
-    stripe_settings.control.api_errors(count=0)
     assert_untouched(
         user=user,
         raw_name=raw_name,
