@@ -108,6 +108,12 @@ def _position_for(rsid: str, build: int) -> tuple[str, int]:
     return str(digits % 22 + 1), 1_000 + digits % 200_000_000
 
 
+def sample_chromosome_for(rsid: str) -> str:
+    """The chromosome the generated files put ``rsid`` on (its real one when known), so
+    that a test catalogue can agree with them."""
+    return _position_for(rsid, 37)[0]
+
+
 def generate_rows(
     *,
     n_snps: int = 2_000,

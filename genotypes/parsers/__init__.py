@@ -365,14 +365,21 @@ def _distinct_count(rsids: pl.Series) -> int:
     return distinct
 
 
-_JOINED_IDS = r"[,;]"
+# Several ids (rs6,rs9 or rs6;rs9) and nothing else: other text with a comma is left alone.
+_JOINED_IDS = r"(?i)^\s*[a-z]+\d+(?:\s*[,;]\s*[a-z]+\d+)+\s*$"
 
 
 def _split_joined_ids(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """One row per id where a line names several (``rs6,rs9`` or ``rs6;rs9``), and how many
     such lines there were: never stored under the joined id, where both would read as absent.
     """
-    joined = frame["rsid"].str.contains(_JOINED_IDS).fill_null(False)
+    rsids = frame["rsid"]
+    joined = (
+        rsids.str.contains(",", literal=True) | rsids.str.contains(";", literal=True)
+    ).fill_null(False)
+    if joined.any():
+        joined = joined & rsids.str.contains(_JOINED_IDS).fill_null(False)
+    del rsids
     count = int(joined.sum())
     if not count:
         return frame, 0

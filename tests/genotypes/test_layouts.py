@@ -292,3 +292,10 @@ def test_mapmygenome_with_r_style_column_names_reads_the_rsid_and_plus_columns()
     genome = parse_genome(text.encode())
     assert genome.format == GenomeFormat.MAPMYGENOME
     assert genome.genotypes_for(["rs1", "rs2", "rs3"]) == {"rs1": "AG", "rs2": "GG", "rs3": "--"}
+
+
+def test_an_id_that_is_not_a_list_of_ids_is_not_split():
+    text = HEADER_23ANDME + 'rs1\t1\t101\tAG\r\n=HYPERLINK("a","b")\t1\t102\tCC\r\n'
+    genome = parse_genome(text.encode())
+    assert genome.frame["rsid"].to_list() == ["rs1", '=HYPERLINK("a","b")']
+    assert not any("several rsids" in w for w in genome.warnings)
