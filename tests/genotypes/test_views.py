@@ -356,3 +356,10 @@ def test_a_file_placing_a_catalogue_rsid_on_another_chromosome_shows_elsewhere(c
     assert "Your genotype: Your file places this variant elsewhere" in detail
     assert "another chromosome" in detail
     assert "frequency-chart__bar--yours" not in detail
+
+
+def test_upload_page_names_the_layouts_added_for_issue_16(client):
+    _logged_in(client)
+    html = client.get(reverse("genotypes:upload")).content.decode()
+    for kind in ("CircleDNA", "Mapmygenome", "Sano Genetics", "GenomeStudio", "Allele1 - Plus"):
+        assert kind in html
