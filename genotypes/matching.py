@@ -10,7 +10,9 @@ report the opposite strand. So:
 * an A/T or C/G SNP (palindromic) cannot be oriented from the letters alone: it is flagged,
   never guessed;
 * a haploid call (male X/Y, MT) "A" is read as "AA" for matching;
-* a no-call and "not in your file" are kept distinct from any genotype.
+* a no-call and "not in your file" are kept distinct from any genotype;
+* an rsid that the member's file places on another chromosome than the catalogue does is not
+  matched (the file's variant is not ours): it is stored as ``ELSEWHERE`` and shown as such.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 NO_CALL = "--"
+# Stored instead of a genotype when the file puts the rsid on another chromosome than ours.
+ELSEWHERE = "><"
 
 
 class Status:
@@ -26,6 +30,7 @@ class Status:
     NOT_ON_CHIP = "not_on_chip"
     NO_CALL = "no_call"
     AMBIGUOUS_STRAND = "ambiguous_strand"
+    OTHER_CHROMOSOME = "other_chromosome"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ def match_genotype(*, genotype: str | None, ref: str, alt: str) -> Match:
         return Match(Status.NOT_ON_CHIP, "")
     if genotype == NO_CALL:
         return Match(Status.NO_CALL, "")
+    if genotype == ELSEWHERE:
+        return Match(Status.OTHER_CHROMOSOME, "")
     called = genotype * 2 if len(genotype) == 1 and genotype in "ACGT" else genotype
     called = normalise(called)
     alleles = snp_alleles(ref, alt)

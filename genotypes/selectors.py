@@ -29,6 +29,7 @@ GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
 _NOTES = {
     Status.NOT_ON_CHIP: "Not on your chip",
     Status.NO_CALL: "No call",
+    Status.OTHER_CHROMOSOME: "Your file places this variant elsewhere",
     Status.AMBIGUOUS_STRAND: (
         "This is an A/T or C/G variant: the letters read the same on both DNA strands, so we "
         "cannot confirm which strand your file used and do not interpret it."
@@ -39,7 +40,7 @@ _NOTES = {
 @dataclass(frozen=True)
 class GenotypeRow:
     snp: Snp
-    status: str  # "match" | "not_on_chip" | "no_call" | "ambiguous_strand" | "no_upload"
+    status: str  # a matching.Status value, or "no_upload"
     genotype: str = ""
     label: str = ""
     interpretation: str = ""
@@ -132,7 +133,12 @@ def _row(
     )
     interpretation = interpretations.get((snp.pk, match.key)) if match.key else None
     note = _NOTES.get(match.status, "") if match.status != Status.MATCH else ""
-    if match.flipped:
+    if match.status == Status.OTHER_CHROMOSOME:
+        note = (
+            "Your file lists this rsid on another chromosome than our catalogue does, so it may "
+            "name a different variant; we do not match it."
+        )
+    elif match.flipped:
         note = "Your file reported this variant on the opposite DNA strand; we flipped it."
     elif match.status == Status.MATCH and interpretation is None:
         note = "We have no interpretation for this genotype yet."

@@ -365,6 +365,35 @@ def _distinct_count(rsids: pl.Series) -> int:
     return distinct
 
 
+# Several ids (rs6,rs9 or rs6;rs9) and nothing else: other text with a comma is left alone.
+_JOINED_IDS = r"(?i)^\s*[a-z]+\d+(?:\s*[,;]\s*[a-z]+\d+)+\s*$"
+
+
+def _split_joined_ids(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """One row per id where a line names several (``rs6,rs9`` or ``rs6;rs9``), and how many
+    such lines there were: never stored under the joined id, where both would read as absent.
+    """
+    rsids = frame["rsid"]
+    joined = (
+        rsids.str.contains(",", literal=True) | rsids.str.contains(";", literal=True)
+    ).fill_null(False)
+    if joined.any():
+        joined = joined & rsids.str.contains(_JOINED_IDS).fill_null(False)
+    del rsids
+    count = int(joined.sum())
+    if not count:
+        return frame, 0
+    split = (
+        frame.filter(joined)
+        .with_columns(pl.col("rsid").str.split(",").list.eval(pl.element().str.split(";")))
+        .with_columns(pl.col("rsid").list.eval(pl.element().explode()))
+        .explode("rsid")
+        .with_columns(pl.col("rsid").str.strip_chars())
+        .filter(pl.col("rsid").is_not_null() & (pl.col("rsid") != "") & (pl.col("rsid") != "."))
+    )
+    return pl.concat([frame.filter(~joined), split]), count
+
+
 # Codes of the genotype and chromosome Enums: 1-22 come before X, Y, XY and MT.
 _NO_CALL_CODE = GENOTYPES.index(NO_CALL)
 _FIRST_SEX_CODE = CHROMOSOMES.index("X")
@@ -402,6 +431,13 @@ def _parse_text(
         raise GenomeFormatError(
             f"The file has the header of a {layout.format.label} file but no genotype lines.",
             code="no_data",
+        )
+
+    frame, joined = _split_joined_ids(frame)
+    if joined:
+        warnings.append(
+            f"{joined:,} lines named several rsids at once (such as rs6,rs9); the line's "
+            "genotype was read for each of them."
         )
 
     duplicate_count = conflicting = 0

@@ -29,6 +29,10 @@ class GenomeFormat(enum.StrEnum):
     LIVINGDNA = "livingdna"
     VCF = "vcf"
     TEXT_23ANDME_STYLE = "23andme-style"
+    GENERIC = "generic"
+    CIRCLEDNA = "circledna"
+    ILLUMINA = "illumina"
+    MAPMYGENOME = "mapmygenome"
 
     @property
     def label(self) -> str:
@@ -44,6 +48,10 @@ _LABELS = {
     GenomeFormat.LIVINGDNA: "LivingDNA",
     GenomeFormat.VCF: "VCF",
     GenomeFormat.TEXT_23ANDME_STYLE: "23andMe-style text",
+    GenomeFormat.GENERIC: "generic table",
+    GenomeFormat.CIRCLEDNA: "CircleDNA",
+    GenomeFormat.ILLUMINA: "Illumina GenomeStudio report",
+    GenomeFormat.MAPMYGENOME: "Mapmygenome",
 }
 
 # Column roles a header can name, with the spellings vendors have used.
@@ -55,6 +63,7 @@ _ROLE_ALIASES = {
     "snp_id": "rsid",
     "snp name": "rsid",
     "marker": "rsid",
+    "markername": "rsid",
     "id": "rsid",
     "chromosome": "chromosome",
     "chr": "chromosome",
@@ -65,10 +74,13 @@ _ROLE_ALIASES = {
     "genotype": "genotype",
     "result": "genotype",
     "call": "genotype",
+    "gt": "genotype",
     "allele1": "allele1",
     "allele 1": "allele1",
     "allele2": "allele2",
     "allele 2": "allele2",
+    "allele_1": "allele1",
+    "allele_2": "allele2",
 }
 _REQUIRED = {"rsid", "chromosome", "position"}
 
@@ -76,7 +88,7 @@ _REQUIRED = {"rsid", "chromosome", "position"}
 @dataclass(frozen=True)
 class Layout:
     format: GenomeFormat
-    separator: str  # "\t", "," or " " (runs of spaces/tabs)
+    separator: str  # "\t", ",", ";" or " " (runs of spaces/tabs)
     columns: tuple[str, ...]  # roles in file order
     body_start: int  # byte offset of the first data line in the decoded text
     stated_build: int | None
@@ -194,9 +206,64 @@ def _split_fields(line: str, separator: str) -> list[str]:
 def _guess_separator(line: str) -> str:
     if "," in line:
         return ","
+    if ";" in line and "\t" not in line:
+        return ";"  # a table re-saved by a spreadsheet set to a European locale
     if "\t" in line and not re.search(r"\t\t| ", line.strip()):
         return "\t"
     return " "
+
+
+# Illumina GenomeStudio column names, as exported ("Allele1 - Plus") or as R rewrites them
+# ("Allele1...Plus", Mapmygenome), once punctuation runs are reduced to one space.
+_ILLUMINA_ALLELE = re.compile(r"^allele([12]) (top|plus|forward|ab|design)$")
+_ILLUMINA_ROLES = {"rsid": "rsid", "chr": "chromosome", "chromosome": "chromosome"}
+_ILLUMINA_ROLES["position"] = "position"
+
+
+def _illumina_names(line: str) -> tuple[str, list[str]] | None:
+    """(separator, normalised names) when ``line`` is an Illumina-style column header."""
+    stripped = line.lstrip("#").strip().replace('"', "")
+    separator = "\t" if "\t" in stripped else "," if "," in stripped else None
+    if separator is None:
+        return None
+    names = [re.sub(r"[\s._-]+", " ", n.lower()).strip() for n in stripped.split(separator)]
+    if not any(_ILLUMINA_ALLELE.match(n) for n in names):
+        return None
+    return separator, names
+
+
+def _illumina_roles(names: list[str]) -> tuple[str, ...]:
+    """Roles of an Illumina-style header: the Plus-strand alleles, the id, chromosome and
+    position; every other column is skipped. A report without Plus columns is refused."""
+    strands = {m.group(2) for n in names if (m := _ILLUMINA_ALLELE.match(n))}
+    if "plus" not in strands:
+        shown = " and ".join(
+            sorted(s.upper() if s in ("top", "ab") else s.title() for s in strands)
+        )
+        plural = "s" if len(strands) > 1 else ""
+        raise GenomeFormatError(
+            "This is an Illumina GenomeStudio report whose alleles are given only on the "
+            f"{shown} strand{plural}, which cannot be compared letter for letter with our "
+            "plus-strand variants. Please export the report again with the 'Allele1 - Plus' and "
+            "'Allele2 - Plus' columns, or ask your provider for a 23andMe-style text file "
+            "or a VCF.",
+            code="strand_not_plus",
+        )
+    id_column = "rsid" if "rsid" in names else "snp name"
+    roles = []
+    for index, name in enumerate(names):
+        allele = _ILLUMINA_ALLELE.match(name)
+        if allele and allele.group(2) == "plus":
+            roles.append(f"allele{allele.group(1)}")
+        elif name == id_column:
+            roles.append("rsid")
+        elif name in _ILLUMINA_ROLES and name != "rsid":
+            roles.append(_ILLUMINA_ROLES[name])
+        else:
+            roles.append(f"skip{index}")
+    roles_tuple = tuple(roles)
+    _check_roles(roles_tuple)
+    return roles_tuple
 
 
 def _roles_from_header(line: str) -> tuple[str, tuple[str, ...]] | None:
@@ -204,6 +271,9 @@ def _roles_from_header(line: str) -> tuple[str, tuple[str, ...]] | None:
     stripped = line.lstrip("#").strip().replace('"', "")
     if not stripped:
         return None
+    illumina = _illumina_names(stripped)
+    if illumina is not None:
+        return illumina[0], _illumina_roles(illumina[1])
     separator = _guess_separator(stripped)
     names = [n.strip().lower() for n in _split_fields(stripped, separator) if n.strip()]
     if len(names) < 3:
@@ -271,6 +341,8 @@ def _vendor(first_line: str) -> GenomeFormat | None:
         return GenomeFormat.LIVINGDNA
     if "23andme" in lower:
         return GenomeFormat.TWENTYTHREEANDME
+    if "circledna" in lower or "circle dna" in lower:
+        return GenomeFormat.CIRCLEDNA
     return None
 
 
@@ -309,6 +381,8 @@ def detect_format(text: bytes) -> Layout:
         )
     if first_lower.startswith("##fileformat=vcf"):
         return _detect_vcf(lines, index, offset)
+    if first_lower.startswith("[header]"):
+        return _detect_final_report(lines, index, offset)
 
     vendor = _vendor(first)
     comments: list[str] = []
@@ -350,12 +424,15 @@ def detect_format(text: bytes) -> Layout:
             )
         raise GenomeFormatError(
             "We could not recognise this file as raw DNA data from 23andMe, AncestryDNA, "
-            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF.",
+            "MyHeritage, FamilyTreeDNA, LivingDNA or a VCF. Please upload the raw data file "
+            "exactly as your DNA service gave it, or a table with the columns rsid, "
+            "chromosome, position and genotype.",
             code="unrecognised",
         )
     separator, roles = found
     if data_lines:
-        separator = _guess_separator(data_lines[0]) if separator != "," else ","
+        if separator not in (",", ";") and not _splits_as(data_lines[0], separator, roles):
+            separator = _guess_separator(data_lines[0])
         fields = _split_fields(data_lines[0], separator)
         if len(fields) > 3 * len(roles):
             raise GenomeFormatError(
@@ -369,12 +446,85 @@ def detect_format(text: bytes) -> Layout:
                 f"{len(roles)}, so the columns cannot be told apart.",
                 code="unknown_columns",
             )
+    if vendor is None and "markername" in header_text.lower():
+        vendor = GenomeFormat.CIRCLEDNA  # "# MARKERNAME CHROM POS GT"
+    if vendor is None and any(role.startswith("skip") for role in roles):
+        # Illumina columns without a final report's [Header]: Mapmygenome writes them with
+        # the dots R puts in column names (SNP.Name, Allele1...Plus).
+        mapmygenome = "mapmygenome" in header_text.lower() or "..." in header_text
+        vendor = GenomeFormat.MAPMYGENOME if mapmygenome else GenomeFormat.ILLUMINA
     if vendor is None:
-        if separator == ",":
+        if separator == "," and _ftdna_header(header_text):
             vendor = GenomeFormat.FAMFINDER if "allele1" in roles else GenomeFormat.FTDNA
+        elif separator in (",", ";"):
+            vendor = GenomeFormat.GENERIC
         else:
             vendor = GenomeFormat.TEXT_23ANDME_STYLE
     return Layout(vendor, separator, roles, offset, stated_build(header_text), header_text)
+
+
+_SAMPLE_COUNT = re.compile(r"^num samples[\t ,]+(\d+)", re.IGNORECASE | re.MULTILINE)
+
+
+def _detect_final_report(lines: list[str], index: int, offset: int) -> Layout:
+    """An Illumina GenomeStudio final report: ``[Header]`` lines, then ``[Data]`` and a
+    column header naming, among others, ``Allele1 - Plus`` and ``Allele2 - Plus``."""
+    cut_off = GenomeFormatError(
+        "This looks like an Illumina GenomeStudio final report, but its [Data] section and "
+        "column header are missing (the file may be cut off). Please export the full report "
+        "again, or ask your provider for a 23andMe-style text file or a VCF.",
+        code="final_report_no_data",
+    )
+    header: list[str] = []
+    while index < len(lines) and lines[index].strip().lower() != "[data]":
+        header.append(lines[index].rstrip("\r"))
+        offset += len(lines[index]) + 1
+        index += 1
+    if index + 1 >= len(lines):
+        raise cut_off
+    offset += len(lines[index]) + 1
+    index += 1
+    samples = _SAMPLE_COUNT.search("\n".join(header))
+    if samples and int(samples.group(1)) > 1:
+        raise GenomeFormatError(
+            f"This Illumina GenomeStudio final report holds {samples.group(1)} samples. "
+            "Please export a report for one person only.",
+            code="final_report_samples",
+        )
+    column_line = lines[index].rstrip("\r")
+    illumina = _illumina_names(column_line)
+    if illumina is None:
+        raise GenomeFormatError(
+            "This is an Illumina GenomeStudio final report, but its [Data] columns are not "
+            "the ones we read (SNP Name, Chr, Position, Allele1 - Plus and Allele2 - Plus). "
+            "Please export it again with those columns, or ask your provider for a "
+            "23andMe-style text file or a VCF.",
+            code="unknown_columns",
+        )
+    separator, names = illumina
+    roles = _illumina_roles(names)
+    offset += len(lines[index]) + 1
+    header_text = "\n".join([*header, column_line])
+    return Layout(
+        GenomeFormat.ILLUMINA, separator, roles, offset, stated_build(header_text), header_text
+    )
+
+
+def _splits_as(line: str, separator: str, roles: tuple[str, ...]) -> bool:
+    """True when ``line`` splits on the header's ``separator`` into the header's columns
+    (so that a comma or semicolon inside a field, as in ``rs6,rs9``, is not taken for one)."""
+    if separator not in ("\t", " "):
+        return False
+    width = len(_split_fields(line, separator))
+    return width == len(roles) or (width == len(roles) - 1 and "allele2" in roles)
+
+
+def _ftdna_header(header_text: str) -> bool:
+    """FamilyTreeDNA writes ``RSID,CHROMOSOME,POSITION,RESULT`` in capitals; famfinder says
+    so in its comments. Any other comma table is labelled generic, not FamilyTreeDNA."""
+    lines = [line.strip().replace('"', "") for line in header_text.split("\n") if line.strip()]
+    last = lines[-1] if lines else ""
+    return last.startswith("RSID,") or "famfinder" in header_text.lower()
 
 
 _VCF_COLUMNS = ["#chrom", "pos", "id", "ref", "alt", "qual", "filter", "info", "format"]

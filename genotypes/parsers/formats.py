@@ -50,7 +50,7 @@ def _chromosome_map() -> dict[str, str | None]:
 
 
 CHROMOSOME_MAP = _chromosome_map()
-_NO_CALL_SPELLINGS = ("--", "00", "0", "-", ".", "..", "//")
+_NO_CALL_SPELLINGS = ("--", "00", "0", "-", ".", "..", "//", "-/-", "./.", ".|.", "N/N", "NN")
 
 
 def _genotype_map() -> dict[str, str]:
@@ -60,6 +60,9 @@ def _genotype_map() -> dict[str, str]:
     for a in _BASES + "ID":
         mapping[a] = a
     mapping.update({"II": "II", "DD": "DD", "DI": "DI", "ID": "DI"})
+    for a, b in product(_BASES + "ID", repeat=2):  # "A/A" (CircleDNA), "A|G" (phased)
+        if a + b in mapping:
+            mapping[f"{a}/{b}"] = mapping[f"{a}|{b}"] = mapping[a + b]
     for spelling in list(mapping):
         mapping[spelling.lower()] = mapping[spelling]
     for spelling in _NO_CALL_SPELLINGS:
@@ -104,12 +107,12 @@ def _sample(body: bytes, start: int = 0) -> bytes:
 def _clean_body(body: bytes, separator: str, start: int = 0) -> tuple[bytes, str]:
     """Make the body readable by a single-byte-separator CSV reader (data begins at start)."""
     sample = _sample(body, start)
-    if separator == ",":
+    if separator in (",", ";"):
         if b'"' in sample:
             body = body.replace(b'"', b"")  # plain and "extra-quoted" MyHeritage alike
         if b" " in sample or b"\t" in sample:
             body = _BLANKS.sub(b"", body)
-        return body, ","
+        return body, separator
     if separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample:
         body = _BLANKS.sub(b"\t", body)
         body = _EDGE_TABS.sub(b"", body)
@@ -211,8 +214,12 @@ class StreamCheck:
         return self.tail
 
 
+# Layouts whose tab-separated fields may hold spaces (an Illumina report's Sample ID).
+_TAB_ONLY = (GenomeFormat.ILLUMINA, GenomeFormat.MAPMYGENOME)
+
+
 def _needs_cleaning(sample: bytes, separator: str) -> bool:
-    if separator == ",":
+    if separator in (",", ";"):
         return b'"' in sample or b" " in sample or b"\t" in sample
     return separator == " " or b" " in sample or b"\t\t" in sample or b"\n\t" in sample
 
@@ -242,7 +249,10 @@ def read_table(
         else:
             body, start = text[layout.body_start :], 0
         del text
-        body, separator = _clean_body(body, layout.separator, start)
+        if layout.format in _TAB_ONLY and layout.separator == "\t":
+            separator = "\t"  # a sample name may hold spaces; tabs alone separate
+        else:
+            body, separator = _clean_body(body, layout.separator, start)
         sample = _sample(body, start)
         blocks = _line_blocks(_slices(body))
         del body
@@ -250,18 +260,16 @@ def read_table(
     names = list(layout.columns)
     parts: list[pl.DataFrame] = []
     tally: Counter[int] = Counter()
-    # The reader takes its number of fields from a block's first line. Every block after the
-    # first therefore starts with a made-up line of the expected width, dropped once read, so
-    # that each line is read as it would be in one pass over the whole text.
-    anchor = separator.join(_ANCHOR_FIELDS[name] for name in names).encode() + b"\n"
+    # The reader takes its number of fields from a block's first line. Every block therefore
+    # starts with a made-up line of the expected width, dropped once read, so that each line
+    # is read as it would be in one pass over the whole text, and a blank line first in the
+    # body is not taken for a one-column table.
+    anchor = separator.join(_ANCHOR_FIELDS.get(name, "x") for name in names).encode() + b"\n"
     # Canonical dtypes are tried first while every block so far has allowed them.
     final = "genotype" in names
     records = 0
-    for index, block in enumerate(blocks):
-        if index:
-            raw = _scan(anchor + block, separator, names, final=final).slice(1)
-        else:
-            raw = _scan(block, separator, names, final=final)
+    for block in blocks:
+        raw = _scan(anchor + block, separator, names, final=final).slice(1)
         records += raw.height
         if records > max_records:
             raise too_many_records(max_records)  # before the next block is even read
@@ -285,7 +293,7 @@ def read_table(
     frame = pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]
     del parts
     counts = TableCounts(
-        lines=tally.total() - tally[1],
+        lines=tally.total() - tally[1] - tally[_BLANK],
         repeated_headers=tally[1],
         malformed=tally[2],
         invalid_genotypes=tally[3],
@@ -304,6 +312,7 @@ _ANCHOR_FIELDS = {
 
 
 _COLUMNS = ["rsid", "chromosome", "position", "genotype"]
+_BLANK = 4
 _HEADER_IDS = ("rsid", "name", "snp")
 
 
@@ -357,6 +366,10 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
             )
         ).to_series()
     rsid = raw["rsid"]
+    # A blank line is read as an empty (or lone carriage return) first field and nothing else.
+    raw_blank = rsid.is_null() | (rsid.str.strip_chars() == "")
+    for name in (n for n in raw.columns if n != "rsid"):
+        raw_blank = raw_blank & raw[name].is_null()
     if lowercase:
         rsid = rsid.str.to_lowercase()
     frame = pl.DataFrame(
@@ -366,13 +379,17 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
             "position": raw["position"].cast(pl.UInt32, strict=False),
             "genotype": _mapped(genotype_raw, GENOTYPE_MAP, GENOTYPE_DTYPE),
             "raw_missing": genotype_raw.is_null(),
+            "raw_blank": raw_blank,
         }
     )
-    del raw, genotype_raw, rsid
+    del raw, genotype_raw, rsid, raw_blank
     # One small flag column: 0 fine, 1 repeated header row, 2 malformed line (no id, no
-    # numeric position, no genotype), 3 genotype that is not DNA letters.
+    # numeric position, no genotype), 3 genotype that is not DNA letters, 4 blank line
+    # (ignored, not counted: a trailing empty CRLF line is no damage).
     flag = (
-        pl.when(pl.col("rsid").is_in(["rsid", "name", "snp"]))
+        pl.when(pl.col("raw_blank"))
+        .then(pl.lit(_BLANK, pl.UInt8))
+        .when(pl.col("rsid").is_in(["rsid", "name", "snp"]))
         .then(pl.lit(1, pl.UInt8))
         .when(
             pl.col("rsid").is_null()
@@ -387,7 +404,7 @@ def _normalise(raw: pl.DataFrame, lowercase: bool) -> tuple[pl.DataFrame, Counte
     )
     flags = frame.select(flag=flag)["flag"]
     tally = Counter(dict(flags.value_counts().iter_rows()))
-    frame = frame.drop("raw_missing")
+    frame = frame.drop("raw_missing", "raw_blank")
     if len(tally) > 1 or (tally and 0 not in tally):
         frame = frame.filter(flags == 0)
     return frame, tally
@@ -427,11 +444,13 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
         "raise_if_empty": False,
     }
     source = io.BytesIO(body)
+    # Columns a layout does not use (an Illumina report's GC Score, Theta...) are not kept.
+    used = [n for n in names if not n.startswith("skip")]
     schemas = [{n: _FINAL.get(n, pl.String) for n in names}] if final else []
     schemas.append({n: _TYPED.get(n, pl.String) for n in names})
     for schema in schemas:
         try:
-            return pl.scan_csv(source, schema=schema, **options).collect()
+            return pl.scan_csv(source, schema=schema, **options).select(used).collect()
         except (pl.exceptions.PolarsError, ValueError):
             source.seek(0)
     strings = {name: pl.String for name in names}
@@ -439,7 +458,11 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
         for encoding in ("utf8", "utf8-lossy"):
             source.seek(0)
             try:
-                return pl.scan_csv(source, schema=strings, encoding=encoding, **options).collect()
+                return (
+                    pl.scan_csv(source, schema=strings, encoding=encoding, **options)
+                    .select(used)
+                    .collect()
+                )
             except pl.exceptions.ComputeError:
                 if encoding == "utf8-lossy":
                     raise
@@ -464,6 +487,9 @@ def parse_vcf(
         "format",
         "sample",
     ]
+    # A family or trio export has one column per sample: the schema names each of them (a
+    # reader given fewer names refuses the wider lines), and only the first is read.
+    names += [f"sample_{n}" for n in range(2, layout.sample_count + 1)]
     only_comments = _only_comments(source.head[: layout.body_start])
     body = source.path if source.path and only_comments else source.full()
     if not isinstance(body, str):
@@ -498,12 +524,20 @@ def parse_vcf(
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise _friendly_polars_error(exc) from exc
     del body, source_io
+    # A blank line is read as an empty first field and nothing else: ignored, not counted.
+    raw = raw.filter(
+        ~(
+            (pl.col("chromosome").is_null() | (pl.col("chromosome").str.strip_chars() == ""))
+            & pl.col("position").is_null()
+        )
+    )
     if raw.height > max_records:
         raise too_many_records(max_records)
     counts = TableCounts(lines=raw.height)
     if layout.sample_count > 1:
         counts.notes.append(
-            f"The VCF holds {layout.sample_count} samples; only the first one was read."
+            f"The VCF holds {layout.sample_count} samples (a family or trio export); only the "
+            "first sample column was read. Upload a single-sample VCF for anyone else."
         )
     if raw.height and not raw["has_gt"].any():
         raise GenomeFormatError(
@@ -565,7 +599,7 @@ def parse_vcf(
         .then(letter("a0"))
         .otherwise(pl.concat_str([letter("a0"), letter("a1")]))
     )
-    rsid = pl.col("rsid").str.split(";").list.first().str.to_lowercase()
+    rsid = pl.col("rsid").str.to_lowercase()  # several ids (rs6;rs9) are split by the caller
     frame = frame.select(
         rsid=pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
         chromosome=pl.col("chromosome").replace_strict(
@@ -610,5 +644,9 @@ PARSERS = {
     GenomeFormat.MYHERITAGE: read_table,
     GenomeFormat.LIVINGDNA: read_table,
     GenomeFormat.TEXT_23ANDME_STYLE: read_table,
+    GenomeFormat.GENERIC: read_table,
+    GenomeFormat.CIRCLEDNA: read_table,
+    GenomeFormat.ILLUMINA: read_table,
+    GenomeFormat.MAPMYGENOME: read_table,
     GenomeFormat.VCF: parse_vcf,
 }

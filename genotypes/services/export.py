@@ -73,9 +73,11 @@ def genotype_results_csv(*, user) -> str:
         snp = result.snp
         match = match_genotype(genotype=result.genotype, ref=snp.ref, alt=snp.alt)
         interpretation = interpretations.get((snp.pk, match.key))
-        shown = {MatchStatus.NOT_ON_CHIP: "not in your file", MatchStatus.NO_CALL: "no call"}.get(
-            match.status, match.genotype
-        )
+        shown = {
+            MatchStatus.NOT_ON_CHIP: "not in your file",
+            MatchStatus.NO_CALL: "no call",
+            MatchStatus.OTHER_CHROMOSOME: "your file places this variant elsewhere",
+        }.get(match.status, match.genotype)
         writer.writerow(
             [
                 csv_safe(v)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from genotypes.genome_store import genome_to_blob
+from genotypes.matching import ELSEWHERE
 from genotypes.models import (
     GeneticDataAuditLog,
     GenomeUpload,
@@ -26,6 +27,7 @@ from genotypes.models import (
     Snp,
 )
 from genotypes.parsers import GenomeFormatError, parse_genome
+from genotypes.parsers.formats import CHROMOSOME_MAP
 from genotypes.services import uploads
 from genotypes.services.audit import genetic_data_audit
 
@@ -142,14 +144,24 @@ def _parse_source(upload: GenomeUpload) -> bytes:
 def genome_results_for(
     frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]
 ) -> dict[int, str]:
-    """snp id -> genotype ('' when absent) for every catalogue SNP."""
+    """snp id -> genotype ('' when absent) for every catalogue SNP.
+
+    An rsid that the file places on another chromosome than the catalogue's is not matched:
+    its result is ``matching.ELSEWHERE`` ("your file places this variant elsewhere").
+    """
     snps = list(snps)
-    by_rsid = dict(
-        frame.filter(pl.col("rsid").is_in([s.rsid for s in snps]))
-        .select("rsid", pl.col("genotype").cast(pl.String))
+    by_rsid = {
+        rsid: (genotype, chromosome)
+        for rsid, genotype, chromosome in frame.filter(pl.col("rsid").is_in([s.rsid for s in snps]))
+        .select("rsid", pl.col("genotype").cast(pl.String), pl.col("chromosome").cast(pl.String))
         .iter_rows()
-    )
-    results = {snp.pk: by_rsid.get(snp.rsid, "") for snp in snps}
+    }
+    results = {}
+    for snp in snps:
+        genotype, chromosome = by_rsid.get(snp.rsid, ("", None))
+        if genotype and not _same_chromosome(chromosome, snp.chromosome):
+            genotype = ELSEWHERE
+        results[snp.pk] = genotype
     missing = [s for s in snps if not results[s.pk] and s.chromosome]
     if missing and frame["rsid"].null_count():
         # Records without ids (VCFs): look them up by position in the file's build.
@@ -165,6 +177,15 @@ def genome_results_for(
             if hit.height:
                 results[snp.pk] = str(hit["genotype"][0])
     return results
+
+
+def _same_chromosome(in_file: str | None, in_catalogue: str) -> bool:
+    """Whether the file's chromosome agrees with the catalogue's (true when either is
+    unknown); the pseudo-autosomal XY agrees with X and Y."""
+    ours = CHROMOSOME_MAP.get(in_catalogue.strip()) if in_catalogue else None
+    if not in_file or not ours:
+        return True
+    return in_file == ours or (in_file == "XY" and ours in ("X", "Y"))
 
 
 def _give_up(locked: GenomeUpload, *, code: str, reason: str) -> None:

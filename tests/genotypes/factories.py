@@ -2,7 +2,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from genotypes.models import Snp, SnpInterpretation
-from genotypes.samples import generate_genome
+from genotypes.samples import generate_genome, sample_chromosome_for
 from genotypes.services import uploads
 
 
@@ -13,7 +13,9 @@ class SnpFactory(factory.django.DjangoModelFactory):
 
     rsid = factory.Sequence(lambda n: f"rs{900000 + n}")
     gene = "GENE"
-    chromosome = "1"
+    # Where the generated genome files put the rsid: a catalogue SNP on another chromosome
+    # than the member's file is (rightly) not matched.
+    chromosome = factory.LazyAttribute(lambda o: sample_chromosome_for(o.rsid))
     ref = "A"
     alt = "G"
 

@@ -149,3 +149,37 @@ def test_report_template_shows_distinct_wording_for_each_status(client):
     )
     assert "<strong>AG</strong>" in html and "Carrier text." in html
     assert "No call" in html and "Not on your chip" in html
+
+
+# --- a file that places the rsid on another chromosome (issue 16 item 2) ---------------------
+
+
+def test_the_stored_elsewhere_marker_is_its_own_status():
+    from genotypes.matching import ELSEWHERE
+
+    match = match_genotype(genotype=ELSEWHERE, ref="A", alt="G")
+    assert (match.status, match.genotype, match.key) == (Status.OTHER_CHROMOSOME, "", "")
+
+
+@pytest.mark.django_db
+def test_an_rsid_on_another_chromosome_in_the_file_is_not_matched():
+    import polars as pl
+
+    from genotypes.matching import ELSEWHERE
+    from genotypes.parsers import CHROMOSOME_DTYPE, GENOTYPE_DTYPE
+    from genotypes.services.parsing import genome_results_for
+
+    same = SnpFactory(rsid="rs701", chromosome="6")
+    other = SnpFactory(rsid="rs702", chromosome="22")
+    on_x = SnpFactory(rsid="rs703", chromosome="X")
+    unknown = SnpFactory(rsid="rs704", chromosome="")
+    frame = pl.DataFrame(
+        {
+            "rsid": ["rs701", "rs702", "rs703", "rs704"],
+            "chromosome": pl.Series(["6", "5", "XY", "3"], dtype=CHROMOSOME_DTYPE),
+            "position": pl.Series([1, 2, 3, 4], dtype=pl.UInt32),
+            "genotype": pl.Series(["AG", "AG", "AA", "GG"], dtype=GENOTYPE_DTYPE),
+        }
+    )
+    results = genome_results_for(frame, 37, [same, other, on_x, unknown])
+    assert results == {same.pk: "AG", other.pk: ELSEWHERE, on_x.pk: "AA", unknown.pk: "GG"}

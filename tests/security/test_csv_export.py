@@ -61,9 +61,7 @@ def test_csv_safe_neutralises_each_formula_start(prefix):
 def test_results_csv_neutralises_formulas_in_editor_written_text(client):
     member = MemberFactory()
     for index, payload in enumerate(PAYLOADS):
-        snp = SnpFactory(
-            rsid=f"rs{7100 + index}", gene=payload[:40], chromosome="1", ref="A", alt="G"
-        )
+        snp = SnpFactory(rsid=f"rs{7100 + index}", gene=payload[:40], ref="A", alt="G")
         SnpInterpretationFactory(snp=snp, genotype="AG", text=payload)
     include = {snp.rsid: "AG" for snp in Snp.objects.all()}
     upload = uploads.genome_upload_create(
