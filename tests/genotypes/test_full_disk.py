@@ -11,7 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from genotypes import views
+from genotypes import upload_handlers
 from genotypes.models import GeneticDataAuditLog, GenomeUpload
 from genotypes.samples import generate_genome
 from tests.factories import MemberFactory
@@ -95,7 +95,7 @@ def test_a_temporary_folder_that_fills_while_receiving_gives_a_message_and_leave
         def __getattr__(self, name):
             return getattr(self._file, name)
 
-    monkeypatch.setattr(views.tempfile, "NamedTemporaryFile", FillingSpool)
+    monkeypatch.setattr(upload_handlers.tempfile, "NamedTemporaryFile", FillingSpool)
     member = MemberFactory()
     before = _member_files(settings, member)
     response = _post(client, member)
