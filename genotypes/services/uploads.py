@@ -43,7 +43,7 @@ def is_no_space(error: OSError) -> bool:
 
 
 class SealedUploadFile(UploadedFile):
-    """An upload already sealed as it arrived (``genotypes.views.SealingUploadHandler``).
+    """An upload already sealed as it arrived (``genotypes.upload_handlers.SealingUploadHandler``).
 
     The file holds only ciphertext; ``size`` is the member's (plaintext) file size.
     """
