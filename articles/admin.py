@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from genotypes.matching import normalise
 from genotypes.models import Snp
 
 from .article_file import RSID_RE as RSID_PATTERN
-from .models import Article, Author, Reference, Section, SectionSnp, Topic
+from .models import Article, ArticleFinding, Author, Reference, Section, SectionSnp, Topic
 from .rendering import section_body_render, slug_for
 from .selectors import AccessLevel, article_preview_url
 from .services import rendering
@@ -99,6 +100,26 @@ class ReferenceInline(admin.TabularInline):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
+class ArticleFindingInlineForm(forms.ModelForm):
+    class Meta:
+        model = ArticleFinding
+        fields = ["snp", "genotype", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_genotype(self) -> str:
+        return normalise((self.cleaned_data.get("genotype") or "").strip())
+
+
+class ArticleFindingInline(admin.StackedInline):
+    """The article's own wording of a genotype's finding, replacing the catalogue's here."""
+
+    model = ArticleFinding
+    form = ArticleFindingInlineForm
+    extra = 0
+    autocomplete_fields = ["snp"]
+    verbose_name_plural = "article-specific findings (replace the catalogue's text here)"
+
+
 class TakeawaysField(forms.CharField):
     """Key takeaways edited as one sentence per line, stored as a list."""
 
@@ -140,7 +161,7 @@ class ArticleAdminForm(forms.ModelForm):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
-    inlines = [SectionInline, ReferenceInline]
+    inlines = [SectionInline, ReferenceInline, ArticleFindingInline]
     list_display = ["title", "status_label", "published_at", "author", "featured", "updated"]
     list_filter = ["status", "featured", "topics", "author"]
     search_fields = ["title", "slug", "description"]

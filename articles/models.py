@@ -4,7 +4,10 @@ Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`),
 `articles.services.rendering.article_render` once per save. Pages never render Markdown.
 """
 
+import re
+
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -243,3 +246,61 @@ class Reference(models.Model):
     @property
     def pubmed_url(self) -> str:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+
+class ArticleFinding(models.Model):
+    """An article's own wording of what one genotype of a SNP means. In that article it
+    replaces the catalogue's general text (genotypes.SnpInterpretation); the label, evidence
+    level and sources stay the catalogue's."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="findings")
+    snp = models.ForeignKey(
+        "genotypes.Snp", on_delete=models.PROTECT, related_name="article_findings"
+    )
+    genotype = models.CharField(
+        max_length=2, help_text="Two letters on the plus strand, in any order, e.g. AG."
+    )
+    text = models.TextField(help_text="Shown in this article instead of the catalogue's text.")
+
+    class Meta:
+        ordering = ["snp", "genotype"]
+        verbose_name = "article-specific finding"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "snp", "genotype"], name="article_finding_unique_genotype"
+            ),
+            models.CheckConstraint(
+                condition=Q(genotype__regex=r"^[ACGT]{2}$"), name="article_finding_genotype_letters"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="article_finding_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snp.rsid} {self.genotype} in {self.article}"
+
+    def clean(self) -> None:
+        from genotypes.matching import normalise
+
+        super().clean()
+        self.genotype = normalise((self.genotype or "").strip())
+        snp = self.snp if self.snp_id else None
+        problem = finding_genotype_problem(genotype=self.genotype, snp=snp)
+        if problem:
+            raise ValidationError({"genotype": problem})
+
+
+def finding_genotype_problem(*, genotype: str, snp) -> str:
+    """Why ``genotype`` (normalised) cannot be a genotype of ``snp``, or "" when it can."""
+    from genotypes.matching import snp_alleles
+
+    if not re.fullmatch(r"[ACGT]{2}", genotype):
+        return f"'{genotype}' is not a genotype: write two letters from A, C, G and T, e.g. AG."
+    if snp is None:
+        return ""
+    alleles = snp_alleles(snp.ref, snp.alt)
+    if alleles and not set(genotype) <= alleles:
+        return (
+            f"{genotype} is impossible for {snp.rsid}, whose alleles are "
+            f"{' and '.join(sorted(alleles))} on the plus strand."
+        )
+    return ""

@@ -1,7 +1,8 @@
 """Articles' cache invalidation, in one place (connected in ArticlesConfig.ready).
 
 Every cached page that prints articles, topics or authors is read under the ``"articles"``
-scope of genlife.page_cache. A save or delete of anything a page prints, from the admin, an
+scope of genlife.page_cache (a member's article page too, so an article's own finding texts,
+``ArticleFinding``, retire it). A save or delete of anything a page prints, from the admin, an
 import or the shell, retires them all (related-article lists and topic names appear on
 other pages too). Writes that send no signals (``article_render``'s bulk updates) call
 ``articles_changed`` themselves.
@@ -27,9 +28,17 @@ def _changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    from articles.models import Article, Author, Reference, Section, SectionSnp, Topic
+    from articles.models import (
+        Article,
+        ArticleFinding,
+        Author,
+        Reference,
+        Section,
+        SectionSnp,
+        Topic,
+    )
 
-    for model in (Article, Section, Reference, SectionSnp, Topic, Author):
+    for model in (Article, Section, Reference, SectionSnp, Topic, Author, ArticleFinding):
         post_save.connect(_changed, sender=model, dispatch_uid=f"articles.{model.__name__}.save")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"articles.{model.__name__}.delete"

@@ -1,7 +1,6 @@
 """Reading pages. Thin: selectors decide what is visible, templates print it, and
 genlife.page_cache keeps the pages."""
 
-import dataclasses
 import math
 import mimetypes
 
@@ -19,10 +18,9 @@ from django.views.decorators.http import require_safe
 from billing.selectors import membership_join_url
 from genlife import page_cache
 from genlife.page_cache import Audience
-from genotypes.selectors import genotype_report_for
 from genotypes.versions import genotype_page_scopes
 
-from . import selectors, seo
+from . import reports, selectors, seo
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -127,25 +125,6 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 REPORT_MARKER = "<!--genlife:genotype-report:{anchor}-->"
 
 
-def _genotype_reports(request: HttpRequest, report_snps: dict[str, list]) -> dict:
-    """One genotype report per report section, from a single genotype_report_for call.
-
-    Asking once for every SNP on the page keeps the member's query count constant however many
-    genotype report sections an article has.
-    """
-    if not report_snps:
-        return {}
-    all_snps = list({snp.pk: snp for snps in report_snps.values() for snp in snps}.values())
-    combined = genotype_report_for(user=request.user, snps=all_snps)
-    rows_by_snp = {row.snp.pk: row for row in combined.rows}
-    return {
-        anchor: dataclasses.replace(
-            combined, rows=[rows_by_snp[snp.pk] for snp in snps if snp.pk in rows_by_snp]
-        )
-        for anchor, snps in report_snps.items()
-    }
-
-
 def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bool) -> dict:
     """The article's head tags and body as this access level sees them, plus what the shell needs.
 
@@ -192,15 +171,24 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "head": render_to_string("articles/includes/article_head.html", context),
         "main": render_to_string("articles/includes/article_main.html", context),
         "report_snps": report_snps,
+        # The article's own findings and reference ids, for the reports (members' sections).
+        "report_inputs": reports.article_report_inputs(article=article) if report_snps else None,
     }
 
 
 def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
-    """The cached article body with this reader's genotype tables filled in."""
+    """The cached article body with this reader's genotype reports filled in (articles.reports)."""
     main = fragments["main"]
-    for anchor, report in _genotype_reports(request, fragments["report_snps"]).items():
+    built = reports.article_reports_for(
+        user=request.user,
+        report_snps=fragments["report_snps"],
+        inputs=fragments.get("report_inputs"),
+    )
+    for anchor, (report, result_sources) in built.items():
         table = render_to_string(
-            "genotypes/includes/genotype_report.html", {"report": report}, request
+            "genotypes/includes/genotype_report.html",
+            {"report": report, "result_sources": result_sources, "anchor": anchor},
+            request,
         )
         main = main.replace(REPORT_MARKER.format(anchor=anchor), table)
     return mark_safe(main)  # rendered by our templates from sanitised HTML

@@ -8,6 +8,7 @@ without both, cannot tell it exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.http import Http404
@@ -37,6 +38,81 @@ _NOTES = {
 }
 
 
+# The member-facing words for each state a row can be in besides a labelled finding. The
+# label legend (templates/genotypes/includes/label_legend.html) explains each one.
+STATE_LABELS = {
+    Status.NOT_ON_CHIP: "Not on your chip",
+    Status.NO_CALL: "No call",
+    Status.OTHER_CHROMOSOME: "Elsewhere in your file",
+    Status.AMBIGUOUS_STRAND: "Strand unclear",
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered citation of a finding's source. Outside an article the number is 0 and
+    ``href`` is the source itself; an article numbers them (articles.citations)."""
+
+    identifier: str
+    url: str
+    number: int = 0
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class GenotypeFinding:
+    """What one genotype of a SNP means (the catalogue's text, or an article's own)."""
+
+    genotype: str
+    label: str
+    text: str
+    evidence: str = ""
+    evidence_note: str = ""
+    frequency: float | None = None
+    is_yours: bool = False
+    source_links: tuple[tuple[str, str], ...] = ()
+    citations: tuple[Citation, ...] = ()
+
+    @property
+    def label_display(self) -> str:
+        return SnpInterpretation.Label(self.label).label if self.label else ""
+
+    @property
+    def evidence_display(self) -> str:
+        return EvidenceLevel(self.evidence).label if self.evidence else ""
+
+    @property
+    def frequency_percent(self) -> str:
+        if self.frequency is None:
+            return ""
+        percent = self.frequency * 100
+        return f"{percent:.0f}%" if percent >= 1 or percent == 0 else "under 1%"
+
+
+@dataclass(frozen=True)
+class AlleleFrequency:
+    allele: str
+    allele_note: str
+    measure: str
+    frequency: float
+    is_yours: bool
+
+    @property
+    def percent(self) -> str:
+        return f"{self.frequency * 100:.0f}%"
+
+
+@dataclass(frozen=True)
+class PopulationSummary:
+    """How common each allele is in one population (a global one where we have it)."""
+
+    population: str
+    alleles: tuple[AlleleFrequency, ...]
+    source: str
+    release: str
+    other_populations: int = 0
+
+
 @dataclass(frozen=True)
 class GenotypeRow:
     snp: Snp
@@ -48,6 +124,11 @@ class GenotypeRow:
     evidence: str = ""
     evidence_note: str = ""
     source_links: tuple[tuple[str, str], ...] = ()
+    raw_call: str = ""  # the call as the member's file wrote it
+    flipped: bool = False  # shown on the catalogue's strand, the file read the other one
+    findings: tuple[GenotypeFinding, ...] = ()  # every genotype's finding, the member's marked
+    population: PopulationSummary | None = None
+    citations: tuple[Citation, ...] = ()
 
     @property
     def gene(self) -> str:
@@ -68,8 +149,28 @@ class GenotypeRow:
         return SnpInterpretation.Label(self.label).label if self.label else ""
 
     @property
+    def state_display(self) -> str:
+        """The words for a row without a labelled genotype ("Not on your chip", ...)."""
+        return STATE_LABELS.get(self.status, "")
+
+    @property
+    def label_key(self) -> str:
+        """One key of the label scheme: a finding's label, or the row's state."""
+        if self.status in STATE_LABELS:
+            return self.status
+        return self.label
+
+    @property
+    def label_key_display(self) -> str:
+        return self.state_display or self.label_display
+
+    @property
     def evidence_display(self) -> str:
         return EvidenceLevel(self.evidence).label if self.evidence else ""
+
+    @property
+    def yours(self) -> GenotypeFinding | None:
+        return next((f for f in self.findings if f.is_yours), None)
 
 
 @dataclass(frozen=True)
@@ -123,15 +224,51 @@ def genome_uploads_of(*, user) -> list[GenomeUpload]:
     return list(GenomeUpload.objects.filter(user=user).order_by("-created"))
 
 
+def _citations(source_links) -> tuple[Citation, ...]:
+    return tuple(Citation(identifier=i, url=u, href=u) for i, u in source_links)
+
+
+def _findings(
+    snp: Snp,
+    interpretations: dict[str, SnpInterpretation],
+    overrides: Mapping[tuple[int, str], str],
+    yours: str,
+) -> tuple[GenotypeFinding, ...]:
+    """Every genotype of ``snp`` we have something to say about, in genotype order; an
+    article's own text (``overrides``) replaces the catalogue's."""
+    genotypes = sorted(set(interpretations) | {g for s, g in overrides if s == snp.pk})
+    findings = []
+    for genotype in genotypes:
+        interpretation = interpretations.get(genotype)
+        links = tuple(interpretation.source_links) if interpretation else ()
+        findings.append(
+            GenotypeFinding(
+                genotype=genotype,
+                label=interpretation.label if interpretation else "",
+                text=overrides.get((snp.pk, genotype))
+                or (interpretation.text if interpretation else ""),
+                evidence=interpretation.evidence if interpretation else "",
+                evidence_note=interpretation.evidence_note if interpretation else "",
+                frequency=interpretation.frequency if interpretation else None,
+                is_yours=genotype == yours,
+                source_links=links,
+                citations=_citations(links),
+            )
+        )
+    return tuple(findings)
+
+
 def _row(
     snp: Snp,
     result: GenotypeResult | None,
-    interpretations: dict[tuple[int, str], SnpInterpretation],
+    interpretations: dict[str, SnpInterpretation],
+    overrides: Mapping[tuple[int, str], str],
+    population: PopulationSummary | None,
 ) -> GenotypeRow:
-    match: Match = match_genotype(
-        genotype=result.genotype if result else "", ref=snp.ref, alt=snp.alt
-    )
-    interpretation = interpretations.get((snp.pk, match.key)) if match.key else None
+    raw = result.genotype if result else ""
+    match: Match = match_genotype(genotype=raw, ref=snp.ref, alt=snp.alt)
+    findings = _findings(snp, interpretations, overrides, match.key)
+    yours = next((f for f in findings if f.is_yours), None)
     note = _NOTES.get(match.status, "") if match.status != Status.MATCH else ""
     if match.status == Status.OTHER_CHROMOSOME:
         note = (
@@ -139,29 +276,85 @@ def _row(
             "name a different variant; we do not match it."
         )
     elif match.flipped:
-        note = "Your file reported this variant on the opposite DNA strand; we flipped it."
-    elif match.status == Status.MATCH and interpretation is None:
+        note = (
+            f"Your file says {raw}; we show {match.genotype} because your file reads the other "
+            "DNA strand from the one our catalogue uses. Both name the same genotype."
+        )
+    elif match.status == Status.AMBIGUOUS_STRAND:
+        note = (
+            f"Your file says {raw}. This is an A/T or C/G variant: the letters read the same on "
+            "both DNA strands, so we cannot tell which strand your file used and do not "
+            "interpret it."
+        )
+    elif match.status == Status.MATCH and yours is None:
         note = "We have no interpretation for this genotype yet."
     return GenotypeRow(
         snp=snp,
         status=match.status,
         genotype=match.genotype,
-        label=interpretation.label if interpretation else "",
-        interpretation=interpretation.text if interpretation else "",
+        label=yours.label if yours else "",
+        interpretation=yours.text if yours else "",
         note=note,
-        evidence=interpretation.evidence if interpretation else "",
-        evidence_note=interpretation.evidence_note if interpretation else "",
-        source_links=tuple(interpretation.source_links) if interpretation else (),
+        evidence=yours.evidence if yours else "",
+        evidence_note=yours.evidence_note if yours else "",
+        source_links=yours.source_links if yours else (),
+        raw_call=raw if match.status in (Status.MATCH, Status.AMBIGUOUS_STRAND) else "",
+        flipped=match.flipped,
+        findings=findings,
+        population=population,
+        citations=yours.citations if yours else (),
     )
 
 
-def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
-    """The member's genotype for each of ``snps``, in order, in at most three queries.
+def _population_summaries(
+    snp_ids: list[int], genotypes: dict[int, str]
+) -> dict[int, PopulationSummary]:
+    """Per SNP, its allele frequencies in one population (global or pooled where we have it):
+    one query for all of them."""
+    by_snp: dict[int, list[PopulationFrequency]] = {}
+    for entry in PopulationFrequency.objects.filter(snp_id__in=snp_ids).order_by(
+        "population", "allele", "measure"
+    ):
+        by_snp.setdefault(entry.snp_id, []).append(entry)
+    summaries = {}
+    for snp_id, entries in by_snp.items():
+        populations = sorted({e.population for e in entries}, key=str.casefold)
+        chosen = _default_population(populations)
+        rows = [e for e in entries if e.population == chosen]
+        genotype = genotypes.get(snp_id, "")
+        summaries[snp_id] = PopulationSummary(
+            population=chosen,
+            alleles=tuple(
+                AlleleFrequency(
+                    allele=e.allele,
+                    allele_note=e.allele_note,
+                    measure=e.measure,
+                    frequency=e.frequency,
+                    is_yours=bool(genotype) and e.allele in genotype,
+                )
+                for e in rows
+            ),
+            source=rows[0].source,
+            release=rows[0].release,
+            other_populations=len(populations) - 1,
+        )
+    return summaries
+
+
+def genotype_report_for(
+    *, user, snps: list[Snp], overrides: Mapping[tuple[int, str], str] | None = None
+) -> GenotypeReport:
+    """The member's genotype for each of ``snps``, in order, in at most four queries.
 
     ``state`` is "ready" when the member has a processed upload (rows then say match /
-    not_on_chip / no_call / ambiguous_strand), "processing" while their first upload is
-    being read, and "no_upload" otherwise (rows then carry status "no_upload").
+    not_on_chip / no_call / ambiguous_strand / other_chromosome, and carry every genotype's
+    finding and the allele frequencies), "processing" while their first upload is being read,
+    and "no_upload" otherwise (rows then carry status "no_upload").
+
+    ``overrides`` maps (SNP id, genotype) to a text that replaces the catalogue's finding,
+    e.g. an article's own wording (articles.ArticleFinding).
     """
+    overrides = overrides or {}
     upload_url = reverse("genotypes:upload")
     uploads = (
         list(
@@ -186,10 +379,27 @@ def genotype_report_for(*, user, snps: list[Snp]) -> GenotypeReport:
         )
     snp_ids = [s.pk for s in snps]
     results = {r.snp_id: r for r in GenotypeResult.objects.filter(user=user, snp_id__in=snp_ids)}
-    interpretations = {
-        (i.snp_id, i.genotype): i for i in SnpInterpretation.objects.filter(snp_id__in=snp_ids)
-    }
-    rows = [_row(snp, results.get(snp.pk), interpretations) for snp in snps]
+    interpretations: dict[int, dict[str, SnpInterpretation]] = {}
+    for interpretation in SnpInterpretation.objects.filter(snp_id__in=snp_ids):
+        interpretations.setdefault(interpretation.snp_id, {})[interpretation.genotype] = (
+            interpretation
+        )
+    shown = {}
+    for snp in snps:
+        result = results.get(snp.pk)
+        match = match_genotype(genotype=result.genotype if result else "", ref=snp.ref, alt=snp.alt)
+        shown[snp.pk] = match.genotype if match.status == Status.MATCH else ""
+    populations = _population_summaries(snp_ids, shown)
+    rows = [
+        _row(
+            snp,
+            results.get(snp.pk),
+            interpretations.get(snp.pk, {}),
+            overrides,
+            populations.get(snp.pk),
+        )
+        for snp in snps
+    ]
     return GenotypeReport(
         state="ready",
         rows=rows,

@@ -55,7 +55,7 @@ def test_member_reads_gated_sections_and_gets_the_genotype_report(client, gated_
     client.force_login(MemberFactory())
     content = page(client, gated_article)
     assert GATED_TEXT in content and LIFEHACK_TEXT in content
-    assert "genotype-table" in content
+    assert "variant-cards" in content
     assert "rs1799971" in content
     assert "Why join?" not in content
 
@@ -176,11 +176,11 @@ def test_cached_member_article_never_shows_one_members_genotypes_to_another(
 ):
     import dataclasses
 
-    from articles import views
+    from articles import reports
     from genotypes.selectors import genotype_report_for as real_report
 
-    def personal_report(*, user, snps):
-        report = real_report(user=user, snps=snps)
+    def personal_report(*, user, snps, overrides=None):
+        report = real_report(user=user, snps=snps, overrides=overrides)
         rows = [
             dataclasses.replace(
                 row, status="match", genotype="AG", interpretation=f"for {user.email}"
@@ -189,7 +189,7 @@ def test_cached_member_article_never_shows_one_members_genotypes_to_another(
         ]
         return dataclasses.replace(report, state="ready", rows=rows)
 
-    monkeypatch.setattr(views, "genotype_report_for", personal_report)
+    monkeypatch.setattr(reports, "genotype_report_for", personal_report)
     first, second = MemberFactory(), MemberFactory()
     client.force_login(first)
     assert f"for {first.email}" in page(client, gated_article)

@@ -96,14 +96,15 @@ def test_report_rows_follow_the_given_order_with_every_status(django_assert_max_
             genotype="".join(sorted(genotype)) if genotype != "--" else genotype,
         )
     snps = [absent, plain, flipped, palindromic, no_call]
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # uploads, results, findings, frequencies
         report = genotype_report_for(user=member, snps=snps)
     assert report.state == "ready"
     assert [r.rsid for r in report.rows] == [s.rsid for s in snps]
     rows = {r.rsid: r for r in report.rows}
     assert rows[plain.rsid].status == "match" and rows[plain.rsid].genotype == "AG"
     assert rows[plain.rsid].label == "notable" and rows[plain.rsid].interpretation == "Carrier."
-    assert rows[flipped.rsid].genotype == "AA" and "opposite" in rows[flipped.rsid].note
+    assert rows[flipped.rsid].genotype == "AA" and rows[flipped.rsid].raw_call == "TT"
+    assert "Your file says TT; we show AA" in rows[flipped.rsid].note
     assert rows[palindromic.rsid].status == "ambiguous_strand"
     assert rows[palindromic.rsid].interpretation == ""
     assert rows[no_call.rsid].status == "no_call"
@@ -118,7 +119,7 @@ def test_report_query_count_does_not_grow_with_the_number_of_snps(django_assert_
     for snp in snps:
         SnpInterpretationFactory(snp=snp, genotype="AA")
         GenotypeResult.objects.create(user=member, upload=upload, snp=snp, genotype="AA")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # uploads, results, findings, frequencies
         report = genotype_report_for(user=member, snps=snps)
     assert all(r.interpretation for r in report.rows)
 
@@ -147,8 +148,20 @@ def test_report_template_shows_distinct_wording_for_each_status(client):
         "genotypes/includes/genotype_report.html",
         {"report": genotype_report_for(user=member, snps=[shown, no_call, absent])},
     )
-    assert "<strong>AG</strong>" in html and "Carrier text." in html
-    assert "No call" in html and "Not on your chip" in html
+    cards = _cards(html)
+    assert '<strong class="genotype">AG</strong>' in cards[shown.rsid]
+    assert "Carrier text." in cards[shown.rsid]
+    assert "gt-label--no_call" in cards[no_call.rsid] and "No call" in cards[no_call.rsid]
+    assert "Not on your chip" in cards[absent.rsid]
+
+
+def _cards(html: str) -> dict[str, str]:
+    """rsid -> the HTML of its card in a rendered report."""
+    import re
+
+    return dict(
+        re.findall(r'<li class="variant-card[^"]*" data-rsid="(rs\d+)">(.*?)\n  </li>', html, re.S)
+    )
 
 
 # --- a file that places the rsid on another chromosome (issue 16 item 2) ---------------------

@@ -1,0 +1,113 @@
+"""Numbered citations for the findings in an article's genotype reports. Pure: no ORM.
+
+A finding's source (a DOI, PMID or PMC id, genotypes.SnpInterpretation.sources) that is also one
+of the article's references is cited by that reference's number and links to it in the
+reference list. Any other source gets the next number after the article's last reference, in
+order of first use across the page's reports, and is listed under "Sources for your results"
+below the report that first cites it. Which sources a member's report cites depends on their
+genotypes, so the numbered list is built per request and is part of the member's own page only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from genotypes.selectors import Citation, GenotypeReport, GenotypeRow
+
+RESULT_SOURCE_ANCHOR = "result-source-{number}"
+
+
+@dataclass(frozen=True)
+class ResultSource:
+    """A source cited by a finding that the article's reference list lacks."""
+
+    number: int
+    identifier: str
+    url: str
+
+    @property
+    def anchor(self) -> str:
+        return RESULT_SOURCE_ANCHOR.format(number=self.number)
+
+
+def source_key(identifier: str) -> str:
+    """The form in which a finding's source and a reference's DOI or PMID compare equal:
+    ``doi:10.1001/x`` (DOIs are case-insensitive) or ``pmid:123``."""
+    kind, _, value = identifier.strip().partition(":")
+    if not value:  # a PMC id has no prefix
+        return identifier.strip().lower()
+    return f"{kind.lower()}:{value.strip().lower()}"
+
+
+def reference_keys(references: Iterable[tuple[int, str, str]]) -> dict[str, int]:
+    """``(number, doi, pmid)`` of each of the article's references -> {source key: number}."""
+    keys: dict[str, int] = {}
+    for number, doi, pmid in references:
+        if doi:
+            keys.setdefault(source_key(f"doi:{doi}"), number)
+        if pmid:
+            keys.setdefault(source_key(f"PMID:{pmid}"), number)
+    return keys
+
+
+class _Numbering:
+    def __init__(self, references: dict[str, int], last_reference: int) -> None:
+        self.references = references
+        self.next_number = last_reference + 1
+        self.extra: dict[str, ResultSource] = {}
+
+    def cite(self, citation: Citation) -> tuple[Citation, ResultSource | None]:
+        key = source_key(citation.identifier)
+        if key in self.references:
+            number = self.references[key]
+            return dataclasses.replace(citation, number=number, href=f"#ref-{number}"), None
+        new = None
+        if key not in self.extra:
+            new = self.extra[key] = ResultSource(
+                number=self.next_number, identifier=citation.identifier, url=citation.url
+            )
+            self.next_number += 1
+        source = self.extra[key]
+        return dataclasses.replace(citation, number=source.number, href=f"#{source.anchor}"), new
+
+
+def _row_numbered(row: GenotypeRow, numbering: _Numbering, new: list[ResultSource]):
+    def cite_all(citations):
+        numbered = []
+        for citation in citations:
+            cited, first_use = numbering.cite(citation)
+            numbered.append(cited)
+            if first_use is not None:
+                new.append(first_use)
+        return tuple(numbered)
+
+    own = cite_all(row.citations)  # the member's own finding is cited first
+    findings = tuple(
+        dataclasses.replace(finding, citations=cite_all(finding.citations))
+        for finding in row.findings
+    )
+    return dataclasses.replace(row, citations=own, findings=findings)
+
+
+def reports_cited(
+    *, reports: dict[str, GenotypeReport], references: Iterable[tuple[int, str, str]]
+) -> tuple[dict[str, GenotypeReport], dict[str, list[ResultSource]]]:
+    """Number every finding's citations across ``reports`` (anchor -> report, in page order).
+
+    Returns the reports with numbered citations and, per anchor, the sources first cited in
+    that report that the reference list lacks (numbered after its last reference).
+    """
+    references = list(references)
+    numbering = _Numbering(
+        reference_keys(references), max((number for number, _, _ in references), default=0)
+    )
+    cited: dict[str, GenotypeReport] = {}
+    sources: dict[str, list[ResultSource]] = {}
+    for anchor, report in reports.items():
+        new: list[ResultSource] = []
+        rows = [_row_numbered(row, numbering, new) for row in report.rows]
+        cited[anchor] = dataclasses.replace(report, rows=rows)
+        sources[anchor] = new
+    return cited, sources

@@ -1,0 +1,57 @@
+"""The reader's genotype reports inside an article page, built per request.
+
+The cached article body holds a marker per genotype report section (articles.views); this
+fills each with the member's report: one ``genotype_report_for`` call for every SNP on the
+page, the article's own finding texts (``ArticleFinding``) in place of the catalogue's, and the
+findings' sources numbered against the article's references (articles.citations).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from genotypes.selectors import GenotypeReport, genotype_report_for
+
+from .citations import ResultSource, reports_cited
+from .models import Article
+
+
+@dataclass(frozen=True)
+class ArticleReportInputs:
+    """What an article contributes to its reports, the same for every member (cacheable with
+    the members' article fragments): the article's own findings and its references' ids."""
+
+    findings: dict[tuple[int, str], str]
+    references: list[tuple[int, str, str]]
+
+
+def article_report_inputs(*, article: Article) -> ArticleReportInputs:
+    return ArticleReportInputs(
+        findings={
+            (snp_id, genotype): text
+            for snp_id, genotype, text in article.findings.values_list("snp_id", "genotype", "text")
+        },
+        references=list(article.references.values_list("number", "doi", "pmid")),
+    )
+
+
+def article_reports_for(
+    *, user, report_snps: dict[str, list], inputs: ArticleReportInputs | None
+) -> dict[str, tuple[GenotypeReport, list[ResultSource]]]:
+    """Per report section (anchor, in page order): the reader's report and the sources first
+    cited there that the article's reference list lacks."""
+    if not report_snps:
+        return {}
+    inputs = inputs or ArticleReportInputs(findings={}, references=[])
+    all_snps = list({snp.pk: snp for snps in report_snps.values() for snp in snps}.values())
+    combined = genotype_report_for(user=user, snps=all_snps, overrides=inputs.findings)
+    rows_by_snp = {row.snp.pk: row for row in combined.rows}
+    reports = {
+        anchor: dataclasses.replace(
+            combined, rows=[rows_by_snp[snp.pk] for snp in snps if snp.pk in rows_by_snp]
+        )
+        for anchor, snps in report_snps.items()
+    }
+    cited, sources = reports_cited(reports=reports, references=inputs.references)
+    return {anchor: (cited[anchor], sources[anchor]) for anchor in cited}
