@@ -7,6 +7,11 @@ complimentary access that has ended). Channels: the article page, the same page 
 the cache, conditional GETs (If-None-Match / If-Modified-Since), the meta description, Open
 Graph tags and JSON-LD in it, the RSS feed, the sitemap, search results and snippets, home,
 list, topic and author pages, and signed preview links at both levels.
+
+A member with an uploaded genome also reads their findings: the article's own finding text
+(ArticleFinding), the catalogue's, and "Sources for your results" (sources the reference list
+lacks, which depend on the member's genotypes). None of it reaches a non-member either, even
+one who has genotype data of their own (a lapsed member keeps their upload).
 """
 
 import datetime as dt
@@ -20,10 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from articles.models import Article
+from articles.models import Article, ArticleFinding
 from articles.selectors import AccessLevel, article_preview_url
 from articles.services import rendering as article_rendering
 from billing.models import Membership
+from genotypes.models import GenomeUpload, GenotypeResult, Snp, SnpInterpretation
 from tests.articles.factories import ArticleFactory, SectionFactory, TopicFactory, ldn_catalogue
 from tests.factories import MemberFactory, StaffFactory, UserFactory
 
@@ -44,6 +50,12 @@ STANDARD_SENTENCES = [
 GATED_SENTENCES = GENOTYPE_SENTENCES + LIFEHACK_SENTENCES + STANDARD_SENTENCES
 GATED_ONLY_WORDS = ["quixotrine", "zephyrlane", "marmalox", "vellichor", "brambleworth"]
 PUBLIC_SENTENCE = "Low dose naltrexone is a small dose of an old opioid blocker."
+# What only a member with genotype data reads: findings and the sources they cite.
+ARTICLE_FINDING_SENTENCE = "In this article the snorkelbright genotype matters for the dose."
+CATALOGUE_FINDING_SENTENCE = "Your plinthover genotype is the common one in most trials."
+RESULT_SOURCE = "doi:10.5555/grindlewick.2020"
+RESULT_SENTENCES = [ARTICLE_FINDING_SENTENCE, CATALOGUE_FINDING_SENTENCE]
+RESULT_ONLY_WORDS = ["snorkelbright", "plinthover", "grindlewick", "sources for your results"]
 
 
 @pytest.fixture
@@ -67,6 +79,18 @@ def article(db):
         teaser="Members see their genotypes here.",
     )
     article_rendering.section_snps_set(section=report, rsids=[snp.rsid for snp in snps[:3]])
+    for snp in snps[:2]:
+        SnpInterpretation.objects.create(
+            snp=snp,
+            genotype="AG",
+            label="notable",
+            text=CATALOGUE_FINDING_SENTENCE,
+            evidence="limited",
+            sources=RESULT_SOURCE,
+        )
+    ArticleFinding.objects.create(
+        article=article, snp=snps[0], genotype="AG", text=ARTICLE_FINDING_SENTENCE
+    )
     SectionFactory(
         article=article,
         order=3,
@@ -83,6 +107,15 @@ def article(db):
         body="## Details\n\n" + " ".join(STANDARD_SENTENCES),
     )
     return article_rendering.article_render(article=article)
+
+
+def _give_genotypes(user) -> None:
+    """A current upload with AG at every SNP of the report (a lapsed member keeps theirs)."""
+    upload = GenomeUpload.objects.create(
+        user=user, status="done", is_current=True, consented_at=timezone.now(), format="23andMe"
+    )
+    for snp in Snp.objects.all():
+        GenotypeResult.objects.create(user=user, upload=upload, snp=snp, genotype="AG")
 
 
 def _membership(user, **fields) -> None:
@@ -186,10 +219,14 @@ def _client_for(user) -> Client:
 
 def _warm_caches_as_a_member(article) -> dict:
     """A member reads first, so a leak through any shared cache would show up afterwards."""
-    member = _client_for(MemberFactory())
+    reader = MemberFactory()
+    _give_genotypes(reader)
+    member = _client_for(reader)
     first = member.get(article.get_absolute_url())
     member.get(article.get_absolute_url())
-    assert all(sentence in first.content.decode() for sentence in GATED_SENTENCES)
+    page = first.content.decode()
+    assert all(sentence in page for sentence in GATED_SENTENCES + RESULT_SENTENCES)
+    assert "Sources for your results" in page and RESULT_SOURCE in page
     member.get(article_preview_url(article=article, access=AccessLevel.MEMBERS))
     for path in (reverse("articles:feed"), reverse("articles:sitemap"), reverse("articles:home")):
         member.get(path)
@@ -259,7 +296,7 @@ def _visible_text(raw: str) -> str:
 def _assert_no_gated_sentence(channels: dict[str, str], reader: str) -> None:
     for name, raw in channels.items():
         text = _visible_text(raw)
-        for sentence in GATED_SENTENCES:
+        for sentence in GATED_SENTENCES + RESULT_SENTENCES:
             assert sentence not in raw and sentence not in text, (
                 f"{reader}: {name} leaks {sentence!r}"
             )
@@ -269,12 +306,14 @@ def _assert_no_gated_sentence(channels: dict[str, str], reader: str) -> None:
 def test_non_member_never_receives_gated_text_on_any_channel(article, make_reader):
     validators = _warm_caches_as_a_member(article)
     reader = make_reader()
+    if reader is not None:
+        _give_genotypes(reader)
     channels = _channels(_client_for(reader), article, validators)
     _assert_no_gated_sentence(channels, reader="visitor" if reader is None else reader.email)
     # Words found only in gated text appear nowhere the reader can read (search pages echo
     # the query itself, so there the test is that the article is not a hit).
     for name, raw in channels.items():
-        for word in GATED_ONLY_WORDS:
+        for word in GATED_ONLY_WORDS + RESULT_ONLY_WORDS:
             if name.startswith("search"):
                 assert f"search {word!r}" != name or article.get_absolute_url() not in raw, name
             else:
@@ -319,11 +358,32 @@ def test_member_reads_every_gated_sentence_on_the_page_and_in_the_members_previe
             assert sentence in text, (url, sentence)
 
 
+@pytest.mark.parametrize("make_reader", MEMBERS.values(), ids=MEMBERS.keys())
+def test_member_with_genotypes_reads_their_findings_and_sources_for_their_results(
+    article, make_reader
+):
+    reader = make_reader()
+    _give_genotypes(reader)
+    client = _client_for(reader)
+    for url in (
+        article.get_absolute_url(),
+        article.get_absolute_url(),
+        article_preview_url(article=article, access=AccessLevel.MEMBERS),
+    ):
+        page = client.get(url).content.decode()
+        text = _visible_text(page)
+        for sentence in RESULT_SENTENCES:
+            assert sentence in text, (url, sentence)
+        assert "Sources for your results" in text and RESULT_SOURCE in text, url
+
+
 def test_member_who_lapses_is_not_served_their_old_page_on_revalidation(article):
     member = MemberFactory()
+    _give_genotypes(member)
     client = _client_for(member)
     first = client.get(article.get_absolute_url())
     assert GATED_SENTENCES[0] in first.content.decode()
+    assert "Sources for your results" in first.content.decode()
     Membership.objects.filter(user=member).update(status=Membership.Status.CANCELED)
     assert "Last-Modified" not in first
     again = client.get(
@@ -333,6 +393,7 @@ def test_member_who_lapses_is_not_served_their_old_page_on_revalidation(article)
     )
     assert again.status_code == 200, "a 304 would let the browser show its cached member copy"
     _assert_no_gated_sentence({"revalidated page": again.content.decode()}, reader=member.email)
+    assert "Sources for your results" not in again.content.decode()
 
 
 def test_visitor_revalidating_a_members_cached_copy_gets_a_full_public_page(article):
