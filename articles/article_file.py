@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .article_file_findings import ParsedFinding, findings_parse
 from .rendering import CITATION_RE, citation_numbers, slug_for
 
 FRONT_MATTER_KEYS = {
@@ -27,6 +28,7 @@ FRONT_MATTER_KEYS = {
     "featured",
     "related",
     "references",
+    "findings",
 }
 REFERENCE_KEYS = {"number", "authors", "title", "journal", "year", "doi", "pmid", "url"}
 SECTION_ATTRIBUTES = {"access", "kind", "snps", "teaser", "id"}
@@ -90,6 +92,7 @@ class ParsedArticle:
     related: list[str] = field(default_factory=list)
     references: list[ParsedReference] = field(default_factory=list)
     sections: list[ParsedSection] = field(default_factory=list)
+    findings: list[ParsedFinding] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -465,12 +468,12 @@ def article_file_parse(text: str) -> ParsedArticle:
     if slug and slug in related:
         errors.append((lines["related"], "an article cannot be related to itself"))
 
-    references_node = None
+    value_nodes = {}
     if isinstance(root, yaml.MappingNode):
         for key_node, value_node in root.value:
-            if getattr(key_node, "value", None) == "references":
-                references_node = value_node
-    references = _parse_references(references_node, data.get("references"), errors)
+            value_nodes[getattr(key_node, "value", None)] = value_node
+    references = _parse_references(value_nodes.get("references"), data.get("references"), errors)
+    findings = findings_parse(value_nodes.get("findings"), data.get("findings"), errors)
     sections = _parse_body(
         body,
         first_line=body_first_line,
@@ -494,6 +497,7 @@ def article_file_parse(text: str) -> ParsedArticle:
         related=related,
         references=references,
         sections=sections,
+        findings=findings,
         lines=lines,
     )
 

@@ -14,7 +14,15 @@ from articles.article_file import (
     article_file_parse,
     catalogue_parse,
 )
-from articles.models import Article, Author, Reference, Section, Topic
+from articles.models import (
+    Article,
+    ArticleFinding,
+    Author,
+    Reference,
+    Section,
+    Topic,
+    finding_genotype_problem,
+)
 from articles.services.rendering import article_render, section_snps_set
 from genotypes.models import Snp
 
@@ -89,6 +97,18 @@ def _check_against_database(
                 errors.append(
                     (section.line, f"{rsid} is not in the SNP catalogue; add it in the admin first")
                 )
+    catalogue = Snp.objects.in_bulk([f.rsid for f in parsed.findings], field_name="rsid")
+    for finding in parsed.findings:
+        snp = catalogue.get(finding.rsid)
+        if snp is None:
+            if not skip_missing_snps:
+                errors.append(
+                    (finding.line, f"{finding.rsid} is not in the SNP catalogue; add it first")
+                )
+            continue
+        problem = finding_genotype_problem(genotype=finding.genotype, snp=snp)
+        if problem:
+            errors.append((finding.line, problem))
     return errors
 
 
@@ -214,6 +234,7 @@ def article_import(
             rsids = [rsid for rsid in parsed_section.snps if rsid in catalogue]
             if rsids:
                 section_snps_set(section=section, rsids=rsids)
+        _findings_replace(article=article, findings=parsed.findings)
         related = list(Article.objects.filter(slug__in=parsed.related))
         article.related.set(related)
         article_render(article=article)
@@ -222,6 +243,21 @@ def article_import(
     return ArticleImportResult(
         article=article, created=created, unresolved_related=unresolved, skipped_snps=skipped
     )
+
+
+def _findings_replace(*, article: Article, findings: list) -> None:
+    """The article's own finding texts become exactly the file's (SNPs the catalogue lacks are
+    left out, as in genotype report sections)."""
+    article.findings.all().delete()
+    catalogue = Snp.objects.in_bulk([f.rsid for f in findings], field_name="rsid")
+    rows = [
+        ArticleFinding(article=article, snp=catalogue[f.rsid], genotype=f.genotype, text=f.text)
+        for f in findings
+        if f.rsid in catalogue
+    ]
+    for row in rows:
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    ArticleFinding.objects.bulk_create(rows)
 
 
 def _author_upsert(*, slug: str, entry: dict | None, base: Path) -> Author:

@@ -215,3 +215,64 @@ def test_author_photo_inside_the_folder_is_published(tmp_path, client):
     response = client.get(reverse("articles:author_photo", kwargs={"slug": "test-author"}))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == png
+
+
+WITH_FINDINGS = GOOD.replace(
+    "---\n## First part",
+    """findings:
+  - rsid: rs1799971
+    genotype: GA
+    text: In this article, one G copy is what the trial was about.
+  - rsid: rs1799971
+    genotype: GG
+    text: Two G copies.
+---
+## First part""",
+)
+
+
+def _oprm1():
+    from tests.genotypes.factories import SnpFactory
+
+    return SnpFactory(rsid="rs1799971", gene="OPRM1", ref="A", alt="G")
+
+
+def test_import_stores_the_articles_own_findings_and_replaces_them_on_reimport(tmp_path):
+    from articles.models import ArticleFinding
+
+    _oprm1()
+    call_command("import_article", str(write(tmp_path, WITH_FINDINGS)), stdout=StringIO())
+    article = Article.objects.get(slug="unicode-genes")
+    assert list(article.findings.values_list("snp__rsid", "genotype", "text")) == [
+        ("rs1799971", "AG", "In this article, one G copy is what the trial was about."),
+        ("rs1799971", "GG", "Two G copies."),
+    ]
+    shorter = WITH_FINDINGS.split("  - rsid: rs1799971\n    genotype: GG")[0] + (
+        "---" + WITH_FINDINGS.split("Two G copies.\n---", 1)[1]
+    )
+    call_command("import_article", str(write(tmp_path, shorter)), stdout=StringIO())
+    assert list(ArticleFinding.objects.values_list("genotype", flat=True)) == ["AG"]
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (("genotype: GG", "genotype: CC"), "article.md:20: CC is impossible for rs1799971"),
+        (("genotype: GG", "genotype: G"), "article.md:20: finding genotype 'G' must be two"),
+        (("genotype: GG", "genotype: AG"), "article.md:20: rs1799971 AG already has a finding"),
+        (("    text: Two G copies.\n", ""), "article.md:20: the finding for rs1799971 GG needs"),
+        (("rsid: rs1799971\n    genotype: GG", "rsid: rs4680\n    genotype: GG"), "rs4680 is not"),
+    ],
+)
+def test_a_finding_that_does_not_resolve_blocks_the_import_with_its_line(tmp_path, change, message):
+    _oprm1()
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_article",
+            str(write(tmp_path, WITH_FINDINGS.replace(*change))),
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert message in err.getvalue()
+    assert Article.objects.count() == 0
