@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from genotypes.models import Snp
 from tests.factories import StaffFactory, sign_in_with_two_factor
 
 from .factories import ArticleFactory, AuthorFactory, SnpFactory
@@ -64,6 +65,10 @@ def form_data(author, **overrides):
         "references-0-doi": "10.1000/1",
         "references-0-pmid": "",
         "references-0-url": "",
+        "findings-TOTAL_FORMS": "0",
+        "findings-INITIAL_FORMS": "0",
+        "findings-MIN_NUM_FORMS": "0",
+        "findings-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -106,6 +111,36 @@ def test_unknown_rsid_and_public_genotype_report_are_rejected(editor):
     assert "Not in the SNP catalogue yet: rs999" in content
     assert "always members-only" in content
     assert Article.objects.count() == 0
+
+
+def _with_finding(author, genotype: str) -> dict:
+    return form_data(
+        author,
+        **{
+            "findings-TOTAL_FORMS": "1",
+            "findings-0-snp": str(Snp.objects.get(rsid="rs1799971").pk),
+            "findings-0-genotype": genotype,
+            "findings-0-text": "This article's own words for the genotype.",
+        },
+    )
+
+
+def test_editor_writes_an_article_specific_finding_checked_against_the_snps_alleles(editor):
+    from tests.genotypes.factories import SnpFactory as CatalogueSnpFactory
+
+    CatalogueSnpFactory(rsid="rs4680", gene="COMT", ref="G", alt="A")
+    CatalogueSnpFactory(rsid="rs1799971", gene="OPRM1", ref="A", alt="G")
+    author = AuthorFactory()
+    refused = editor.post(reverse("admin:articles_article_add"), _with_finding(author, "AC"))
+    assert refused.status_code == 200
+    assert (
+        "AC is impossible for rs1799971, whose alleles are A and G on the plus strand."
+        in refused.content.decode()
+    )
+    assert Article.objects.count() == 0
+    editor.post(reverse("admin:articles_article_add"), _with_finding(author, "ga"), follow=True)
+    finding = Article.objects.get().findings.get()
+    assert (finding.snp.rsid, finding.genotype) == ("rs1799971", "AG")
 
 
 def test_change_page_offers_preview_links_problems_and_history(editor, gated_article):
