@@ -75,13 +75,14 @@ class _Numbering:
 
 def _row_numbered(row: GenotypeRow, numbering: _Numbering, new: list[ResultSource]):
     def cite_all(citations):
-        numbered = []
+        """Numbered in order of first use; shown in ascending order, each number once."""
+        numbered: dict[int, Citation] = {}
         for citation in citations:
             cited, first_use = numbering.cite(citation)
-            numbered.append(cited)
+            numbered.setdefault(cited.number, cited)
             if first_use is not None:
                 new.append(first_use)
-        return tuple(numbered)
+        return tuple(numbered[number] for number in sorted(numbered))
 
     own = cite_all(row.citations)  # the member's own finding is cited first
     findings = tuple(

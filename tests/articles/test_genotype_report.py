@@ -180,10 +180,11 @@ def test_citations_use_the_articles_reference_numbers_or_continue_after_the_last
     page = client.get(article.get_absolute_url()).content.decode()
     cards = _cards(page)
     # The member's own OPRM1 finding: a source the article lists keeps its number (2, the DOI
-    # compared case-insensitively); the others are numbered 4, 5 in order of first use.
+    # compared case-insensitively); the others are numbered 4, 5 in order of first use (the
+    # DOI, then the PMID), and shown in ascending order.
     assert _citations(_own_finding(cards["rs1799971"])) == [
-        ("#result-source-4", "4"),
         ("#ref-2", "2"),
+        ("#result-source-4", "4"),
         ("#result-source-5", "5"),
     ]
     # Then the other genotype's finding (AA): 2 again, and a new source, 6.
