@@ -19,10 +19,10 @@ from django.views.decorators.http import require_safe
 from billing.selectors import membership_join_url
 from genlife import page_cache
 from genlife.page_cache import Audience
-from genotypes.selectors import genotype_report_for
+from genotypes.selectors import GenotypeReport, genotype_report_for
 from genotypes.versions import genotype_page_scopes
 
-from . import selectors, seo
+from . import personal_blocks, selectors, seo
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -127,23 +127,28 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 REPORT_MARKER = "<!--genlife:genotype-report:{anchor}-->"
 
 
-def _genotype_reports(request: HttpRequest, report_snps: dict[str, list]) -> dict:
-    """One genotype report per report section, from a single genotype_report_for call.
+def _genotype_reports(
+    request: HttpRequest, report_snps: dict[str, list], block_snps: list
+) -> tuple[dict, GenotypeReport | None]:
+    """One genotype report per report section, and one for the SNPs the genotype-conditioned
+    blocks name, from a single genotype_report_for call.
 
     Asking once for every SNP on the page keeps the member's query count constant however many
-    genotype report sections an article has.
+    genotype report sections and blocks an article has.
     """
-    if not report_snps:
-        return {}
-    all_snps = list({snp.pk: snp for snps in report_snps.values() for snp in snps}.values())
+    if not report_snps and not block_snps:
+        return {}, None
+    snps_on_page = [*(snp for snps in report_snps.values() for snp in snps), *block_snps]
+    all_snps = list({snp.pk: snp for snp in snps_on_page}.values())
     combined = genotype_report_for(user=request.user, snps=all_snps)
     rows_by_snp = {row.snp.pk: row for row in combined.rows}
-    return {
+    reports = {
         anchor: dataclasses.replace(
             combined, rows=[rows_by_snp[snp.pk] for snp in snps if snp.pk in rows_by_snp]
         )
         for anchor, snps in report_snps.items()
     }
+    return reports, combined
 
 
 def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bool) -> dict:
@@ -157,6 +162,8 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
     report_snps = {
         s.anchor: list(s.snps) for s in sections if s.is_genotype_report and not s.locked
     }
+    conditioned = personal_blocks.block_markers(sections)
+    block_snps = personal_blocks.block_snps(conditioned)
     blocks = [
         {
             "section": section,
@@ -192,17 +199,28 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "head": render_to_string("articles/includes/article_head.html", context),
         "main": render_to_string("articles/includes/article_main.html", context),
         "report_snps": report_snps,
+        "blocks": conditioned,
+        "block_snps": block_snps,
     }
 
 
 def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
-    """The cached article body with this reader's genotype tables filled in."""
+    """The cached article body with this reader's genotype tables and blocks filled in."""
     main = fragments["main"]
-    for anchor, report in _genotype_reports(request, fragments["report_snps"]).items():
+    block_snps = fragments.get("block_snps", [])
+    reports, combined = _genotype_reports(request, fragments["report_snps"], block_snps)
+    for anchor, report in reports.items():
         table = render_to_string(
             "genotypes/includes/genotype_report.html", {"report": report}, request
         )
         main = main.replace(REPORT_MARKER.format(anchor=anchor), table)
+    if fragments.get("blocks"):
+        main = personal_blocks.blocks_fill(
+            main,
+            blocks=fragments["blocks"],
+            report=combined,
+            genes={snp.rsid: snp.gene for snp in block_snps},
+        )
     return mark_safe(main)  # rendered by our templates from sanitised HTML
 
 
