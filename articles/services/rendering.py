@@ -2,6 +2,7 @@
 the search vector; and the SNPs a genotype report section lists."""
 
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -15,6 +16,7 @@ from articles.blocks import (
     TextPart,
     body_parts_parse,
     part_rsids,
+    problems_text,
     section_body_problems,
 )
 from articles.models import Article, Section, SectionSnp
@@ -182,6 +184,43 @@ def _grid_render(block: GridBlock, *, render, catalogue) -> dict:
         "genotypes": axes,
         "cells": {f"{a} {b}": render(text).html for (a, b), (text, _) in block.cells.items()},
     }
+
+
+@dataclass(frozen=True)
+class SectionPreview:
+    html: str  # with a block marker where each block goes
+    blocks: dict[str, dict]  # marker -> rendered block
+    genes: dict[str, str]
+    missing_citations: list[int]
+    problems: list[str]
+
+
+def section_preview(*, body: str, kind: str, reference_numbers: set[int]) -> SectionPreview:
+    """A section body rendered for the editor's preview, with what would block publishing."""
+    parts = body_parts_parse(body)[0]
+    catalogue = block_catalogue(rsids=part_rsids(parts))
+    section = Section(body=body, kind=kind, anchor="preview")
+    rendered, blocks, _ = _section_render(
+        section, parts=parts, reference_numbers=reference_numbers, taken=set(), catalogue=catalogue
+    )
+    problems = section_body_problems(
+        body=body, kind=kind, reference_numbers=reference_numbers, catalogue=catalogue
+    )
+    missing = sorted(
+        {
+            int(n)
+            for _, reason in problems
+            if reason.startswith("citation [ref:")
+            for n in re.findall(r"reference (\d+) in", reason)
+        }
+    )
+    return SectionPreview(
+        html=rendered.html,
+        blocks={BLOCK_MARKER.format(anchor="preview", index=i): b for i, b in enumerate(blocks)},
+        genes={rsid: snp.gene for rsid, snp in catalogue.items()},
+        missing_citations=missing,
+        problems=problems_text(problems),
+    )
 
 
 def sections_delete(*, sections: QuerySet[Section]) -> None:
