@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -19,11 +20,33 @@ from django.views.decorators.http import require_POST
 from genotypes.matching import normalise
 from genotypes.models import Snp
 
+from . import personal_blocks
 from .article_file import RSID_RE as RSID_PATTERN
+from .blocks import body_parts_parse, part_rsids, problems_text, section_body_problems
 from .models import Article, ArticleFinding, Author, Reference, Section, SectionSnp, Topic
-from .rendering import section_body_render, slug_for
+from .rendering import slug_for
 from .selectors import AccessLevel, article_preview_url
 from .services import rendering
+
+BODY_HELP = (
+    "Markdown. Cite references as [ref:3]. In a Lifehacks or Genotype report section, text "
+    "for some genotypes only goes in a block:<br>"
+    '<code>::: if rs1799971 carries G "Optional title"</code><br>text…<br><code>:::</code><br>'
+    "Conditions: <code>rs4680 is AA</code>, <code>rs4680 is one of AG GG</code>, "
+    "<code>rs1799971 carries G</code>, <code>rs4680 is no-call</code>, "
+    "<code>rs4680 is not on chip</code>, joined with <code>and</code>, <code>or</code>, "
+    "<code>not</code> and parentheses. A grid of two SNPs: "
+    '<code>::: grid rs1799971 rs4680 "Title"</code>, one line per pair such as '
+    "<code>AA GG: text</code>, then <code>:::</code>. A published article cannot have a "
+    "citation without its reference or a block naming an rsid or genotype the catalogue lacks."
+)
+PUBLISH_REFUSED = "This article cannot be published until these are fixed (or save it as a draft)"
+
+
+def _catalogue_for(bodies: list[str]) -> dict:
+    rsids = [rsid for body in bodies for rsid in part_rsids(body_parts_parse(body)[0])]
+    return rendering.block_catalogue(rsids=rsids)
+
 
 # Temporary offset that frees the unique (article, order) and (article, number) values while a
 # formset renumbers rows, so that swapping two numbers never trips the constraint midway.
@@ -44,6 +67,7 @@ class SectionInlineForm(forms.ModelForm):
         model = Section
         fields = ["order", "heading", "anchor", "access", "kind", "teaser", "body", "snp_rsids"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12, "class": "markdown-source"})}
+        help_texts = {"body": BODY_HELP}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,9 +109,58 @@ class SectionInlineForm(forms.ModelForm):
         return cleaned
 
 
+class SectionInlineFormSet(BaseInlineFormSet):
+    """Refuses to publish an article whose sections cite a missing reference or carry a
+    genotype block that does not resolve (the line and the reason on the section's body).
+    A draft saves as it is and lists its problems."""
+
+    reference_formset = None  # set by ArticleAdmin._create_formsets
+
+    def _reference_numbers(self) -> set[int]:
+        references = self.reference_formset
+        if references is None:
+            if not self.instance.pk:
+                return set()
+            return set(self.instance.references.values_list("number", flat=True))
+        references.is_valid()
+        return {
+            form.cleaned_data["number"]
+            for form in references.forms
+            if getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("number")
+            and not references._should_delete_form(form)
+        }
+
+    def clean(self):
+        super().clean()
+        if self.instance.status != Article.Status.PUBLISHED:
+            return
+        forms_kept = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+        ]
+        catalogue = _catalogue_for([form.cleaned_data.get("body", "") for form in forms_kept])
+        numbers = self._reference_numbers()
+        refused = []
+        for form in forms_kept:
+            problems = section_body_problems(
+                body=form.cleaned_data.get("body", ""),
+                kind=form.cleaned_data.get("kind", Section.Kind.STANDARD),
+                reference_numbers=numbers,
+                catalogue=catalogue,
+            )
+            if problems:
+                form.add_error("body", problems_text(problems))
+                refused += problems_text(problems, where=form.cleaned_data.get("heading", ""))
+        if refused:
+            raise ValidationError(f"{PUBLISH_REFUSED}: " + "; ".join(refused))
+
+
 class SectionInline(admin.StackedInline):
     model = Section
     form = SectionInlineForm
+    formset = SectionInlineFormSet
     extra = 0
     ordering = ["order", "pk"]
 
@@ -213,9 +286,20 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html(
             '<ul class="article-problems">{}</ul>',
             format_html_join(
-                "", "<li>{}: {}</li>", ((p["section"], p["message"]) for p in obj.render_problems)
+                "",
+                "<li>{}: {}</li>",
+                ((_where(p), p["message"]) for p in obj.render_problems),
             ),
         )
+
+    def _create_formsets(self, request, obj, change):
+        """The sections' formset checks citations against the references being saved."""
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        references = next((f for f in formsets if f.model is Reference), None)
+        for formset in formsets:
+            if isinstance(formset, SectionInlineFormSet):
+                formset.reference_formset = references
+        return formsets, inline_instances
 
     def get_urls(self):
         return [
@@ -257,17 +341,30 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.render_problems:
             messages.warning(
                 request,
-                "Some citations point at missing references: "
-                + "; ".join(f"{p['section']}: {p['message']}" for p in article.render_problems),
+                "This draft cannot be published until these are fixed: "
+                + "; ".join(f"{_where(p)}: {p['message']}" for p in article.render_problems),
             )
+
+
+def _where(problem: dict) -> str:
+    line = problem.get("line")
+    return f"{problem['section']}, line {line}" if line else problem["section"]
 
 
 @require_POST
 def _markdown_preview(request: HttpRequest) -> JsonResponse:
+    """A section body as a member without DNA would read it: every genotype block shown with
+    its condition in words, and the problems that would block publishing."""
     body = request.POST.get("body", "")[:200_000]
     numbers = {int(n) for n in request.POST.get("references", "").split(",") if n.strip().isdigit()}
-    rendered = section_body_render(body=body, reference_numbers=numbers, anchor_prefix="preview")
-    return JsonResponse({"html": rendered.html, "missing": rendered.missing_citations})
+    kind = request.POST.get("kind") or Section.Kind.LIFEHACKS
+    preview = rendering.section_preview(body=body, kind=kind, reference_numbers=numbers)
+    html = personal_blocks.blocks_fill(
+        preview.html, blocks=preview.blocks, report=None, genes=preview.genes
+    )
+    return JsonResponse(
+        {"html": html, "missing": preview.missing_citations, "problems": preview.problems}
+    )
 
 
 class SectionSnpInline(admin.TabularInline):
@@ -277,9 +374,34 @@ class SectionSnpInline(admin.TabularInline):
     fields = ["order", "snp"]
 
 
+class SectionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["article", "order", "heading", "anchor", "access", "kind", "teaser", "body"]
+        help_texts = {"body": BODY_HELP}
+
+    def clean(self):
+        cleaned = super().clean()
+        article = cleaned.get("article")
+        if article is None or article.status != Article.Status.PUBLISHED:
+            return cleaned
+        body = cleaned.get("body", "")
+        problems = section_body_problems(
+            body=body,
+            kind=cleaned.get("kind", Section.Kind.STANDARD),
+            reference_numbers=set(article.references.values_list("number", flat=True)),
+            catalogue=_catalogue_for([body]),
+        )
+        if problems:
+            self.add_error("body", [f"{PUBLISH_REFUSED}:", *problems_text(problems)])
+        return cleaned
+
+
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
     """Direct editing of one section, mainly to attach SNPs to a genotype report."""
+
+    form = SectionAdminForm
 
     list_display = ["heading", "article", "order", "kind", "access"]
     list_filter = ["kind", "access"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .article_file_findings import ParsedFinding, findings_parse
+from .blocks import BLOCK_KINDS, TextPart, body_parts_parse
 from .rendering import CITATION_RE, citation_numbers, slug_for
 
 FRONT_MATTER_KEYS = {
@@ -61,6 +62,7 @@ class ParsedSection:
     teaser: str
     anchor: str
     line: int
+    body_line: int = 0  # the file line of the (stripped) body's first line
 
 
 @dataclass
@@ -354,10 +356,28 @@ def _parse_body(
                 )
             )
         anchors[anchor] = line
+        leading_blank = next(
+            (index for index, text in enumerate(raw["body"]) if text), len(raw["body"])
+        )
+        body_line = line + 1 + leading_blank
+        body_text = "\n".join(raw["body"]).strip("\n")
+        parts, block_problems = body_parts_parse(body_text, first_line=body_line)
+        errors.extend(block_problems)
+        if kind not in BLOCK_KINDS:
+            errors.extend(
+                (
+                    part.line,
+                    "genotype blocks belong in a section with kind=lifehacks or "
+                    "kind=genotype_report only",
+                )
+                for part in parts
+                if not isinstance(part, TextPart)
+            )
         parsed.append(
             ParsedSection(
                 heading=heading,
-                body="\n".join(raw["body"]).strip("\n"),
+                body=body_text,
+                body_line=body_line,
                 access=access,
                 kind=kind,
                 snps=snps,

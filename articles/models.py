@@ -166,6 +166,9 @@ class Section(models.Model):
 
     body_html = models.TextField(blank=True, editable=False)
     body_text = models.TextField(blank=True, editable=False)
+    # Genotype-conditioned blocks (articles/blocks.py), rendered; body_html holds a marker where
+    # each goes, and the page fills in the ones the reading member's genotypes meet.
+    blocks = models.JSONField(default=list, blank=True, editable=False)
     subheadings = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:

@@ -37,14 +37,20 @@ def article_report_inputs(*, article: Article) -> ArticleReportInputs:
 
 
 def article_reports_for(
-    *, user, report_snps: dict[str, list], inputs: ArticleReportInputs | None
-) -> dict[str, tuple[GenotypeReport, list[ResultSource]]]:
+    *, user, report_snps: dict[str, list], inputs: ArticleReportInputs | None, extra_snps=()
+) -> tuple[dict[str, tuple[GenotypeReport, list[ResultSource]]], GenotypeReport | None]:
     """Per report section (anchor, in page order): the reader's report and the sources first
-    cited there that the article's reference list lacks."""
-    if not report_snps:
-        return {}
+    cited there that the article's reference list lacks; and the combined report over every SNP
+    on the page (``extra_snps``: those the genotype-conditioned blocks name), for the blocks.
+
+    One ``genotype_report_for`` call for the whole page keeps the member's query count constant
+    however many report sections and blocks an article has.
+    """
+    if not report_snps and not extra_snps:
+        return {}, None
     inputs = inputs or ArticleReportInputs(findings={}, references=[])
-    all_snps = list({snp.pk: snp for snps in report_snps.values() for snp in snps}.values())
+    on_page = [*(snp for snps in report_snps.values() for snp in snps), *extra_snps]
+    all_snps = list({snp.pk: snp for snp in on_page}.values())
     combined = genotype_report_for(user=user, snps=all_snps, overrides=inputs.findings)
     rows_by_snp = {row.snp.pk: row for row in combined.rows}
     reports = {
@@ -54,4 +60,4 @@ def article_reports_for(
         for anchor, snps in report_snps.items()
     }
     cited, sources = reports_cited(reports=reports, references=inputs.references)
-    return {anchor: (cited[anchor], sources[anchor]) for anchor in cited}
+    return {anchor: (cited[anchor], sources[anchor]) for anchor in cited}, combined

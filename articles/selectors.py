@@ -63,6 +63,7 @@ class VisibleSection:
     genes: tuple[str, ...]
     snps: tuple
     subheadings: tuple[dict, ...]
+    blocks: tuple[dict, ...] = ()  # genotype-conditioned blocks, chosen per member at request
 
     @property
     def is_genotype_report(self) -> bool:
@@ -95,6 +96,7 @@ def article_sections_visible_to(*, article: Article, access: AccessLevel) -> lis
                 genes=genes,
                 snps=() if locked else snps,
                 subheadings=() if locked else tuple(section.subheadings or ()),
+                blocks=() if locked else tuple(section.blocks or ()),
             )
         )
     return visible

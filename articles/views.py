@@ -20,7 +20,7 @@ from genlife import page_cache
 from genlife.page_cache import Audience
 from genotypes.versions import genotype_page_scopes
 
-from . import reports, selectors, seo
+from . import personal_blocks, reports, selectors, seo
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -136,6 +136,8 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
     report_snps = {
         s.anchor: list(s.snps) for s in sections if s.is_genotype_report and not s.locked
     }
+    conditioned = personal_blocks.block_markers(sections)
+    block_snps = personal_blocks.block_snps(conditioned)
     blocks = [
         {
             "section": section,
@@ -173,16 +175,21 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "report_snps": report_snps,
         # The article's own findings and reference ids, for the reports (members' sections).
         "report_inputs": reports.article_report_inputs(article=article) if report_snps else None,
+        "blocks": conditioned,
+        "block_snps": block_snps,
     }
 
 
 def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
-    """The cached article body with this reader's genotype reports filled in (articles.reports)."""
+    """The cached article body with this reader's genotype reports (articles.reports) and
+    genotype-conditioned blocks (articles.personal_blocks) filled in."""
     main = fragments["main"]
-    built = reports.article_reports_for(
+    block_snps = fragments.get("block_snps", [])
+    built, combined = reports.article_reports_for(
         user=request.user,
         report_snps=fragments["report_snps"],
         inputs=fragments.get("report_inputs"),
+        extra_snps=block_snps,
     )
     for anchor, (report, result_sources) in built.items():
         table = render_to_string(
@@ -191,6 +198,13 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
             request,
         )
         main = main.replace(REPORT_MARKER.format(anchor=anchor), table)
+    if fragments.get("blocks"):
+        main = personal_blocks.blocks_fill(
+            main,
+            blocks=fragments["blocks"],
+            report=combined,
+            genes={snp.rsid: snp.gene for snp in block_snps},
+        )
     return mark_safe(main)  # rendered by our templates from sanitised HTML
 
 

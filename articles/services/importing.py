@@ -14,6 +14,7 @@ from articles.article_file import (
     article_file_parse,
     catalogue_parse,
 )
+from articles.blocks import body_parts_parse, part_rsids, section_body_problems
 from articles.models import (
     Article,
     ArticleFinding,
@@ -23,7 +24,7 @@ from articles.models import (
     Topic,
     finding_genotype_problem,
 )
-from articles.services.rendering import article_render, section_snps_set
+from articles.services.rendering import article_render, block_catalogue, section_snps_set
 from genotypes.models import Snp
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -109,6 +110,30 @@ def _check_against_database(
         problem = finding_genotype_problem(genotype=finding.genotype, snp=snp)
         if problem:
             errors.append((finding.line, problem))
+    if parsed.status == Article.Status.PUBLISHED:
+        errors += _block_errors(parsed, skip_missing_snps=skip_missing_snps)
+    return errors
+
+
+def _block_errors(parsed: ParsedArticle, *, skip_missing_snps: bool) -> list[tuple[int, str]]:
+    """Genotype blocks that name an rsid or a genotype the catalogue lacks: a published
+    article is refused with the file line and reason (a draft imports and lists them)."""
+    catalogue = block_catalogue(
+        rsids=[r for s in parsed.sections for r in part_rsids(body_parts_parse(s.body)[0])]
+    )
+    numbers = {reference.number for reference in parsed.references}
+    errors = []
+    for section in parsed.sections:
+        for line, reason in section_body_problems(
+            body=section.body,
+            kind=section.kind,
+            reference_numbers=numbers,
+            catalogue=catalogue,
+            first_line=section.body_line,
+        ):
+            if skip_missing_snps and reason.endswith("is not in the SNP catalogue"):
+                continue  # the demo: loads before or after the catalogue, like 'snps'
+            errors.append((line, f"cannot publish: {reason}"))
     return errors
 
 

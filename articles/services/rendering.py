@@ -2,6 +2,7 @@
 the search vector; and the SNPs a genotype report section lists."""
 
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -9,10 +10,22 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from articles import receivers
+from articles.blocks import (
+    GridBlock,
+    IfBlock,
+    TextPart,
+    body_parts_parse,
+    part_rsids,
+    problems_text,
+    section_body_problems,
+)
 from articles.models import Article, Section, SectionSnp
-from articles.rendering import section_body_render, slug_for
+from articles.rendering import RenderedSection, section_body_render, slug_for
 from articles.selectors import article_public_text
+from genotypes.conditions import snp_genotypes
 from genotypes.models import Snp
+
+BLOCK_MARKER = "<!--genlife:block:{anchor}:{index}-->"
 
 WORDS_RE = re.compile(r"\w+")
 RESERVED_ANCHORS = frozenset(
@@ -42,6 +55,8 @@ def article_render(*, article: Article) -> Article:
     for section in sections:
         if section.anchor:
             taken.add(section.anchor)
+    parsed = {section.pk: body_parts_parse(section.body)[0] for section in sections}
+    catalogue = block_catalogue(rsids=[r for parts in parsed.values() for r in part_rsids(parts)])
     problems = []
     words = public_words = 0  # all of it (members), and what a visitor is shown
     for section in sections:
@@ -52,11 +67,12 @@ def article_render(*, article: Article) -> Article:
                 anchor, counter = f"{base}-{counter}", counter + 1
             section.anchor = anchor
             taken.add(anchor)
-        rendered = section_body_render(
-            body=section.body,
+        rendered, section.blocks, block_words = _section_render(
+            section,
+            parts=parsed[section.pk],
             reference_numbers=reference_numbers,
-            anchor_prefix=section.anchor,
-            taken_anchors=taken,
+            taken=taken,
+            catalogue=catalogue,
         )
         section.body_html = rendered.html
         section.body_text = rendered.text
@@ -66,22 +82,23 @@ def article_render(*, article: Article) -> Article:
         ]
         heading_words, text_words = (
             len(WORDS_RE.findall(section.heading)),
-            len(WORDS_RE.findall(rendered.text)),
+            len(WORDS_RE.findall(rendered.text)) + block_words,
         )
         words += heading_words + text_words
         public_words += heading_words + (
             text_words if section.access == Section.Access.PUBLIC else 0
         )
-        if rendered.missing_citations:
-            problems.append(
-                {
-                    "section": section.heading,
-                    "message": "cites missing reference(s) "
-                    + ", ".join(str(number) for number in rendered.missing_citations),
-                }
-            )
+        for line, reason in section_body_problems(
+            body=section.body,
+            kind=section.kind,
+            reference_numbers=reference_numbers,
+            catalogue=catalogue,
+        ):
+            problems.append({"section": section.heading, "line": line, "message": reason})
     if sections:
-        Section.objects.bulk_update(sections, ["anchor", "body_html", "body_text", "subheadings"])
+        Section.objects.bulk_update(
+            sections, ["anchor", "body_html", "body_text", "blocks", "subheadings"]
+        )
     article.word_count = words
     article.public_word_count = public_words
     article.render_problems = problems
@@ -98,6 +115,112 @@ def article_render(*, article: Article) -> Article:
     _search_vector_update(article=article)
     receivers.articles_changed()
     return article
+
+
+def block_catalogue(*, rsids: list[str]) -> dict[str, Snp]:
+    """The catalogue SNPs that blocks name, by rsid (conditions are checked against them)."""
+    return {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=set(rsids))} if rsids else {}
+
+
+def _section_render(
+    section: Section, *, parts: list, reference_numbers: set[int], taken: set[str], catalogue
+) -> tuple[RenderedSection, list[dict], int]:
+    """The section's HTML (with a marker where each block goes), its blocks, rendered, and the
+    number of words in them. A section without blocks renders exactly as plain Markdown."""
+
+    def render(markdown: str) -> RenderedSection:
+        return section_body_render(
+            body=markdown,
+            reference_numbers=reference_numbers,
+            anchor_prefix=section.anchor,
+            taken_anchors=taken,
+        )
+
+    if not any(isinstance(part, IfBlock | GridBlock) for part in parts):
+        return render(section.body), [], 0
+    html, texts, subheadings, blocks, block_words = [], [], [], [], 0
+    for part in parts:
+        if isinstance(part, TextPart):
+            rendered = render(part.markdown)
+            html.append(rendered.html)
+            texts.append(rendered.text)
+            subheadings += rendered.subheadings
+            continue
+        html.append(BLOCK_MARKER.format(anchor=section.anchor, index=len(blocks)))
+        if isinstance(part, IfBlock):
+            rendered = render(part.markdown)  # its headings stay out of the contents list
+            block_words += len(WORDS_RE.findall(f"{part.title} {rendered.text}"))
+            blocks.append(
+                {
+                    "kind": "if",
+                    "condition": part.condition if part.valid else "",
+                    "title": part.title,
+                    "html": rendered.html,
+                }
+            )
+        else:
+            blocks.append(_grid_render(part, render=render, catalogue=catalogue))
+            block_words += sum(len(WORDS_RE.findall(text)) for text, _ in part.cells.values())
+    text = " ".join(t for t in texts if t)
+    return (
+        RenderedSection(html="".join(html), text=text, subheadings=subheadings),
+        blocks,
+        block_words,
+    )
+
+
+def _grid_render(block: GridBlock, *, render, catalogue) -> dict:
+    """A grid as stored: both SNPs' genotypes (every one the alleles allow) and each cell."""
+    axes = []
+    for position, rsid in enumerate(block.rsids):
+        snp = catalogue.get(rsid)
+        genotypes = snp_genotypes(ref=snp.ref, alt=snp.alt) if snp is not None else []
+        named = [pair[position] for pair in block.cells]
+        axes.append(genotypes or list(dict.fromkeys(named)))
+    return {
+        "kind": "grid",
+        "rsids": list(block.rsids),
+        "title": block.title,
+        "genotypes": axes,
+        "cells": {f"{a} {b}": render(text).html for (a, b), (text, _) in block.cells.items()},
+    }
+
+
+@dataclass(frozen=True)
+class SectionPreview:
+    html: str  # with a block marker where each block goes
+    blocks: dict[str, dict]  # marker -> rendered block
+    genes: dict[str, str]
+    missing_citations: list[int]
+    problems: list[str]
+
+
+def section_preview(*, body: str, kind: str, reference_numbers: set[int]) -> SectionPreview:
+    """A section body rendered for the editor's preview, with what would block publishing."""
+    parts = body_parts_parse(body)[0]
+    catalogue = block_catalogue(rsids=part_rsids(parts))
+    section = Section(body=body, kind=kind, anchor="preview")
+    rendered, blocks, _ = _section_render(
+        section, parts=parts, reference_numbers=reference_numbers, taken=set(), catalogue=catalogue
+    )
+    problems = section_body_problems(
+        body=body, kind=kind, reference_numbers=reference_numbers, catalogue=catalogue
+    )
+    missing = sorted(
+        {
+            int(n)
+            for _, reason in problems
+            if reason.startswith("citation [ref:")
+            for n in re.findall(r"reference (\d+) in", reason)
+        }
+    )
+    return SectionPreview(
+        html=rendered.html,
+        blocks={BLOCK_MARKER.format(anchor="preview", index=i): b for i, b in enumerate(blocks)},
+        genes={rsid: snp.gene for rsid, snp in catalogue.items()},
+        missing_citations=missing,
+        problems=problems_text(problems),
+    )
 
 
 def sections_delete(*, sections: QuerySet[Section]) -> None:

@@ -40,14 +40,20 @@
       var data = new FormData();
       data.append("body", textarea.value);
       data.append("references", referenceNumbers());
+      var kind = document.querySelector('select[name="' + textarea.name.replace(/body$/, "kind") + '"]');
+      if (kind) { data.append("kind", kind.value); }
       fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": token.value }, credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (payload) {
           output.innerHTML = payload.html;  // sanitised server-side by nh3
-          if (payload.missing && payload.missing.length) {
-            var warning = document.createElement("p");
+          if (payload.problems && payload.problems.length) {
+            var warning = document.createElement("ul");
             warning.className = "markdown-preview__warning";
-            warning.textContent = "Missing references: " + payload.missing.join(", ");
+            payload.problems.forEach(function (problem) {
+              var item = document.createElement("li");
+              item.textContent = problem;  // blocks publishing
+              warning.appendChild(item);
+            });
             output.prepend(warning);
           }
         })

@@ -75,14 +75,17 @@ def form_data(author, **overrides):
 
 
 def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor):
+    """A draft may be incomplete: it saves, and lists what keeps it from being published."""
     SnpFactory(rsid="rs4680", gene="COMT")
     SnpFactory(rsid="rs1799971", gene="OPRM1")
     author = AuthorFactory()
-    response = editor.post(reverse("admin:articles_article_add"), form_data(author), follow=True)
+    response = editor.post(
+        reverse("admin:articles_article_add"), form_data(author, status="draft"), follow=True
+    )
     assert response.status_code == 200
     article = Article.objects.get()
     assert article.slug == "ca-marche-genes-et-sante"
-    assert article.published_at is not None
+    assert article.status == Article.Status.DRAFT
     assert article.key_takeaways == ["One.", "Two."]
     public, report = article.sections.all()
     assert "<script" not in public.body_html and 'href="#ref-1"' in public.body_html
@@ -91,7 +94,27 @@ def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor
         "rs1799971",
     ]
     assert article.render_problems and "5" in article.render_problems[0]["message"]
-    assert "missing references" in response.content.decode()
+    assert article.render_problems[0]["line"] == 1
+    assert "cannot be published until these are fixed" in response.content.decode()
+
+
+def test_publishing_with_a_citation_that_does_not_resolve_is_refused_with_line_and_reason(
+    editor,
+):
+    SnpFactory(rsid="rs4680", gene="COMT")
+    SnpFactory(rsid="rs1799971", gene="OPRM1")
+    response = editor.post(reverse("admin:articles_article_add"), form_data(AuthorFactory()))
+    assert response.status_code == 200  # the form again, not a redirect
+    content = response.content.decode()
+    assert "This article cannot be published until these are fixed" in content
+    assert "line 1: citation [ref:5] has no reference 5 in the list" in content
+    assert Article.objects.count() == 0
+
+    fixed = form_data(AuthorFactory(), **{"sections-0-body": "Hello [ref:1]."})
+    response = editor.post(reverse("admin:articles_article_add"), fixed, follow=True)
+    article = Article.objects.get()
+    assert article.status == Article.Status.PUBLISHED and article.published_at is not None
+    assert article.render_problems == []
 
 
 def test_duplicate_slug_is_a_validation_error(editor):
@@ -168,6 +191,7 @@ def test_markdown_preview_is_sanitised_and_flags_missing_references(editor):
     assert "<strong>Hi</strong>" in payload["html"]
     assert "onerror" not in payload["html"]
     assert payload["missing"] == [2]
+    assert payload["problems"] == ["line 1: citation [ref:2] has no reference 2 in the list"]
 
 
 def test_markdown_preview_requires_staff(client):

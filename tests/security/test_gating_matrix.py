@@ -44,11 +44,28 @@ LIFEHACK_SENTENCES = [
     "Take the dose at bedtime with a glass of marmalox water to soften the vivid dreams.",
     "Keep a six week diary of pain scores before asking about a higher vellichor dose.",
 ]
+# Genotype-conditioned blocks and a combination grid inside the lifehacks section.
+BLOCK_SENTENCES = [
+    "Carriers of G should tell the anaesthetist about the snorkelwise dose plan.",
+    "People with both common forms kept a quillfeather diary in the study.",
+]
+BLOCKS_MARKDOWN = (
+    f'::: if rs1799971 carries G "Tip for G carriers"\n{BLOCK_SENTENCES[0]}\n:::\n\n'
+    f'::: grid rs1799971 rs4680 "OPRM1 and COMT"\nAG GG: {BLOCK_SENTENCES[1]}\n:::'
+)
 STANDARD_SENTENCES = [
     "The unpublished brambleworth analysis found the effect only in women over fifty.",
 ]
-GATED_SENTENCES = GENOTYPE_SENTENCES + LIFEHACK_SENTENCES + STANDARD_SENTENCES
-GATED_ONLY_WORDS = ["quixotrine", "zephyrlane", "marmalox", "vellichor", "brambleworth"]
+GATED_SENTENCES = GENOTYPE_SENTENCES + LIFEHACK_SENTENCES + BLOCK_SENTENCES + STANDARD_SENTENCES
+GATED_ONLY_WORDS = [
+    "quixotrine",
+    "zephyrlane",
+    "marmalox",
+    "vellichor",
+    "snorkelwise",
+    "quillfeather",
+    "brambleworth",
+]
 PUBLIC_SENTENCE = "Low dose naltrexone is a small dose of an old opioid blocker."
 # What only a member with genotype data reads: findings and the sources they cite.
 ARTICLE_FINDING_SENTENCE = "In this article the snorkelbright genotype matters for the dose."
@@ -97,7 +114,9 @@ def article(db):
         heading="Lifehacks",
         kind="lifehacks",
         access="members",
-        body="\n\n".join(f"- {sentence}" for sentence in LIFEHACK_SENTENCES),
+        body="\n\n".join(f"- {sentence}" for sentence in LIFEHACK_SENTENCES)
+        + "\n\n"
+        + BLOCKS_MARKDOWN,
     )
     SectionFactory(
         article=article,
@@ -325,6 +344,31 @@ def test_non_member_never_receives_gated_text_on_any_channel(article, make_reade
         article.get_absolute_url() in channels["feed"]
         and article.get_absolute_url() in channels["sitemap"]
     )
+
+
+@pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
+def test_genotype_blocks_a_member_was_shown_never_reach_a_non_member(article, make_reader):
+    """A member whose genotype meets a block warms every cache first; the block, its reason
+    and the grid's highlighted cell stay theirs."""
+    from genotypes.services import parsing
+    from tests.genotypes.factories import upload_for
+
+    member = MemberFactory()
+    upload = upload_for(member, include={"rs1799971": "AG", "rs4680": "GG"})
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="matrix")
+    member_client = _client_for(member)
+    first = member_client.get(article.get_absolute_url())
+    member_page = first.content.decode()
+    assert BLOCK_SENTENCES[0] in member_page and "Shown because you carry one G" in member_page
+    assert "ggrid__cell--yours" in member_page
+    member_client.get(article.get_absolute_url())
+    validators = {"etag": first["ETag"], "last_modified": http_date()}
+
+    channels = _channels(_client_for(make_reader()), article, validators)
+    _assert_no_gated_sentence(channels, reader="non-member")
+    for name, raw in channels.items():
+        for leak in ("Shown because", "ggrid", "gblock", "For people who carry"):
+            assert leak not in raw, f"{name} contains {leak!r}"
 
 
 @pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
