@@ -140,6 +140,7 @@ def _with_finding(author, genotype: str) -> dict:
     return form_data(
         author,
         **{
+            "status": "draft",  # the body's [ref:5] would block publishing
             "findings-TOTAL_FORMS": "1",
             "findings-0-snp": str(Snp.objects.get(rsid="rs1799971").pk),
             "findings-0-genotype": genotype,

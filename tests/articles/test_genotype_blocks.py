@@ -338,6 +338,10 @@ def _lifehacks_form(article, section, body: str, status: str) -> dict:
         "references-INITIAL_FORMS": "0",
         "references-MIN_NUM_FORMS": "0",
         "references-MAX_NUM_FORMS": "1000",
+        "findings-TOTAL_FORMS": "0",
+        "findings-INITIAL_FORMS": "0",
+        "findings-MIN_NUM_FORMS": "0",
+        "findings-MAX_NUM_FORMS": "1000",
     }
 
 
