@@ -56,9 +56,13 @@ def _genotype_cells(page) -> dict[str, str]:
     cells = {}
     for index in range(cards.count()):
         card = cards.nth(index)
-        genotype = card.locator(".variant-card__genotype .genotype")
-        shown = genotype if genotype.count() else card.locator(".variant-card__id .gt-label")
-        cells[card.get_attribute("data-rsid")] = shown.first.inner_text().strip()
+        shown = ""  # no upload: neither a genotype nor a label
+        for selector in (".variant-card__genotype .genotype", ".variant-card__id .gt-label"):
+            found = card.locator(selector)
+            if found.count():
+                shown = found.first.inner_text().strip()
+                break
+        cells[card.get_attribute("data-rsid")] = shown
     return cells
 
 
