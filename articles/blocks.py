@@ -227,8 +227,9 @@ def _grid_problems(block: GridBlock, catalogue: Mapping) -> list[tuple[int, str]
     return problems
 
 
-def _citation_problems(body: str, *, reference_numbers, first_line: int) -> list[tuple[int, str]]:
-    problems = []
+def citations_missing(body: str, reference_numbers, *, first_line: int = 1) -> list[tuple]:
+    """(line, number) for each citation of a number the reference list lacks (code left alone)."""
+    missing = []
     in_fence = False
     for index, raw in enumerate((body or "").splitlines()):
         if _FENCE_RE.match(raw):
@@ -236,18 +237,9 @@ def _citation_problems(body: str, *, reference_numbers, first_line: int) -> list
         if in_fence:
             continue
         for citation in re.finditer(CITATION_RE, raw):
-            numbers = citation_numbers(citation.group(1))
-            if numbers is None:
-                continue  # printed as it stands: not a citation
-            for number in numbers:
-                if number not in reference_numbers:
-                    problems.append(
-                        (
-                            first_line + index,
-                            f"citation [ref:{number}] has no reference {number} in the list",
-                        )
-                    )
-    return problems
+            numbers = citation_numbers(citation.group(1)) or []  # None: not a citation
+            missing += [(first_line + index, n) for n in numbers if n not in reference_numbers]
+    return missing
 
 
 def section_body_problems(
@@ -262,7 +254,10 @@ def section_body_problems(
     citations that resolve to no reference, and blocks that cannot be read, sit in a section
     that is not members-only by kind, or name SNPs or genotypes the catalogue lacks."""
     parts, problems = body_parts_parse(body, first_line=first_line)
-    problems += _citation_problems(body, reference_numbers=reference_numbers, first_line=first_line)
+    problems += [
+        (line, f"citation [ref:{number}] has no reference {number} in the list")
+        for line, number in citations_missing(body, reference_numbers, first_line=first_line)
+    ]
     for part in parts:
         if isinstance(part, TextPart):
             continue

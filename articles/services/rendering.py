@@ -15,6 +15,7 @@ from articles.blocks import (
     IfBlock,
     TextPart,
     body_parts_parse,
+    citations_missing,
     part_rsids,
     problems_text,
     section_body_problems,
@@ -206,14 +207,7 @@ def section_preview(*, body: str, kind: str, reference_numbers: set[int]) -> Sec
     problems = section_body_problems(
         body=body, kind=kind, reference_numbers=reference_numbers, catalogue=catalogue
     )
-    missing = sorted(
-        {
-            int(n)
-            for _, reason in problems
-            if reason.startswith("citation [ref:")
-            for n in re.findall(r"reference (\d+) in", reason)
-        }
-    )
+    missing = sorted({number for _, number in citations_missing(body, reference_numbers)})
     return SectionPreview(
         html=rendered.html,
         blocks={BLOCK_MARKER.format(anchor="preview", index=i): b for i, b in enumerate(blocks)},
