@@ -15,25 +15,25 @@ MIDDLEWARE = ["cached_report.ReportCachePatch", *MIDDLEWARE]  # noqa: F405
 
 
 class ReportCachePatch:
-    """Wraps the article view's genotype_report_for in a per-member cache lookup."""
+    """Wraps the article reports' genotype_report_for in a per-member cache lookup."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         from django.core.cache import cache
 
-        import articles.views as views
+        import articles.reports as reports
 
-        original = views.genotype_report_for
+        original = reports.genotype_report_for
 
-        def cached(*, user, snps):
+        def cached(*, user, snps, overrides=None):
             key = f"whatif-report:{user.pk}:" + ",".join(str(snp.pk) for snp in snps)
             report = cache.get(key)
             if report is None:
-                report = original(user=user, snps=snps)
+                report = original(user=user, snps=snps, overrides=overrides)
                 cache.set(key, report, 300)
             return report
 
-        views.genotype_report_for = cached
+        reports.genotype_report_for = cached
 
     def __call__(self, request):
         return self.get_response(request)
