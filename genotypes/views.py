@@ -290,7 +290,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 def _audit_own_results(request: HttpRequest, members, detail: str) -> None:
     """A member's own genotypes shown on a page: recorded like "My genetics"."""
-    if members is not None and members.has_genotypes:
+    if members is not None and members.has_genotypes and members.report.rows:
         audit.genetic_data_audit(
             actor=request.user,
             subject_user_id=request.user.pk,

@@ -66,6 +66,10 @@ def _pages(status_path: str) -> list[tuple[str, str, bool]]:
         ("upload", "/genetics/upload/", True),
         ("upload-status", status_path, True),
         ("account", "/account/", True),
+        ("snp-visitor", "/genetics/snps/rs1799971/", False),
+        ("snp-member", "/genetics/snps/rs1799971/", True),
+        ("gene-visitor", "/genetics/genes/ABCB1/", False),
+        ("search-member", "/search/?q=COMT", True),
     ]
 
 
