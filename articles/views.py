@@ -105,7 +105,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = selectors.search_query_clean(request.GET.get("q"))
     results = selectors.site_search(query=query) if query else None
     member = is_member(request.user)
-    lookup_rsid = query.lower() if member and RSID_PATTERN.match(query.lower()) else ""
+    lookup_rsid = query.lower() if member and RSID_PATTERN.fullmatch(query.lower()) else ""
     return render(
         request,
         "articles/search.html",

@@ -125,7 +125,7 @@ class GenePage:
 def gene_symbol_canonical(*, symbol: str) -> str | None:
     """The symbol as the catalogue writes it ("comt" -> "COMT"), or None when neither a gene
     nor a catalogue SNP names it."""
-    if not re.match(GENE_SYMBOL_PATTERN, symbol):
+    if not re.fullmatch(GENE_SYMBOL_PATTERN, symbol):
         return None
     gene = Gene.objects.filter(symbol__iexact=symbol).values_list("symbol", flat=True).first()
     if gene:

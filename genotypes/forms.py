@@ -43,7 +43,7 @@ class RsidLookupForm(forms.Form):
         from genotypes.selectors import RSID_PATTERN
 
         value = "".join(self.cleaned_data["rsid"].split()).lower()
-        if not RSID_PATTERN.match(value):
+        if not RSID_PATTERN.fullmatch(value):
             raise forms.ValidationError(
                 'That is not an rsid. An rsid is "rs" followed by digits only, e.g. rs4680.'
             )

@@ -407,7 +407,7 @@ def genome_rsid_lookup_for(*, user, rsid: str) -> RsidLookup:
     Records without an rsid (VCFs) are matched by the catalogue position in the file's build
     when the catalogue knows the variant, as the backfill does.
     """
-    if not RSID_PATTERN.match(rsid):
+    if not RSID_PATTERN.fullmatch(rsid):
         raise ValueError("not an rsid")
     snp = Snp.objects.filter(rsid=rsid).first()
     current = (

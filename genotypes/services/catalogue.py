@@ -323,7 +323,7 @@ def genes_import(*, rows: Iterable[dict]) -> GeneImport:
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):  # line 1 is the header
             symbol = (row.get("symbol") or "").strip()
-            if not re.match(GENE_SYMBOL_PATTERN, symbol):
+            if not re.fullmatch(GENE_SYMBOL_PATTERN, symbol):
                 outcome.skipped_rows.append(f"line {number} ({symbol or 'empty'}): not a symbol")
                 continue
             gene, _ = Gene.objects.update_or_create(

@@ -151,6 +151,7 @@ def test_gene_page_address_is_case_insensitive_and_unknown_genes_are_404(client)
     assert response.status_code == 301 and response["Location"] == "/genetics/genes/COMT/"
     assert client.get("/genetics/genes/BRCA1/").status_code == 404
     assert client.get("/genetics/genes/%3Cscript%3E/").status_code == 404
+    assert client.get("/genetics/genes/COMT%0A/").status_code == 404
 
 
 def test_member_sees_their_genotypes_for_the_genes_snps(client):
