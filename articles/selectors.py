@@ -20,6 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from billing.selectors import is_member
+from genotypes.catalogue_selectors import CatalogueHits, catalogue_search
 
 from .models import Article, Author, Reference, Section, SectionSnp, Topic
 
@@ -224,6 +225,18 @@ def article_preview_resolve(*, token: str) -> tuple[int, AccessLevel] | None:
 class SearchHit:
     article: Article
     snippet: SafeString
+    covers: tuple[str, ...] = ()  # the catalogue variants the query named that it discusses
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """Articles, then the SNP and gene pages (genotypes.catalogue_selectors) a query finds."""
+
+    articles: list[SearchHit]
+    catalogue: CatalogueHits
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.catalogue.snps) + len(self.catalogue.genes)
 
 
 _MARK_START, _MARK_STOP = "\x02", "\x03"
@@ -271,13 +284,51 @@ def _python_snippet(text: str, terms: list[str]) -> SafeString:
 
 def article_search(*, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     """Published articles matching `query`, best first, with snippets from public text only."""
+    return site_search(query=query, limit=limit).articles
+
+
+def site_search(*, query: str, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Articles and catalogue pages matching `query`; every snippet is public text.
+
+    An article's genotype report is members-only, so the genes, rsids and common names it
+    covers are not in its public text: an article is also found when the query names (by
+    rsid, gene symbol or common name) a catalogue variant its report covers, which its SNP
+    page says publicly. Those come first, then the full-text matches.
+    """
     query = search_query_clean(query)
     terms = _terms(query)
     if not terms:
-        return []
+        return SearchResults(articles=[], catalogue=CatalogueHits())
+    catalogue = catalogue_search(query=query, terms=terms)
     if connection.vendor == "postgresql":
-        return _search_postgres(query=" ".join(terms), limit=limit)
-    return _search_fallback(terms=terms, limit=limit)
+        text_hits = _search_postgres(query=" ".join(terms), limit=limit)
+    else:
+        text_hits = _search_fallback(terms=terms, limit=limit)
+    return SearchResults(
+        articles=_with_catalogue_articles(text_hits, catalogue.named_snps, limit=limit),
+        catalogue=catalogue,
+    )
+
+
+def _with_catalogue_articles(hits: list[SearchHit], snps: list, *, limit: int) -> list[SearchHit]:
+    """``hits`` with the articles covering ``snps`` first, each saying which it covers."""
+    if not snps:
+        return hits
+    by_id = {snp.pk: snp for snp in snps}
+    covering = article_list_covering_snps(snp_ids=list(by_id))
+    cards = article_list_published().in_bulk([article.pk for article, _ in covering])
+    text = {hit.article.pk: hit for hit in hits}
+    first = []
+    for found, snp_ids in covering:
+        article = cards.get(found.pk)
+        if article is None:
+            continue
+        covers = tuple(f"{by_id[i].gene} {by_id[i].rsid}".strip() for i in snp_ids if i in by_id)
+        hit = text.pop(article.pk, None)
+        snippet = hit.snippet if hit else _highlighted(article.description)
+        first.append(SearchHit(article=article, snippet=snippet, covers=covers))
+    first.sort(key=lambda hit: (-len(hit.covers), -hit.article.published_at.timestamp()))
+    return (first + [hit for hit in hits if hit.article.pk in text])[:limit]
 
 
 def _search_postgres(*, query: str, limit: int) -> list[SearchHit]:

@@ -15,9 +15,10 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
-from billing.selectors import membership_join_url
+from billing.selectors import is_member, membership_join_url
 from genlife import page_cache
 from genlife.page_cache import Audience
+from genotypes.selectors import RSID_PATTERN
 from genotypes.versions import genotype_page_scopes
 
 from . import personal_blocks, reports, selectors, seo
@@ -98,9 +99,24 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
+    """Articles, SNP pages and gene pages; members also get the look-up of an rsid in their
+    own file (when the query is an rsid, it is filled in)."""
     query = selectors.search_query_clean(request.GET.get("q"))
-    hits = selectors.article_search(query=query) if query else []
-    return render(request, "articles/search.html", {"query": query, "hits": hits})
+    results = selectors.site_search(query=query) if query else None
+    member = is_member(request.user)
+    lookup_rsid = query.lower() if member and RSID_PATTERN.fullmatch(query.lower()) else ""
+    return render(
+        request,
+        "articles/search.html",
+        {
+            "query": query,
+            "hits": results.articles if results else [],
+            "catalogue": results.catalogue if results else None,
+            "total": len(results) if results else 0,
+            "is_member": member,
+            "lookup_rsid": lookup_rsid,
+        },
+    )
 
 
 @require_safe

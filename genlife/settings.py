@@ -319,6 +319,8 @@ ACCOUNT_RATE_LIMITS = {
     "genome_upload": "10/h/user",
     # Exports (genotypes.views.export): each reads and unpacks a whole stored genome.
     "genome_export": "5/h/user",
+    # Look-ups of an rsid in one's own file (genotypes.views.lookup): each decrypts a genome.
+    "genome_lookup": "60/h/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Encrypts TOTP secrets and recovery-code seeds in the database (allauth stores them in clear).

@@ -11,6 +11,7 @@ from genotypes.services import backfill, deletion
 from genotypes.services.audit import genetic_data_audit
 
 from .models import (
+    Gene,
     GeneticDataAuditLog,
     GenomeUpload,
     PopulationFrequency,
@@ -48,13 +49,38 @@ class SnpAdmin(admin.ModelAdmin):
         "verified",
     ]
     list_filter = ["verified", "chromosome"]
-    search_fields = ["rsid", "gene"]
+    search_fields = ["rsid", "gene", "common_names"]
     inlines = [SnpInterpretationInline, PopulationFrequencyInline]
+    fieldsets = [
+        (None, {"fields": ["rsid", "gene", "common_names", "summary"]}),
+        (
+            "Position and alleles (plus strand)",
+            {
+                "fields": [
+                    "chromosome",
+                    "position_grch37",
+                    "position_grch38",
+                    "ref",
+                    "alt",
+                    "verified",
+                ]
+            },
+        ),
+        ("Notes", {"fields": ["notes", "frequency_note"]}),
+    ]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Members who uploaded earlier get their genotype for this SNP without re-uploading.
         backfill.snp_catalogue_changed(snp=form.instance)
+
+
+@admin.register(Gene)
+class GeneAdmin(admin.ModelAdmin):
+    """Genes for their public pages; a gene's SNPs are the catalogue SNPs naming its symbol."""
+
+    list_display = ["symbol", "name"]
+    search_fields = ["symbol", "name"]
 
 
 class GeneticDataOnlyAdmin(admin.ModelAdmin):

@@ -19,3 +19,32 @@ class GenomeUploadForm(forms.Form):
         label="Keep my original file as well (otherwise it is deleted once it has been read)",
         required=False,
     )
+
+
+class RsidLookupForm(forms.Form):
+    """One rsid to look up in the member's own file: "rs4680", "RS4680" or " rs4680 "."""
+
+    rsid = forms.CharField(
+        label="Variant (rsid)",
+        max_length=40,
+        help_text="An rs number as your file lists it, e.g. rs4680.",
+        error_messages={"required": "Type an rs number, e.g. rs4680."},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "rs4680",
+                "aria-describedby": "rsid-help",
+            }
+        ),
+    )
+
+    def clean_rsid(self) -> str:
+        from genotypes.selectors import RSID_PATTERN
+
+        value = "".join(self.cleaned_data["rsid"].split()).lower()
+        if not RSID_PATTERN.fullmatch(value):
+            raise forms.ValidationError(
+                'That is not an rsid. An rsid is "rs" followed by digits only, e.g. rs4680.'
+            )
+        return value

@@ -32,6 +32,16 @@ class Snp(models.Model):
         blank=True,
         help_text="Where the genotype frequencies come from, shown under the chart.",
     )
+    common_names = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The names papers use, separated by ' ; ', e.g. 'A118G ; Asn40Asp ; N40D'. "
+        "Public, and searched.",
+    )
+    summary = models.TextField(
+        blank=True,
+        help_text="One or two public sentences on what the variant is (no genotype findings).",
+    )
 
     class Meta:
         ordering = ["gene", "rsid"]
@@ -44,6 +54,49 @@ class Snp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rsid} ({self.gene})" if self.gene else self.rsid
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("genotypes:snp_detail", args=[self.rsid])
+
+    @property
+    def common_name_list(self) -> list[str]:
+        return common_names_split(self.common_names)
+
+
+def common_names_split(value: str) -> list[str]:
+    """'A118G ; Asn40Asp' -> ['A118G', 'Asn40Asp'] (also split on a bare ';'), no repeats."""
+    return list(dict.fromkeys(part.strip() for part in (value or "").split(";") if part.strip()))
+
+
+# A gene symbol as the catalogue writes it: OPRM1, HLA-B, HLA-DRB1, C4orf33.
+GENE_SYMBOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,39}$"
+
+
+class Gene(models.Model):
+    """A gene the catalogue's SNPs sit in; its page lists the SNPs whose ``Snp.gene`` equals
+    the symbol. Everything here is public."""
+
+    symbol = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200, blank=True, help_text="e.g. mu-opioid receptor.")
+    summary = models.TextField(blank=True, help_text="What the gene does, in public words.")
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(symbol__regex=GENE_SYMBOL_PATTERN), name="gene_symbol_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} ({self.name})" if self.name else self.symbol
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("genotypes:gene_detail", args=[self.symbol])
 
 
 class EvidenceLevel(models.TextChoices):
@@ -382,6 +435,10 @@ class GeneticDataAuditLog(models.Model):
         DELETED = "deleted", "Deleted all genetic data"
         PROCESSED = "processed", "File processed"
         FAILED = "failed", "File could not be processed"
+        # An rsid looked up in the member's own stored genome. Neither the rsid nor the
+        # answer is written down: the call is genetic data, and which variants a member asks
+        # about hints at their health worries; the row says only that the genome was read.
+        LOOKED_UP = "looked_up", "Looked up a variant in their file"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

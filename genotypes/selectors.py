@@ -8,12 +8,16 @@ without both, cannot tell it exists.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import polars as pl
 from django.http import Http404
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 
+from genotypes.genome_store import GenomeBlobError, genome_from_blob
 from genotypes.matching import Match, Status, match_genotype
 from genotypes.models import (
     EvidenceLevel,
@@ -475,33 +479,6 @@ class FrequencyBar:
     y: float
 
 
-def snp_detail_for(*, user, rsid: str) -> tuple[Snp, GenotypeRow | None, list[FrequencyBar]]:
-    snp = Snp.objects.filter(rsid=rsid).first()
-    if snp is None:
-        raise Http404("No such SNP.")
-    report = genotype_report_for(user=user, snps=[snp])
-    row = report.rows[0] if report.state == "ready" else None
-    yours = row.genotype if row and row.status == Status.MATCH else ""
-    interpretations = [
-        i for i in snp.interpretations.order_by("genotype") if i.frequency is not None
-    ]
-    bars = []
-    for index, interpretation in enumerate(interpretations):
-        width = round(interpretation.frequency * 100 * 2.4, 1)  # 240 px for 100%
-        bars.append(
-            FrequencyBar(
-                genotype=interpretation.genotype,
-                frequency=interpretation.frequency,
-                label=interpretation.get_label_display(),
-                is_yours=interpretation.genotype == yours,
-                x=60,
-                width=max(width, 1.0),
-                y=10 + index * 34,
-            )
-        )
-    return snp, row, bars
-
-
 # What each level of the evidence scale means, for the public page that explains it.
 EVIDENCE_SCALE: dict[str, str] = {
     EvidenceLevel.STRONG: (
@@ -602,3 +579,87 @@ def population_chart_for(*, snp: Snp, population: str, genotype: str) -> Populat
         for index, e in enumerate(x for x in entries if x.population == chosen)
     ]
     return PopulationChart(populations=populations, chosen=chosen, bars=bars)
+
+
+# --- Looking up any rsid in the member's own file ----------------------------------------------
+
+RSID_PATTERN = re.compile(r"^rs[0-9]{1,12}$")
+
+
+@dataclass(frozen=True)
+class RsidLookup:
+    """What the member's current file says about one rsid.
+
+    ``state``: "no_upload" (no processed file), "found" (``call`` as stored from the file:
+    alleles in alphabetical order, "--" for a no-call), "not_in_file" or "unreadable" (the
+    stored genome cannot be decrypted). ``snp`` is the catalogue entry, None when we have
+    nothing to say about the variant yet.
+    """
+
+    rsid: str
+    state: str
+    snp: Snp | None = None
+    call: str = ""
+    chromosome: str = ""
+    position: int | None = None
+    upload_id: object = None
+
+    @property
+    def is_no_call(self) -> bool:
+        return self.call == "--"
+
+
+@sensitive_variables()
+def genome_rsid_lookup_for(*, user, rsid: str) -> RsidLookup:
+    """Look ``rsid`` up in ``user``'s own current stored genome. Owner-only: it reads the
+    current upload of ``user`` and no one else's. ``rsid`` must match ``RSID_PATTERN``.
+
+    Records without an rsid (VCFs) are matched by the catalogue position in the file's build
+    when the catalogue knows the variant, as the backfill does.
+    """
+    if not RSID_PATTERN.fullmatch(rsid):
+        raise ValueError("not an rsid")
+    snp = Snp.objects.filter(rsid=rsid).first()
+    current = (
+        GenomeUpload.objects.filter(user=user, is_current=True)
+        .exclude(genome_file="")
+        .only("pk", "user_id", "build", "format", "genome_file")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if current is None or not can_view_genetic_data_of(viewer=user, owner_id=current.user_id):
+        return RsidLookup(rsid=rsid, state="no_upload", snp=snp)
+    position = None
+    if snp is not None and snp.chromosome and current.build in (37, 38):
+        position = snp.position_grch38 if current.build == 38 else snp.position_grch37
+    try:
+        with current.genome_file.open("rb") as handle:
+            blob = handle.read()
+        frame = genome_from_blob(
+            blob,
+            rsids=[rsid],
+            positions=[(snp.chromosome, position)] if position else (),
+        )
+    except (FileNotFoundError, ValueError, GenomeBlobError):
+        return RsidLookup(rsid=rsid, state="unreadable", snp=snp, upload_id=current.pk)
+    rows = list(
+        frame.select(
+            "rsid",
+            pl.col("chromosome").cast(pl.String),
+            "position",
+            pl.col("genotype").cast(pl.String),
+        ).iter_rows()
+    )
+    hit = next((r for r in rows if r[0] == rsid), None) or next(iter(rows), None)
+    if hit is None:
+        return RsidLookup(rsid=rsid, state="not_in_file", snp=snp, upload_id=current.pk)
+    return RsidLookup(
+        rsid=rsid,
+        state="found",
+        snp=snp,
+        call=hit[3] or "",
+        chromosome=hit[1] or "",
+        position=hit[2],
+        upload_id=current.pk,
+    )

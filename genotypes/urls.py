@@ -15,6 +15,8 @@ urlpatterns = [
     path("me/", views.mine, name="mine"),
     path("evidence/", views.evidence_scale, name="evidence"),
     path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
+    path("genes/<str:symbol>/", views.gene_detail, name="gene_detail"),
+    path("lookup/", views.lookup, name="lookup"),
     path("export/", views.export, name="export"),
     path("delete/", views.delete, name="delete"),
 ]

@@ -1,4 +1,5 @@
-"""Genetics pages: upload, status, "My genetics", per-SNP detail, export and deletion.
+"""Genetics pages: upload, status, "My genetics", SNP and gene pages, rsid look-up, export
+and deletion.
 
 Views are thin: they check who is asking, call a selector or a service and render. Every
 URL that names an upload answers 404 to anyone but its owner (see ``selectors``).
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -26,8 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.selectors import is_member, membership_join_url
 from genlife.storage import storage_is_low
-from genotypes import selectors
-from genotypes.forms import GenomeUploadForm
+from genotypes import catalogue_selectors, selectors
+from genotypes.forms import GenomeUploadForm, RsidLookupForm
 from genotypes.models import GeneticDataAuditLog
 from genotypes.services import audit, deletion, uploads
 from genotypes.services.export import genome_data_export
@@ -47,6 +48,12 @@ EXPORT_RATE_LIMIT_ACTION = "genome_export"
 TOO_MANY_EXPORTS = (
     "You have downloaded your data several times in a short time. Please wait a "
     "while before downloading it again."
+)
+# Look-ups per member: ACCOUNT_RATE_LIMITS["genome_lookup"] (each decrypts a stored genome).
+LOOKUP_RATE_LIMIT_ACTION = "genome_lookup"
+TOO_MANY_LOOKUPS = (
+    "You have looked up many variants in a short time. Please wait a few minutes before "
+    "looking up another."
 )
 
 
@@ -281,29 +288,74 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _audit_own_results(request: HttpRequest, members, detail: str) -> None:
+    """A member's own genotypes shown on a page: recorded like "My genetics"."""
+    if members is not None and members.has_genotypes and members.report.rows:
+        audit.genetic_data_audit(
+            actor=request.user,
+            subject_user_id=request.user.pk,
+            action=Action.VIEWED_RESULTS,
+            detail=detail,
+        )
+
+
 @never_cache
-@login_required
 @require_GET
 def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
-    if not is_member(request.user):
-        return _members_only(request)
-    snp, row, bars = selectors.snp_detail_for(user=request.user, rsid=rsid)
-    population_chart = selectors.population_chart_for(
-        snp=snp,
-        population=request.GET.get("population", "")[:80],
-        genotype=row.genotype if row and row.status == "match" else "",
+    """A catalogue SNP: the public part for everyone, the members' part (the reader's own
+    genotype, every genotype's finding) for members only (catalogue_selectors decides)."""
+    page = catalogue_selectors.snp_page_for(
+        user=request.user, rsid=rsid, population=request.GET.get("population", "")
     )
+    _audit_own_results(request, page.members, "snp page")
     return render(
         request,
         "genotypes/snp_detail.html",
-        {
-            "snp": snp,
-            "row": row,
-            "bars": bars,
-            "chart_height": 20 + 34 * len(bars),
-            "population_chart": population_chart,
-        },
+        {"page": page, "snp": page.snp, "join_url": membership_join_url()},
     )
+
+
+@never_cache
+@require_GET
+def gene_detail(request: HttpRequest, symbol: str) -> HttpResponse:
+    """A gene: its summary, catalogue SNPs and articles; members also see their genotypes."""
+    canonical = catalogue_selectors.gene_symbol_canonical(symbol=symbol)
+    if canonical is None:
+        raise Http404("No such gene in our catalogue.")
+    if canonical != symbol:
+        return redirect("genotypes:gene_detail", symbol=canonical, permanent=True)
+    page = catalogue_selectors.gene_page_for(user=request.user, symbol=canonical)
+    _audit_own_results(request, page.members, "gene page")
+    return render(
+        request, "genotypes/gene_detail.html", {"page": page, "join_url": membership_join_url()}
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Members: look up any rsid in their own current file and see the call as stored."""
+    if not is_member(request.user):
+        return _members_only(request)
+    if request.method == "GET":
+        return render(request, "genotypes/lookup.html", {"form": RsidLookupForm()})
+    if not ratelimit.consume(request, action=LOOKUP_RATE_LIMIT_ACTION, user=request.user):
+        context = {"form": RsidLookupForm(request.POST), "error": TOO_MANY_LOOKUPS}
+        return render(request, "genotypes/lookup.html", context, status=429)
+    form = RsidLookupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "genotypes/lookup.html", {"form": form}, status=400)
+    result = selectors.genome_rsid_lookup_for(user=request.user, rsid=form.cleaned_data["rsid"])
+    if result.state != "no_upload":
+        # Neither the rsid nor the answer is written down (see Action.LOOKED_UP).
+        audit.genetic_data_audit(
+            actor=request.user,
+            subject_user_id=request.user.pk,
+            action=Action.LOOKED_UP,
+            upload_id=result.upload_id,
+        )
+    return render(request, "genotypes/lookup.html", {"form": form, "result": result})
 
 
 @never_cache

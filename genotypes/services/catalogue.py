@@ -1,5 +1,6 @@
-"""Importing the SNP catalogue from CSV rows: SNPs, one interpretation per genotype with its
-sources and evidence level, and per-population frequencies."""
+"""Importing the SNP catalogue from CSV rows: SNPs (with their public names and summary), one
+interpretation per genotype with its sources and evidence level, per-population frequencies,
+and the genes the SNPs sit in."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from genotypes.models import (
+    GENE_SYMBOL_PATTERN,
     SOURCED_REGEX,
     EvidenceLevel,
+    Gene,
     PopulationFrequency,
     Snp,
     SnpInterpretation,
+    common_names_split,
 )
 from genotypes.services.backfill import snp_catalogue_changed
 
@@ -193,6 +197,7 @@ def snp_catalogue_import(*, rows: Iterable[dict]) -> CatalogueImport:
             snp, _ = Snp.objects.update_or_create(
                 rsid=rsid,
                 defaults={
+                    **_public_description(snp_rows),
                     "gene": (first.get("gene") or "").strip()[:40],
                     "chromosome": (first.get("chrom") or "").strip().upper().removeprefix("CHR"),
                     "position_grch37": position37,
@@ -213,6 +218,22 @@ def snp_catalogue_import(*, rows: Iterable[dict]) -> CatalogueImport:
             snp_catalogue_changed(snp=snp)
             outcome.snps += 1
     return outcome
+
+
+def _public_description(snp_rows: list[dict]) -> dict:
+    """The optional ``common_name`` and ``summary`` columns, when the file has them: the
+    first non-empty cell of the SNP's rows wins; names are kept in the order first met."""
+    values = {}
+    if any("common_name" in row for row in snp_rows):
+        names = common_names_split(
+            next((r["common_name"] for r in snp_rows if (r.get("common_name") or "").strip()), "")
+        )
+        values["common_names"] = " ; ".join(names)[:255]
+    if any("summary" in row for row in snp_rows):
+        values["summary"] = next(
+            (r["summary"].strip() for r in snp_rows if (r.get("summary") or "").strip()), ""
+        )
+    return values
 
 
 def normalise_catalogue_genotype(value: str) -> str | None:
@@ -284,5 +305,34 @@ def population_frequencies_import(*, rows: Iterable[dict]) -> FrequencyImport:
                 },
             )
             entry.full_clean()
+            outcome.written += 1
+    return outcome
+
+
+@dataclass
+class GeneImport:
+    written: int = 0
+    skipped_rows: list[str] = field(default_factory=list)
+
+
+def genes_import(*, rows: Iterable[dict]) -> GeneImport:
+    """Create or update genes from CSV rows with the columns symbol, name, summary
+    (genotypes/demo/genes.csv). A row whose symbol is not a gene symbol is skipped and
+    listed. Idempotent."""
+    outcome = GeneImport()
+    with transaction.atomic():
+        for number, row in enumerate(rows, start=2):  # line 1 is the header
+            symbol = (row.get("symbol") or "").strip()
+            if not re.fullmatch(GENE_SYMBOL_PATTERN, symbol):
+                outcome.skipped_rows.append(f"line {number} ({symbol or 'empty'}): not a symbol")
+                continue
+            gene, _ = Gene.objects.update_or_create(
+                symbol=symbol,
+                defaults={
+                    "name": (row.get("name") or "").strip()[:200],
+                    "summary": (row.get("summary") or "").strip(),
+                },
+            )
+            gene.full_clean()
             outcome.written += 1
     return outcome

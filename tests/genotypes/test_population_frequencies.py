@@ -110,10 +110,13 @@ def test_carrier_shares_are_labelled_as_such(client):
     assert "not an allele frequency" in html
 
 
-def test_visitor_gets_no_frequency_chart(client):
+def test_visitor_gets_the_frequency_chart_without_any_genotype_marked(client):
     demo_catalogue()
     response = client.get(reverse("genotypes:snp_detail", args=["rs1045642"]))
-    assert response.status_code == 302 and "population" not in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="EAS">' in html and "Source: github sbslee/pypgx@8af1d2ab" in html
+    assert "in your genotype" not in html and "frequency-chart__bar--yours" not in html
 
 
 def _admin_post(client, snp, **row):

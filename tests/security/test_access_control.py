@@ -30,6 +30,7 @@ REVIEWED_PARAMETER_URLS = {
     "genotypes:upload_status": "an upload id: owner-only, tested below",
     "genotypes:upload_status_json": "an upload id: owner-only, tested below",
     "genotypes:snp_detail": "a catalogue rsid; shows only the reader's own genotype (tested below)",
+    "genotypes:gene_detail": "a gene symbol; shows only the reader's own genotypes (gating matrix)",
     "articles:detail": "a public slug; gating is the matrix's",
     "articles:overview_image": "a public slug; drafts' images only to staff",
     "articles:preview": "a signed token; the matrix tests tampering",

@@ -521,3 +521,151 @@ def test_a_tampered_preview_link_cannot_raise_its_own_access_level(article):
             reverse("articles:preview", kwargs={"token": token})
         )
         assert response.status_code == 404
+
+
+# --- SNP pages, gene pages and the rsid look-up (issue 13, item 5) -----------------------------
+#
+# Their public part (what the variant is, its names, alleles, frequencies, articles) is for
+# everyone; the members' part (the reader's own genotype, every genotype's finding) and the
+# look-up of an rsid in one's file are not. Each non-member reader here has a processed DNA
+# file, so a leak of their genotype would show; a member reads first.
+
+FINDING_SENTENCES = {
+    "AA": "Two copies of the quellimar allele doubled the clearance in the pilot cohort.",
+    "AG": "One copy of the quellimar allele halved the side effects in the small trial.",
+    "GG": "Without the quellimar allele the standard dose worked as labelled.",
+}
+SNP_SUMMARY = "A public sentence about the ostrafel variant in this gene."
+YOUR_GENOTYPE_MARKERS = [
+    "Your genotype:",
+    "(yours)",
+    "· yours",
+    "(in your genotype)",
+    "frequency-chart__bar--yours",
+    "interpretation--yours",
+    "lookup-result",
+]
+
+
+@pytest.fixture
+def catalogue_snp(db):
+    from genotypes.models import Gene, PopulationFrequency, SnpInterpretation
+    from tests.genotypes.factories import SnpFactory
+
+    snp = SnpFactory(rsid="rs4680", gene="COMT", chromosome="22", ref="G", alt="A")
+    snp.summary, snp.common_names = SNP_SUMMARY, "Val158Met"
+    snp.save()
+    Gene.objects.create(symbol="COMT", name="catechol-O-methyltransferase")
+    for genotype, text in FINDING_SENTENCES.items():
+        SnpInterpretation.objects.create(
+            snp=snp,
+            genotype=genotype,
+            text=text,
+            label="notable",
+            frequency=0.3,
+            evidence="limited",
+            sources="PMID:8807664",
+        )
+    PopulationFrequency.objects.create(
+        snp=snp, population="Global", allele="A", frequency=0.4, source="S", release="R"
+    )
+    covering = ArticleFactory(title="Dopamine breakdown", slug="dopamine-breakdown")
+    report = SectionFactory(
+        article=covering,
+        heading="Your genotype report",
+        kind="genotype_report",
+        access="members",
+        body="Members-only report words.",
+    )
+    article_rendering.section_snps_set(section=report, rsids=["rs4680"])
+    article_rendering.article_render(article=covering)
+    return snp
+
+
+def _with_genome(user):
+    from genotypes.services import parsing
+    from tests.genotypes.factories import upload_for
+
+    upload = upload_for(user, include={"rs4680": "AG", "rs53576": "AG"})
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
+    return user
+
+
+def _catalogue_channels(client: Client) -> dict[str, tuple[int, str]]:
+    snp_url = reverse("genotypes:snp_detail", args=["rs4680"])
+    gene_url = reverse("genotypes:gene_detail", args=["COMT"])
+    lookup_url = reverse("genotypes:lookup")
+    responses = {
+        "snp page": client.get(snp_url),
+        "snp page again": client.get(snp_url),
+        "snp page, a population chosen": client.get(snp_url, {"population": "Global"}),
+        "gene page": client.get(gene_url),
+        "gene page, lower case (redirect)": client.get(gene_url.lower(), follow=True),
+        "look-up form": client.get(lookup_url),
+        "look-up of a catalogue rsid": client.post(lookup_url, {"rsid": "rs4680"}),
+        "look-up of another rsid": client.post(lookup_url, {"rsid": "rs53576"}),
+        "search by rsid": client.get(reverse("articles:search"), {"q": "rs4680"}),
+        "search by common name": client.get(reverse("articles:search"), {"q": "Val158Met"}),
+        "search for a finding's word": client.get(reverse("articles:search"), {"q": "quellimar"}),
+    }
+    return {name: (r.status_code, r.content.decode()) for name, r in responses.items()}
+
+
+@pytest.mark.parametrize("make_reader", NON_MEMBERS.values(), ids=NON_MEMBERS.keys())
+def test_non_member_reads_only_the_public_part_of_snp_and_gene_pages(catalogue_snp, make_reader):
+    from genotypes.models import GeneticDataAuditLog
+
+    member = _client_for(_with_genome(MemberFactory()))
+    assert (
+        FINDING_SENTENCES["AG"]
+        in member.get(f"/genetics/snps/{catalogue_snp.rsid}/").content.decode()
+    )
+
+    reader = make_reader()
+    if reader is not None:
+        _with_genome(reader)
+    channels = _catalogue_channels(_client_for(reader))
+    for name, (_status, raw) in channels.items():
+        text = _visible_text(raw)
+        for sentence in FINDING_SENTENCES.values():
+            assert sentence not in raw and sentence not in text, f"{name} leaks a finding"
+        for marker in YOUR_GENOTYPE_MARKERS:
+            assert marker not in raw, f"{name} shows the reader's genotype ({marker!r})"
+        assert "pubmed.ncbi.nlm.nih.gov/8807664" not in raw and "Evidence:" not in text, name
+        assert "Members-only report words." not in raw, name
+    # The look-up is refused outright: to the login page, or the members-only page.
+    for name in ("look-up form", "look-up of a catalogue rsid", "look-up of another rsid"):
+        assert channels[name][0] == (302 if reader is None else 403), name
+    # The public parts are there, so the assertions above looked at real pages.
+    assert channels["snp page"][0] == 200 and SNP_SUMMARY in channels["snp page"][1]
+    assert (
+        "Val158Met" in channels["snp page"][1]
+        and "/articles/dopamine-breakdown/" in (channels["snp page"][1])
+    )
+    assert (
+        channels["gene page"][0] == 200
+        and 'href="/genetics/snps/rs4680/"' in (channels["gene page"][1])
+    )
+    assert "/genetics/snps/rs4680/" in channels["search by common name"][1]
+    if reader is not None:
+        assert not GeneticDataAuditLog.objects.filter(
+            subject_user_id=reader.pk,
+            action__in=[
+                GeneticDataAuditLog.Action.VIEWED_RESULTS,
+                GeneticDataAuditLog.Action.LOOKED_UP,
+            ],
+        ).exists()
+
+
+@pytest.mark.parametrize("make_reader", MEMBERS.values(), ids=MEMBERS.keys())
+def test_member_reads_their_genotype_and_every_finding_on_snp_and_gene_pages(
+    catalogue_snp, make_reader
+):
+    client = _client_for(_with_genome(make_reader()))
+    snp_page = _visible_text(client.get("/genetics/snps/rs4680/").content.decode())
+    assert "Your genotype: AG" in snp_page
+    assert all(sentence in snp_page for sentence in FINDING_SENTENCES.values())
+    gene_page = client.get("/genetics/genes/COMT/").content.decode()
+    assert "rs4680</a>: <strong>AG</strong>" in gene_page
+    looked_up = client.post(reverse("genotypes:lookup"), {"rsid": "rs53576"}).content.decode()
+    assert '<strong class="lookup-result__call">AG</strong>' in looked_up

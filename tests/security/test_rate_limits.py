@@ -233,3 +233,26 @@ def test_export_streams_the_zip_and_is_refused_with_429_after_the_configured_exp
         subject_user_id=member.pk, action=GeneticDataAuditLog.Action.EXPORTED
     )
     assert exported.count() == allowed
+
+
+def test_rsid_lookup_is_refused_with_429_after_the_configured_lookups(client, settings):
+    from genotypes.models import GeneticDataAuditLog
+    from genotypes.services import parsing
+    from tests.genotypes.factories import upload_for
+
+    member = MemberFactory()
+    parsing.genome_upload_process(upload_id=upload_for(member, include={"rs53576": "AG"}).pk)
+    client.force_login(member)
+    allowed = limit(settings, "genome_lookup", "user")
+    for _ in range(allowed):
+        response = client.post(reverse("genotypes:lookup"), {"rsid": "rs53576"})
+        assert response.status_code == 200
+        assert '<strong class="lookup-result__call">AG</strong>' in response.content.decode()
+    refused = client.post(reverse("genotypes:lookup"), {"rsid": "rs53576"})
+    assert refused.status_code == 429
+    assert "looked up many variants" in refused.content.decode()
+    assert "lookup-result__call" not in refused.content.decode()
+    looked_up = GeneticDataAuditLog.objects.filter(
+        subject_user_id=member.pk, action=GeneticDataAuditLog.Action.LOOKED_UP
+    )
+    assert looked_up.count() == allowed
