@@ -100,10 +100,42 @@ def _random_genotype(rng: random.Random, haploid: bool) -> tuple[str, str, str]:
     return "".join(sorted(pair)), ref, alt
 
 
-# Real chromosomes of rsids that tests add to the catalogue without known positions in every
-# build (ANKK1, which the editor adds in the end-to-end journey): a generated file must put
-# them where the catalogue does, or they are rightly not matched.
-_KNOWN_CHROMOSOMES = {"rs1800497": "11"}
+# Real chromosomes of rsids that the catalogue holds without confirmed positions (the demo
+# catalogue's HLA, IL7R, IL2RA, AKR1C4 and TLR4 Thr399Ile SNPs; ANKK1, which the editor adds in
+# the end-to-end journey): a generated file must put them where the catalogue does, or they
+# are rightly not matched.
+_KNOWN_CHROMOSOMES = {
+    "rs1800497": "11",
+    "rs3135388": "6",
+    "rs4349859": "6",
+    "rs116488202": "6",
+    "rs6897932": "5",
+    "rs2104286": "10",
+    "rs3829125": "10",
+    "rs17134592": "10",
+    "rs4986791": "9",
+}
+
+# The demo member's genotypes for the demo catalogue (genotypes/demo/ldn-snps.csv): a mix of
+# common and less common results so the reports show typical and notable findings, a
+# combination for the OPRM1 x COMT grid and lifehack blocks on both sides of a condition.
+# Made up, plus strand. The AKR1C4 and rs116488202 letters are placeholders: their alleles
+# are unconfirmed, so the site shows them without an interpretation.
+DEMO_CALLS: dict[str, str] = {
+    "rs1799971": "AG",
+    "rs4680": "AA",
+    "rs1045642": "AG",
+    "rs2032582": "AC",
+    "rs4986790": "AA",
+    "rs4986791": "CC",
+    "rs3829125": "CG",
+    "rs17134592": "CC",
+    "rs3135388": "AG",
+    "rs6897932": "CT",
+    "rs2104286": "AA",
+    "rs4349859": "GG",
+    "rs116488202": "CC",
+}
 
 
 def _position_for(rsid: str, build: int) -> tuple[str, int]:

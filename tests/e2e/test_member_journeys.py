@@ -194,7 +194,9 @@ def test_journey_4_editor_adds_a_snp_and_the_member_sees_it_without_reupload(
     assert "was added successfully" in page.locator(".messagelist").inner_text()
 
     editor.goto("/admin/articles/section/?kind__exact=genotype_report")
-    page.get_by_role("link", name="Your genotype report").first.click()
+    # Every demo article has a report now: open the LDN article's.
+    ldn_row = page.locator("tr", has_text="Naltrexone: LDN & Genetics")
+    ldn_row.get_by_role("link", name="Your genotype report").click()
     page.wait_for_load_state("load")
     inline = page.locator(".inline-group", has_text="SNP")
     inline.locator(".add-row a").first.click()

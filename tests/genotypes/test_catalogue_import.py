@@ -101,12 +101,15 @@ def test_import_keeps_sources_and_evidence_levels():
     assert SnpInterpretation.objects.count() == 4
 
 
-def test_import_of_the_demo_layout_keeps_dois_and_stays_unverified_without_a_grade():
+def test_the_demo_catalogue_arrives_cited_and_graded():
     call_command("load_demo_snps", stdout=StringIO())
     finding = SnpInterpretation.objects.get(snp__rsid="rs1045642", genotype="AG")
-    assert "doi:10.1042/BSR20181211" in finding.sources.splitlines()
-    # The demo table says "sourced" but grades nothing: not graded is not "strong".
-    assert finding.evidence == EvidenceLevel.UNVERIFIED
+    assert finding.sources.splitlines() == ["doi:10.6039/j.issn.1001-0408.2018.18.21"]
+    assert finding.evidence == EvidenceLevel.MODERATE
+    # Graded where it was read, but its studies carry no identifier yet: unverified, and why.
+    uncited = SnpInterpretation.objects.get(snp__rsid="rs2032582", genotype="AC")
+    assert uncited.evidence == EvidenceLevel.UNVERIFIED
+    assert "no DOI or PMID" in uncited.evidence_note
     assert not Snp.objects.filter(frequency_note__contains="Hardy-Weinberg").exists()
 
 

@@ -97,8 +97,8 @@ def test_manage_py_parse_genome_exits_2_with_one_line_and_no_traceback(tmp_path)
 def test_load_demo_snps_is_idempotent_and_keeps_akr1c4_unverified():
     call_command("load_demo_snps")
     call_command("load_demo_snps")
-    assert Snp.objects.count() == 8
-    assert SnpInterpretation.objects.count() == 21
+    assert Snp.objects.count() == 13
+    assert SnpInterpretation.objects.count() == 33
     akr = Snp.objects.get(rsid="rs3829125")
     assert not akr.verified and "UNVERIFIED" in akr.notes
     assert not akr.interpretations.exists()

@@ -107,7 +107,7 @@ def _graded_catalogue():
         evidence_note="limited for morphine dose",
         sources="PMC1995596\nPMID:8807664\ndoi:10.1097/j.pain.0000000000001370",
     )
-    SnpInterpretation.objects.filter(snp__rsid="rs4680", genotype="AA").update(
+    SnpInterpretation.objects.filter(snp__rsid="rs4680", genotype__in=["AA", "AG"]).update(
         evidence=EvidenceLevel.UNVERIFIED, sources=""
     )
 
