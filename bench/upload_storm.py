@@ -144,12 +144,18 @@ def upload_post(client: Client, data: bytes, name: str) -> tuple[str, float]:
 
 
 def report_genotypes(client: Client) -> dict[str, str]:
-    """The genotypes the member's LDN article shows in its report table, by rsid."""
+    """The genotypes the member's LDN article shows on its report cards, by rsid (or the label
+    saying why there is none)."""
     import re
 
     _, _, html = client.request("GET", "/articles/ldn-naltrexone-genetics/")
-    rows = re.findall(r'data-rsid="(rs\d+)">.*?genotype-row__genotype">(.*?)</td>', html, re.S)
-    return {rsid: re.sub(r"<[^>]+>", "", cell).strip() for rsid, cell in rows}
+    rows = re.findall(
+        r'data-rsid="(rs\d+)">.*?(?:<strong class="genotype">|class="gt-label gt-label--[a-z_]+">)'
+        r"([^<]+)",
+        html,
+        re.S,
+    )
+    return {rsid: cell.strip() for rsid, cell in rows}
 
 
 def main() -> None:
