@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles import receivers
 from articles.blocks import (
+    BLOCK_KINDS,
     GridBlock,
     IfBlock,
     TextPart,
@@ -147,6 +148,8 @@ def _section_render(
             texts.append(rendered.text)
             subheadings += rendered.subheadings
             continue
+        if section.kind not in BLOCK_KINDS or section.access != Section.Access.MEMBERS:
+            continue  # never published (a problem); a draft never shows it, even in a preview
         html.append(BLOCK_MARKER.format(anchor=section.anchor, index=len(blocks)))
         if isinstance(part, IfBlock):
             rendered = render(part.markdown)  # its headings stay out of the contents list
@@ -200,7 +203,7 @@ def section_preview(*, body: str, kind: str, reference_numbers: set[int]) -> Sec
     """A section body rendered for the editor's preview, with what would block publishing."""
     parts = body_parts_parse(body)[0]
     catalogue = block_catalogue(rsids=part_rsids(parts))
-    section = Section(body=body, kind=kind, anchor="preview")
+    section = Section(body=body, kind=kind, access=Section.Access.MEMBERS, anchor="preview")
     rendered, blocks, _ = _section_render(
         section, parts=parts, reference_numbers=reference_numbers, taken=set(), catalogue=catalogue
     )

@@ -252,6 +252,24 @@ def test_blocks_belong_in_members_only_kinds_and_code_fences_are_left_alone():
     assert problems == [] and len(parts) == 2
 
 
+def test_a_block_in_a_public_draft_section_is_never_rendered():
+    from .factories import ArticleFactory, SectionFactory
+
+    SnpFactory(rsid="rs1799971", gene="OPRM1", ref="A", alt="G")
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    SectionFactory(
+        article=article,
+        order=1,
+        heading="Open",
+        body="Public words.\n\n::: if rs1799971 carries G\nGated fernwhistle words.\n:::",
+    )
+    article = article_rendering.article_render(article=article)
+    section = article.sections.get()
+    assert section.blocks == [] and "fernwhistle" not in section.body_html + section.body_text
+    assert "fernwhistle" not in article.public_text
+    assert article.render_problems[0]["line"] == 3
+
+
 BAD_BLOCK = (
     '## Tips {kind=lifehacks access=members}\nIntro.\n\n::: if rs1799971 is AT "Tip"\nText.\n:::\n'
 )
