@@ -7,11 +7,6 @@ URL that names an upload answers 404 to anyone but its owner (see ``selectors``)
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from pathlib import Path
-
 from allauth.account.decorators import reauthentication_required
 from allauth.core import ratelimit
 from django.conf import settings
@@ -30,6 +25,7 @@ from genlife.storage import storage_is_low
 from genotypes import catalogue_selectors, selectors
 from genotypes.forms import GenomeUploadForm, RsidLookupForm
 from genotypes.models import GeneticDataAuditLog
+from genotypes.sample_file import sample_genome_bytes
 from genotypes.services import audit, deletion, uploads
 from genotypes.services.export import genome_data_export
 from genotypes.upload_handlers import SealingUploadHandler, UploadSizeLimitHandler
@@ -67,48 +63,6 @@ def index(request: HttpRequest) -> HttpResponse:
             "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
         },
     )
-
-
-# Genotypes the downloadable sample file carries for the demo catalogue's SNPs.
-SAMPLE_CALLS = {
-    "rs1799971": "AG",
-    "rs4680": "AA",
-    "rs1045642": "AG",
-    "rs2032582": "AC",
-    "rs4986790": "AA",
-    "rs3829125": "CG",
-}
-
-
-SAMPLE_PARAMS = {"fmt": "23andme", "n_snps": 20_000, "seed": 2026}
-
-
-def _sample_path() -> Path:
-    """Where the sample file is kept: named by what makes it, so a change makes a new one."""
-    from genotypes import samples
-
-    recipe = repr((SAMPLE_PARAMS, sorted(SAMPLE_CALLS.items()))).encode()
-    digest = hashlib.sha256(recipe + Path(samples.__file__).read_bytes()).hexdigest()[:16]
-    return Path(settings.DATA_DIR) / "samples" / f"sample-23andme-{digest}.txt"
-
-
-def sample_genome_bytes() -> bytes:
-    """The sample file, generated once (it is deterministic) and then read from disk."""
-    from genotypes import samples
-
-    path = _sample_path()
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    data = samples.generate_genome(**SAMPLE_PARAMS, include=SAMPLE_CALLS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside and renamed, so a concurrent request never reads half a file.
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)  # made-up data, served to anyone
-    os.replace(handle.name, path)
-    return data
 
 
 @require_GET

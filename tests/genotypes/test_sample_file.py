@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from genotypes import samples
-from genotypes.views import SAMPLE_CALLS
+from genotypes.samples import DEMO_CALLS as SAMPLE_CALLS
 
 
 def test_the_sample_file_is_generated_once_then_served_identical(

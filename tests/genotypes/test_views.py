@@ -245,7 +245,7 @@ def test_admin_lists_show_no_genotype_values(client):
 
 def test_sample_file_downloads_a_readable_genome_with_the_demo_genotypes(client):
     from genotypes.parsers import parse_genome
-    from genotypes.views import SAMPLE_CALLS
+    from genotypes.samples import DEMO_CALLS as SAMPLE_CALLS
 
     response = client.get(reverse("genotypes:sample_file"))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
