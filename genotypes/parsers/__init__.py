@@ -69,6 +69,12 @@ __all__ = [
     "parse_genome_bytes",
 ]
 
+TOP_STRAND_NOTE = (
+    "This report gives its alleles on Illumina's TOP strand only. Each variant we show is "
+    "turned to the plus strand using the alleles our catalogue knows for it; an A/T or C/G "
+    "variant, or one whose alleles we do not know, cannot be turned that way and is marked "
+    "'strand unclear'."
+)
 # Share of damaged lines tolerated (reported as warnings); more than this refuses the file.
 TOLERATED_BAD_LINE_SHARE = 0.001
 # A chip file has every autosome; this many SNPs on two or fewer means a cut-off file.
@@ -406,6 +412,8 @@ def _parse_text(
     frame, counts = PARSERS[layout.format](source, layout, max_records=max_records)
     del source
     warnings = list(counts.notes)
+    if layout.format == GenomeFormat.ILLUMINA_TOP:
+        warnings.append(TOP_STRAND_NOTE)
     bad = counts.malformed + counts.invalid_genotypes
     tolerated = int(counts.lines * TOLERATED_BAD_LINE_SHARE)
     if counts.invalid_genotypes and bad > tolerated:

@@ -215,7 +215,7 @@ class StreamCheck:
 
 
 # Layouts whose tab-separated fields may hold spaces (an Illumina report's Sample ID).
-_TAB_ONLY = (GenomeFormat.ILLUMINA, GenomeFormat.MAPMYGENOME)
+_TAB_ONLY = (GenomeFormat.ILLUMINA, GenomeFormat.ILLUMINA_TOP, GenomeFormat.MAPMYGENOME)
 
 
 def _needs_cleaning(sample: bytes, separator: str) -> bool:
@@ -647,6 +647,7 @@ PARSERS = {
     GenomeFormat.GENERIC: read_table,
     GenomeFormat.CIRCLEDNA: read_table,
     GenomeFormat.ILLUMINA: read_table,
+    GenomeFormat.ILLUMINA_TOP: read_table,
     GenomeFormat.MAPMYGENOME: read_table,
     GenomeFormat.VCF: parse_vcf,
 }

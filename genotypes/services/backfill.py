@@ -71,7 +71,10 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
         frame = genome_from_blob(
             blob, rsids=[snp.rsid], positions=positions if upload.format == "VCF" else ()
         )
-        found[upload.pk] = (upload.user_id, genome_results_for(frame, upload.build, [snp])[snp.pk])
+        found[upload.pk] = (
+            upload.user_id,
+            genome_results_for(frame, upload.build, [snp], format_label=upload.format)[snp.pk],
+        )
     if not found:
         return 0
     now = timezone.now()

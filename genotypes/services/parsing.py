@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from genotypes.genome_store import genome_to_blob
-from genotypes.matching import ELSEWHERE
+from genotypes.matching import ELSEWHERE, top_to_plus
 from genotypes.models import (
     GeneticDataAuditLog,
     GenomeUpload,
@@ -27,6 +27,7 @@ from genotypes.models import (
     Snp,
 )
 from genotypes.parsers import GenomeFormatError, parse_genome
+from genotypes.parsers.detect import TOP_STRAND_LABEL
 from genotypes.parsers.formats import CHROMOSOME_MAP
 from genotypes.services import uploads
 from genotypes.services.audit import genetic_data_audit
@@ -142,12 +143,14 @@ def _parse_source(upload: GenomeUpload) -> bytes:
 
 
 def genome_results_for(
-    frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]
+    frame: pl.DataFrame, build: int | None, snps: Iterable[Snp], *, format_label: str = ""
 ) -> dict[int, str]:
     """snp id -> genotype ('' when absent) for every catalogue SNP.
 
     An rsid that the file places on another chromosome than the catalogue's is not matched:
-    its result is ``matching.ELSEWHERE`` ("your file places this variant elsewhere").
+    its result is ``matching.ELSEWHERE`` ("your file places this variant elsewhere"). A
+    file read on Illumina's TOP strand (``format_label``, as stored with the upload) has each
+    call turned to the plus strand against the SNP's alleles (``matching.top_to_plus``).
     """
     snps = list(snps)
     by_rsid = {
@@ -161,6 +164,8 @@ def genome_results_for(
         genotype, chromosome = by_rsid.get(snp.rsid, ("", None))
         if genotype and not _same_chromosome(chromosome, snp.chromosome):
             genotype = ELSEWHERE
+        if genotype and format_label == TOP_STRAND_LABEL:
+            genotype = top_to_plus(genotype=genotype, ref=snp.ref, alt=snp.alt)
         results[snp.pk] = genotype
     missing = [s for s in snps if not results[s.pk] and s.chromosome]
     if missing and frame["rsid"].null_count():
@@ -296,7 +301,9 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
         _fail(upload, code="storage_full", reason=DISK_FULL_FAILURE)
         return
     _progress(upload, 80)
-    results = genome_results_for(genome.frame, genome.build, Snp.objects.all())
+    results = genome_results_for(
+        genome.frame, genome.build, Snp.objects.all(), format_label=genome.format.label
+    )
     try:
         committed = _commit(upload, genome=genome, results=results, blob_name=blob_name)
     except Exception:
