@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+import zlib
 from dataclasses import dataclass
 
 from genotypes.parsers.errors import GenomeFormatError
@@ -28,6 +29,7 @@ class GenomeFormat(enum.StrEnum):
     MYHERITAGE = "myheritage"
     LIVINGDNA = "livingdna"
     VCF = "vcf"
+    GVCF = "gvcf"
     TEXT_23ANDME_STYLE = "23andme-style"
     GENERIC = "generic"
     CIRCLEDNA = "circledna"
@@ -52,6 +54,7 @@ _LABELS = {
     GenomeFormat.MYHERITAGE: "MyHeritage",
     GenomeFormat.LIVINGDNA: "LivingDNA",
     GenomeFormat.VCF: "VCF",
+    GenomeFormat.GVCF: "gVCF",
     GenomeFormat.TEXT_23ANDME_STYLE: "23andMe-style text",
     GenomeFormat.GENERIC: "generic table",
     GenomeFormat.CIRCLEDNA: "CircleDNA",
@@ -583,8 +586,11 @@ def _detect_vcf(lines: list[str], index: int, offset: int) -> Layout:
     offset += len(lines[index]) + 1
     header.append(lines[index])
     header_text = "\n".join(header)
+    # GATK and DeepVariant gVCFs declare their reference-block allele (or band their blocks).
+    lower = header_text.lower()
+    gvcf = "##alt=<id=non_ref" in lower or "##alt=<id=*," in lower or "##gvcfblock" in lower
     return Layout(
-        GenomeFormat.VCF,
+        GenomeFormat.GVCF if gvcf else GenomeFormat.VCF,
         "\t",
         ("chromosome", "position", "rsid", "ref", "alt"),
         offset,
@@ -603,3 +609,13 @@ def looks_like_genome(head: bytes) -> bool:
     except GenomeFormatError as error:
         return error.code in {"unknown_columns", "no_line_breaks", "vcf_no_sample", "no_data"}
     return True
+
+
+def looks_like_vcf(head: bytes) -> bool:
+    """True when ``head`` (the start of a file, plain or gzip) is the start of a VCF."""
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 4096)
+        except zlib.error:
+            return False
+    return head.lstrip().lower().startswith(b"##fileformat=vcf")
