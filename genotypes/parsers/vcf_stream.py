@@ -198,6 +198,7 @@ def _reference_calls(blocks: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
             right_on="start",
             by="chromosome",
             strategy="backward",
+            check_sortedness=False,  # both sorted above, by position within each chromosome
         )
         .filter(pl.col("end").is_not_null() & (pl.col("position") <= pl.col("end")))
     )
