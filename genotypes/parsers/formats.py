@@ -507,7 +507,7 @@ def vcf_read(source, names: list[str], *, n_rows: int | None = None, ends: bool 
         "ref": pl.col("ref"),
         "alt": pl.col("alt"),
         "has_gt": pl.col("format").str.starts_with("GT"),
-        "gt": pl.col("sample").str.extract(r"^([^:]*)", 1),
+        "gt": pl.col("sample").str.split_exact(":", 1).struct.field("field_0"),
     }
     if ends:
         columns["end"] = (
@@ -619,8 +619,12 @@ def vcf_calls(raw: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
     return frame, int(stats[0]), int(stats[1])
 
 
-def _vcf_rsid_chromosome_position() -> dict[str, pl.Expr]:
-    rsid = pl.col("rsid").str.to_lowercase()  # several ids (rs6;rs9) are split by the caller
+def _vcf_rsid_chromosome_position(raw: pl.DataFrame) -> dict[str, pl.Expr]:
+    rsid = pl.col("rsid")
+    # Lower-cased only when some id needs it: most VCFs spell every id "rs..." or ".".
+    ids = raw["rsid"]
+    if not (ids.str.starts_with("rs") | (ids == ".")).fill_null(True).all():
+        rsid = rsid.str.to_lowercase()  # several ids (rs6;rs9) are split by the caller
     return {
         "order": pl.col("order"),
         "rsid": pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
@@ -631,24 +635,23 @@ def _vcf_rsid_chromosome_position() -> dict[str, pl.Expr]:
     }
 
 
+def _simple_genotypes() -> dict[str, str | None]:
+    """REF, ALT and GT spelled together ("AG0/1") -> the genotype, for one-letter alleles."""
+    table: dict[str, str | None] = {}
+    for ref, alt, gt in product(_BASES + _BASES.lower(), _BASES + _BASES.lower(), _SIMPLE_GT):
+        letters = "".join(ref if digit == "0" else alt for digit in gt[::2])
+        table[ref + alt + gt] = GENOTYPE_MAP.get(letters.upper())
+    return table
+
+
+_SIMPLE_GENOTYPES = _simple_genotypes()
+
+
 def _simple_calls(raw: pl.DataFrame) -> pl.DataFrame:
-    gt = pl.col("gt")
-
-    def allele(index: int) -> pl.Expr:
-        digit = gt.str.slice(index, 1)
-        return pl.when(digit == "0").then(pl.col("ref")).otherwise(pl.col("alt"))
-
-    genotype_raw = (
-        pl.when(gt.str.len_bytes() == 1)
-        .then(allele(0))
-        .otherwise(pl.concat_str([allele(0), allele(2)]))
-        .str.to_uppercase()
-    )
+    key = pl.concat_str([pl.col("ref"), pl.col("alt"), pl.col("gt")])
     return raw.select(
-        **_vcf_rsid_chromosome_position(),
-        genotype=genotype_raw.replace_strict(
-            GENOTYPE_MAP, default=None, return_dtype=GENOTYPE_DTYPE
-        ),
+        **_vcf_rsid_chromosome_position(raw),
+        genotype=key.replace_strict(_SIMPLE_GENOTYPES, default=None, return_dtype=GENOTYPE_DTYPE),
         symbolic=pl.lit(False),
     )
 
@@ -710,7 +713,7 @@ def _general_calls(raw: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.concat_str([letter("a0"), letter("a1")]))
     )
     return frame.select(
-        **_vcf_rsid_chromosome_position(),
+        **_vcf_rsid_chromosome_position(raw),
         genotype=genotype_raw.replace_strict(
             GENOTYPE_MAP, default=None, return_dtype=GENOTYPE_DTYPE
         ),
