@@ -190,6 +190,12 @@ def _reference_calls(blocks: pl.DataFrame, sites: pl.DataFrame) -> pl.DataFrame:
     blocks = blocks.drop_nulls()
     if not blocks.height or not sites.height:
         return sites.clear()
+    # Each block's end becomes the furthest end of any block starting at or before it, so
+    # that the block found below (the last to start at or before a site) stands for all of
+    # them, even where blocks overlap.
+    blocks = blocks.sort("chromosome", "start").with_columns(
+        end=pl.col("end").cum_max().over("chromosome")
+    )
     covered = (
         sites.sort("position")
         .join_asof(

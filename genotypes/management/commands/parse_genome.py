@@ -3,8 +3,9 @@
     python manage.py parse_genome PATH [--rsid RSID ...] [--json]
 
 Prints the detected format, genome build, SNP and no-call counts and the genotypes of the
-requested rsids. A whole-genome VCF or gVCF is read in one streaming pass in bounded memory. A file that cannot be read prints one sentence to stderr (after Django's
-"CommandError: ") and exits with 2.
+requested rsids; a whole-genome VCF or gVCF is read in one streaming pass in bounded memory.
+A file that cannot be read prints one sentence to stderr (after Django's "CommandError: ")
+and exits with 2.
 """
 
 import json
