@@ -467,9 +467,17 @@ LOGGING = {
 # Largest upload accepted, and largest genome text after unpacking a .zip/.gz.
 GENOME_UPLOAD_MAX_BYTES = env.int("GENOME_UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 GENOME_MAX_UNPACKED_BYTES = env.int("GENOME_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024)
+# The same limits for a whole-genome VCF or gVCF (plain or .gz), which is read in one streaming
+# pass whatever its size (genotypes/parsers/vcf_stream.py): a 30x genome's VCF.gz is 150-300 MB,
+# over 1 GB unpacked; any other file larger than GENOME_UPLOAD_MAX_BYTES is refused.
+GENOME_VCF_UPLOAD_MAX_BYTES = env.int("GENOME_VCF_UPLOAD_MAX_BYTES", default=1024 * 1024 * 1024)
+GENOME_VCF_MAX_UNPACKED_BYTES = env.int(
+    "GENOME_VCF_MAX_UNPACKED_BYTES", default=8 * 1024 * 1024 * 1024
+)
 # Largest number of records (lines) read from one genome: the parser stops at the cap and
 # refuses the file. Consumer chips carry 0.6-2 million, a whole-genome variants VCF 4-5
-# million; bench/bench_bounds.py measures the worker's memory at the cap.
+# million; bench/bench_bounds.py measures the worker's memory at the cap. A gVCF's reference
+# blocks are not counted (GENOME_VCF_MAX_UNPACKED_BYTES bounds them).
 GENOME_MAX_RECORDS = env.int("GENOME_MAX_RECORDS", default=6_000_000)
 # Fernet keys for stored genomes, comma-separated: the first encrypts, all decrypt (rotation).
 # Required outside local mode (no default: the site refuses to start without it, like the

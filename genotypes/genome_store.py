@@ -93,20 +93,35 @@ class GenomeBlobError(Exception):
 def genome_from_blob(
     blob: bytes, *, rsids: Iterable[str] | None = None, positions: Iterable[tuple[str, int]] = ()
 ) -> pl.DataFrame:
-    """Decrypt and load a stored genome.
+    """Decrypt and load a stored genome (either layout: one token, or sealed parts).
 
     With ``rsids`` (and optionally ``positions``, (chromosome, position) pairs looked up
-    among records without an id), only the matching rows are materialised.
+    among records without an id), only the matching rows are materialised; a whole-genome
+    blob is then read one part at a time.
     """
+    rsids = None if rsids is None else list(rsids)
+    positions = list(positions)
+    if is_sealed(blob):
+        parts = [
+            _genome_rows(io.BytesIO(part), rsids, positions)
+            for part in _blob_parts(sealed_chunks(io.BytesIO(blob)))
+        ]
+        return pl.concat(parts) if parts else pl.DataFrame(schema=BLOB_SCHEMA)
     try:
         plain = cipher().decrypt(blob)
     except InvalidToken as exc:
         raise GenomeBlobError(
             "The stored genome cannot be decrypted with the current keys."
         ) from exc
-    lazy = pl.scan_parquet(io.BytesIO(plain))
+    return _genome_rows(io.BytesIO(plain), rsids, positions)
+
+
+def _genome_rows(
+    parquet: BinaryIO, rsids: list[str] | None, positions: list[tuple[str, int]]
+) -> pl.DataFrame:
+    lazy = pl.scan_parquet(parquet)
     if rsids is not None:
-        wanted = pl.col("rsid").is_in(list(rsids))
+        wanted = pl.col("rsid").is_in(rsids)
         for chromosome, position in positions:
             wanted = wanted | (
                 pl.col("rsid").is_null()
@@ -117,8 +132,85 @@ def genome_from_blob(
     return lazy.collect()
 
 
+# --- Whole-genome blobs, written as the file is read ----------------------------------------
+# A whole-genome file's calls never exist in memory at once, so its blob is a sealed stream
+# (the frames below) whose plaintext is BLOB_PARTS_MAGIC, then per part an 8-byte big-endian
+# length and a Parquet file of up to BLOB_PART_ROWS calls, each sorted by rsid in row groups
+# with statistics, like the one-token blob of a chip file.
+BLOB_PARTS_MAGIC = b"GLPARTS1"
+BLOB_PART_ROWS = 1 << 20
+_PART_LENGTH = struct.Struct(">Q")
+
+
+class GenomeBlobWriter:
+    """Collect a genome's calls block by block and seal them to ``handle`` in parts.
+
+    At most ``BLOB_PART_ROWS`` calls and one part's Parquet bytes are held at a time.
+    """
+
+    def __init__(self, handle: BinaryIO):
+        self._sealed = SealedWriter(handle)
+        self._sealed.write(BLOB_PARTS_MAGIC)
+        self._pending: list[pl.DataFrame] = []
+        self._rows = 0
+        self.parts = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        self._pending.append(frame.select(list(BLOB_SCHEMA)))
+        self._rows += frame.height
+        if self._rows >= BLOB_PART_ROWS:
+            self._flush()
+
+    def close(self) -> None:
+        if self._rows or not self.parts:
+            self._flush()
+        self._sealed.close()
+
+    def _flush(self) -> None:
+        frame = pl.concat(self._pending) if self._pending else pl.DataFrame(schema=BLOB_SCHEMA)
+        self._pending, self._rows = [], 0
+        buffer = io.BytesIO()
+        frame.sort("rsid", nulls_last=True).write_parquet(
+            buffer, compression="zstd", compression_level=3, statistics=True, row_group_size=16_384
+        )
+        del frame
+        data = buffer.getbuffer()
+        self._sealed.write(_PART_LENGTH.pack(len(data)))
+        self._sealed.write(data)
+        del data
+        self.parts += 1
+
+
+def _blob_parts(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The Parquet parts of a sealed whole-genome blob's plaintext, one at a time."""
+    buffer = bytearray()
+    chunks = iter(chunks)
+    magic_seen = False
+    for chunk in chunks:
+        buffer += chunk
+        if not magic_seen:
+            if len(buffer) < len(BLOB_PARTS_MAGIC):
+                continue
+            if not buffer.startswith(BLOB_PARTS_MAGIC):
+                raise GenomeBlobError("The stored genome is not in a layout we know.")
+            del buffer[: len(BLOB_PARTS_MAGIC)]
+            magic_seen = True
+        while len(buffer) >= _PART_LENGTH.size:
+            (length,) = _PART_LENGTH.unpack_from(buffer)
+            if len(buffer) < _PART_LENGTH.size + length:
+                break
+            yield bytes(buffer[_PART_LENGTH.size : _PART_LENGTH.size + length])
+            del buffer[: _PART_LENGTH.size + length]
+    if buffer or not magic_seen:
+        raise GenomeBlobError("The stored genome is cut off.")
+
+
 def blob_rotate(blob: bytes) -> bytes:
-    """Re-encrypt a blob under the first (newest) key."""
+    """Re-encrypt a blob (either layout) under the first (newest) key."""
+    if is_sealed(blob):
+        rotated = io.BytesIO()
+        sealed_rotate(io.BytesIO(blob), rotated)
+        return rotated.getvalue()
     return cipher().rotate(blob)
 
 

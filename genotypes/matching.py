@@ -12,7 +12,9 @@ report the opposite strand. So:
 * a haploid call (male X/Y, MT) "A" is read as "AA" for matching;
 * a no-call and "not in your file" are kept distinct from any genotype;
 * an rsid that the member's file places on another chromosome than the catalogue does is not
-  matched (the file's variant is not ours): it is stored as ``ELSEWHERE`` and shown as such.
+  matched (the file's variant is not ours): it is stored as ``ELSEWHERE`` and shown as such;
+* an Illumina report on the TOP strand is turned to the plus strand with ``top_to_plus``
+  when its results are written; a call it cannot turn is stored as ``UNORIENTED``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ COMPLEMENT = str.maketrans("ACGT", "TGCA")
 NO_CALL = "--"
 # Stored instead of a genotype when the file puts the rsid on another chromosome than ours.
 ELSEWHERE = "><"
+# Stored instead of a TOP-strand call (Illumina reports) that cannot be turned to the plus
+# strand, because the catalogue does not know the SNP's alleles: shown as "strand unclear".
+UNORIENTED = "~~"
 
 
 class Status:
@@ -62,6 +67,8 @@ def match_genotype(*, genotype: str | None, ref: str, alt: str) -> Match:
         return Match(Status.NO_CALL, "")
     if genotype == ELSEWHERE:
         return Match(Status.OTHER_CHROMOSOME, "")
+    if genotype == UNORIENTED:
+        return Match(Status.AMBIGUOUS_STRAND, "")
     called = genotype * 2 if len(genotype) == 1 and genotype in "ACGT" else genotype
     called = normalise(called)
     alleles = snp_alleles(ref, alt)
@@ -76,3 +83,22 @@ def match_genotype(*, genotype: str | None, ref: str, alt: str) -> Match:
     if set(flipped) <= alleles:
         return Match(Status.MATCH, flipped, key=flipped, flipped=True)
     return Match(Status.MATCH, called, key="")
+
+
+def top_to_plus(*, genotype: str, ref: str, alt: str) -> str:
+    """A call from Illumina's TOP strand on the plus strand, judged by the SNP's alleles.
+
+    The TOP strand is the plus strand or its complement, so a call whose letters belong to
+    the SNP's plus-strand alleles stays, and one whose complement does is flipped. A
+    palindromic SNP (A/T, C/G) keeps its letters: ``match_genotype`` flags it as strand
+    unclear. Unknown alleles give ``UNORIENTED``; no-calls, markers and indels pass through.
+    """
+    if genotype in (NO_CALL, ELSEWHERE, "") or not set(genotype) <= set("ACGT"):
+        return genotype
+    alleles = snp_alleles(ref, alt)
+    if not alleles:
+        return UNORIENTED
+    if is_palindromic(alleles) or set(genotype) <= alleles:
+        return genotype
+    flipped = normalise(genotype.translate(COMPLEMENT))
+    return flipped if set(flipped) <= alleles else genotype

@@ -85,10 +85,11 @@ def _members_only(request: HttpRequest) -> HttpResponse:
 
 
 def _too_large_message() -> str:
-    limit_mb = settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024)
+    limit_mb = uploads.upload_max_bytes() // (1024 * 1024)
     return (
         f"The file is larger than {limit_mb} MB. Raw DNA files are much smaller (a 23andMe "
-        "or AncestryDNA file is about 5-25 MB), so please check you picked the right one."
+        "or AncestryDNA file is about 5-25 MB, a whole-genome VCF.gz 150-300 MB), so please "
+        "check you picked the right one."
     )
 
 
@@ -110,11 +111,13 @@ def upload(request: HttpRequest) -> HttpResponse:
         ):
             return _upload_refused(request, TOO_MANY_UPLOADS, status=429)
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.GENOME_UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
+        if declared > uploads.upload_max_bytes() + MULTIPART_OVERHEAD:
             return _upload_refused(request, _too_large_message(), status=413)
         if storage_is_low():
             return _upload_refused(request, uploads.STORAGE_FULL, status=507)
-        handler = UploadSizeLimitHandler(request, settings.GENOME_UPLOAD_MAX_BYTES)
+        # The largest format's limit (a whole-genome VCF); genome_upload_create then holds
+        # every other file to GENOME_UPLOAD_MAX_BYTES.
+        handler = UploadSizeLimitHandler(request, uploads.upload_max_bytes())
         # Sealed as it arrives, whatever its size (see SealingUploadHandler): never held whole
         # in memory, never in clear on disk; the service then moves it into storage.
         sealing = SealingUploadHandler(request)
@@ -137,7 +140,7 @@ def _upload_context(form, error: str = "") -> dict:
         "form": form,
         "error": error,
         "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
-        "max_bytes": settings.GENOME_UPLOAD_MAX_BYTES,
+        "max_bytes": uploads.upload_max_bytes(),
     }
 
 

@@ -11,9 +11,10 @@ Every failure is a ``GenomeFormatError`` whose ``message`` is written for the me
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -23,10 +24,12 @@ from genotypes.parsers.containers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_RATIO,
     DEFAULT_MAX_RECORDS,
+    DEFAULT_VCF_MAX_BYTES,
     EMPTY_ZIP_MAGIC,
     GZIP_MAGIC,
     ZIP_MAGIC,
     gunzip_pieces,
+    gunzip_stream,
     unpack,
 )
 from genotypes.parsers.detect import (
@@ -49,8 +52,10 @@ from genotypes.parsers.formats import (
     StreamCheck,
     StreamUnsuitable,
     TextSource,
+    split_joined_ids,
 )
 from genotypes.parsers.markers import KNOWN_POSITIONS
+from genotypes.parsers.vcf_stream import Keep, read_vcf_stream
 
 __all__ = [
     "CHROMOSOMES",
@@ -60,6 +65,7 @@ __all__ = [
     "NO_CALL",
     "GenomeFormat",
     "GenomeFormatError",
+    "Keep",
     "Layout",
     "ParsedGenome",
     "absent_means_reference",
@@ -67,8 +73,15 @@ __all__ = [
     "detect_format",
     "parse_genome",
     "parse_genome_bytes",
+    "parse_genome_stream",
 ]
 
+TOP_STRAND_NOTE = (
+    "This report gives its alleles on Illumina's TOP strand only. Each variant we show is "
+    "turned to the plus strand using the alleles our catalogue knows for it; an A/T or C/G "
+    "variant, or one whose alleles we do not know, cannot be turned that way and is marked "
+    "'strand unclear'."
+)
 # Share of damaged lines tolerated (reported as warnings); more than this refuses the file.
 TOLERATED_BAD_LINE_SHARE = 0.001
 # A chip file has every autosome; this many SNPs on two or fewer means a cut-off file.
@@ -88,10 +101,13 @@ class ParsedGenome:
     conflicting_duplicate_count: int = 0
     container: str = "plain"
     warnings: list[str] = field(default_factory=list)
+    # Set when the file was streamed: every call went to the sink and ``frame`` holds only
+    # the rows asked for, so the count of calls is kept here.
+    stored_count: int | None = None
 
     @property
     def snp_count(self) -> int:
-        return self.frame.height
+        return self.frame.height if self.stored_count is None else self.stored_count
 
     @property
     def absent_means_reference(self) -> bool:
@@ -177,37 +193,54 @@ def parse_genome(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_ratio: int = DEFAULT_MAX_RATIO,
     max_records: int = DEFAULT_MAX_RECORDS,
+    max_vcf_bytes: int = DEFAULT_VCF_MAX_BYTES,
+    keep: Keep | None = None,
 ) -> ParsedGenome:
     """Parse a raw-DNA upload (path, bytes or binary stream) of any supported format.
 
     A file with more than ``max_records`` records is refused (code ``too_many_records``) as
-    soon as the reader passes the cap, without reading or unpacking the rest.
+    soon as the reader passes the cap, without reading or unpacking the rest. A VCF given
+    as a path is streamed (``parse_genome_stream``): its text may reach ``max_vcf_bytes``
+    and, with ``keep``, only the rows it names are held.
     """
     if isinstance(source, str | os.PathLike):
         path = os.fspath(source)
-        mapped = _plain_file_source(path, max_bytes)
-        if mapped is not None:
-            return _parse_text(mapped, container="plain", max_records=max_records)
-        if _starts_like_gzip(path):
-            # The compressed file is mapped rather than read, and unmapped as soon as it has
-            # been decompressed; should the streamed route give up, the whole-text route
-            # reads the file again.
-            streamed = _parse_gzip_streamed(
-                lambda: _map_file(path),
-                max_bytes=max_bytes,
-                max_ratio=max_ratio,
-                max_records=max_records,
-            )
-            if streamed is not None:
-                return streamed
-            return _parse_whole(
-                _read_source(path, max_bytes),
-                max_bytes=max_bytes,
-                max_ratio=max_ratio,
-                max_records=max_records,
-            )
+        return parse_genome_stream(
+            lambda: _file_chunks(path),
+            fallback=lambda: _parse_path(
+                path, max_bytes=max_bytes, max_ratio=max_ratio, max_records=max_records
+            ),
+            max_unpacked_bytes=max_vcf_bytes,
+            max_ratio=max_ratio,
+            max_records=max_records,
+            keep=keep,
+        )
     return parse_genome_bytes(
         _read_source(source, max_bytes),
+        max_bytes=max_bytes,
+        max_ratio=max_ratio,
+        max_records=max_records,
+    )
+
+
+def _parse_path(path: str, *, max_bytes: int, max_ratio: int, max_records: int) -> ParsedGenome:
+    mapped = _plain_file_source(path, max_bytes)
+    if mapped is not None:
+        return _parse_text(mapped, container="plain", max_records=max_records)
+    if _starts_like_gzip(path):
+        # The compressed file is mapped rather than read, and unmapped as soon as it has
+        # been decompressed; should the streamed route give up, the whole-text route
+        # reads the file again.
+        streamed = _parse_gzip_streamed(
+            lambda: _map_file(path),
+            max_bytes=max_bytes,
+            max_ratio=max_ratio,
+            max_records=max_records,
+        )
+        if streamed is not None:
+            return streamed
+    return parse_genome_bytes(
+        _read_source(path, max_bytes),
         max_bytes=max_bytes,
         max_ratio=max_ratio,
         max_records=max_records,
@@ -365,35 +398,6 @@ def _distinct_count(rsids: pl.Series) -> int:
     return distinct
 
 
-# Several ids (rs6,rs9 or rs6;rs9) and nothing else: other text with a comma is left alone.
-_JOINED_IDS = r"(?i)^\s*[a-z]+\d+(?:\s*[,;]\s*[a-z]+\d+)+\s*$"
-
-
-def _split_joined_ids(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """One row per id where a line names several (``rs6,rs9`` or ``rs6;rs9``), and how many
-    such lines there were: never stored under the joined id, where both would read as absent.
-    """
-    rsids = frame["rsid"]
-    joined = (
-        rsids.str.contains(",", literal=True) | rsids.str.contains(";", literal=True)
-    ).fill_null(False)
-    if joined.any():
-        joined = joined & rsids.str.contains(_JOINED_IDS).fill_null(False)
-    del rsids
-    count = int(joined.sum())
-    if not count:
-        return frame, 0
-    split = (
-        frame.filter(joined)
-        .with_columns(pl.col("rsid").str.split(",").list.eval(pl.element().str.split(";")))
-        .with_columns(pl.col("rsid").list.eval(pl.element().explode()))
-        .explode("rsid")
-        .with_columns(pl.col("rsid").str.strip_chars())
-        .filter(pl.col("rsid").is_not_null() & (pl.col("rsid") != "") & (pl.col("rsid") != "."))
-    )
-    return pl.concat([frame.filter(~joined), split]), count
-
-
 # Codes of the genotype and chromosome Enums: 1-22 come before X, Y, XY and MT.
 _NO_CALL_CODE = GENOTYPES.index(NO_CALL)
 _FIRST_SEX_CODE = CHROMOSOMES.index("X")
@@ -405,9 +409,50 @@ def _parse_text(
     layout = detect_format(source.head)
     frame, counts = PARSERS[layout.format](source, layout, max_records=max_records)
     del source
+    warnings = _line_warnings(layout, counts)
+    if frame.height == 0:
+        raise _no_data(layout)
+
+    frame, joined = split_joined_ids(frame)
+    _joined_warning(joined, warnings)
+    frame, duplicate_count, conflicting = _without_duplicates(frame, _tolerated(counts), warnings)
+
+    # Counted on the Enums' codes, with kernels the parse has already loaded: a query of its
+    # own here paged in 3 MiB more of polars' machine code at the parse's peak.
+    genotype_codes = frame["genotype"].to_physical()
+    no_calls = genotype_codes.filter(genotype_codes == _NO_CALL_CODE).len()
+    del genotype_codes
+    chromosome_codes = frame["chromosome"].to_physical()
+    autosomes = chromosome_codes.filter(chromosome_codes < _FIRST_SEX_CODE).n_unique()
+    del chromosome_codes
+    _check_calls(no_calls=no_calls, count=frame.height, autosomes=autosomes)
+    build = _build(frame, layout, warnings, has_ids=frame["rsid"].is_not_null().any())
+    return ParsedGenome(
+        format=layout.format,
+        build=build,
+        stated_build=layout.stated_build,
+        frame=frame,
+        no_call_count=no_calls,
+        invalid_count=counts.invalid_genotypes,
+        malformed_count=counts.malformed,
+        duplicate_count=duplicate_count,
+        conflicting_duplicate_count=conflicting,
+        container=container,
+        warnings=warnings,
+    )
+
+
+def _tolerated(counts) -> int:
+    return int(counts.lines * TOLERATED_BAD_LINE_SHARE)
+
+
+def _line_warnings(layout: Layout, counts) -> list[str]:
+    """The notes on damaged lines; too many of them refuses the file."""
     warnings = list(counts.notes)
+    if layout.format == GenomeFormat.ILLUMINA_TOP:
+        warnings.append(TOP_STRAND_NOTE)
     bad = counts.malformed + counts.invalid_genotypes
-    tolerated = int(counts.lines * TOLERATED_BAD_LINE_SHARE)
+    tolerated = _tolerated(counts)
     if counts.invalid_genotypes and bad > tolerated:
         raise GenomeFormatError(
             f"{counts.invalid_genotypes:,} of {counts.lines:,} lines have genotype values that "
@@ -427,19 +472,28 @@ def _parse_text(
         )
     if counts.malformed:
         warnings.append(f"{counts.malformed:,} incomplete lines were skipped.")
-    if frame.height == 0:
-        raise GenomeFormatError(
-            f"The file has the header of a {layout.format.label} file but no genotype lines.",
-            code="no_data",
-        )
+    return warnings
 
-    frame, joined = _split_joined_ids(frame)
+
+def _no_data(layout: Layout) -> GenomeFormatError:
+    return GenomeFormatError(
+        f"The file has the header of a {layout.format.label} file but no genotype lines.",
+        code="no_data",
+    )
+
+
+def _joined_warning(joined: int, warnings: list[str]) -> None:
     if joined:
         warnings.append(
             f"{joined:,} lines named several rsids at once (such as rs6,rs9); the line's "
             "genotype was read for each of them."
         )
 
+
+def _without_duplicates(
+    frame: pl.DataFrame, tolerated: int, warnings: list[str]
+) -> tuple[pl.DataFrame, int, int]:
+    """Repeated lines dropped; rsids listed with different genotypes made no-calls."""
     duplicate_count = conflicting = 0
     rsids = frame["rsid"]
     repeated = _distinct_count(rsids) != rsids.len() - rsids.null_count()
@@ -469,28 +523,25 @@ def _parse_text(
         duplicate_count = before - frame.height
         if duplicate_count - conflicting > 0:
             warnings.append(f"{duplicate_count - conflicting:,} repeated lines were ignored.")
+    return frame, duplicate_count, conflicting
 
-    # Counted on the Enums' codes, with kernels the parse has already loaded: a query of its
-    # own here paged in 3 MiB more of polars' machine code at the parse's peak.
-    genotype_codes = frame["genotype"].to_physical()
-    no_calls = genotype_codes.filter(genotype_codes == _NO_CALL_CODE).len()
-    del genotype_codes
-    chromosome_codes = frame["chromosome"].to_physical()
-    autosomes = chromosome_codes.filter(chromosome_codes < _FIRST_SEX_CODE).n_unique()
-    del chromosome_codes
-    if no_calls == frame.height:
+
+def _check_calls(*, no_calls: int, count: int, autosomes: int) -> None:
+    if no_calls == count:
         raise GenomeFormatError(
             "Every genotype in the file is a no-call, so there are no results to show. The "
             "DNA service may still be processing your sample.",
             code="only_no_calls",
         )
-    if frame.height >= PARTIAL_FILE_MIN_SNPS and autosomes <= 2:
+    if count >= PARTIAL_FILE_MIN_SNPS and autosomes <= 2:
         raise GenomeFormatError(
             "The file seems incomplete: it only holds data for one or two chromosomes. "
             "Please download the complete raw data file again.",
             code="partial",
         )
 
+
+def _build(frame: pl.DataFrame, layout: Layout, warnings: list[str], *, has_ids: bool) -> int:
     detected = detect_build(frame)
     stated = layout.stated_build
     if detected and stated and detected != stated:
@@ -499,8 +550,7 @@ def _parse_text(
             f"{detected}; positions were read as build {detected}."
         )
     build = detected or stated
-    if layout.format == GenomeFormat.VCF:
-        has_ids = frame["rsid"].is_not_null().any()
+    if layout.format in (GenomeFormat.VCF, GenomeFormat.GVCF):
         if not has_ids and build not in (37, 38):
             if build == 36:
                 raise GenomeFormatError(
@@ -513,16 +563,172 @@ def _parse_text(
                 "aligned to, so its positions cannot be compared with ours.",
                 code="unknown_build",
             )
+    return build
+
+
+# --- Whole-genome VCFs: one streaming pass (vcf_stream.py) -----------------------------------
+
+
+def parse_genome_stream(
+    open_chunks: Callable[[], Iterator[bytes]],
+    *,
+    fallback: Callable[[], ParsedGenome],
+    max_unpacked_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+    max_records: int = DEFAULT_MAX_RECORDS,
+    keep: Keep | None = None,
+    sink: Callable[[pl.DataFrame], None] | None = None,
+    reference_sites: dict[int, pl.DataFrame] | None = None,
+) -> ParsedGenome:
+    """Parse a file given as a stream of chunks (``open_chunks()``), in bounded memory.
+
+    A VCF or gVCF (plain or gzip, BGZF included) is read in one pass: every call goes to
+    ``sink`` as it is read and only the rows ``keep`` names stay in the returned frame
+    (``snp_count`` still counts every call). ``reference_sites`` ({build: rsid, chromosome,
+    position, genotype}) are the sites a gVCF's reference blocks are read for, in the
+    build the header states. Anything else (chip files, zips, a VCF whose text needs
+    rewriting) is handed to ``fallback``, which reads it as before, within its own limits.
+    ``max_unpacked_bytes`` bounds the VCF's text; ``max_records`` its variant records.
+    """
+    chunks = open_chunks()
+    try:
+        first = b""
+        for chunk in chunks:
+            first += chunk
+            if len(first) >= len(GZIP_MAGIC):
+                break
+        rest = itertools.chain([first], chunks)
+        if first.startswith(GZIP_MAGIC):
+            container = "gzip"
+            text = gunzip_stream(rest, max_bytes=max_unpacked_bytes, max_ratio=max_ratio)
+        else:
+            container = "plain"
+            text = _capped_pieces(rest, max_unpacked_bytes)
+        head_pieces: list[bytes] = []
+        size = 0
+        for piece in text:
+            head_pieces.append(piece)
+            size += len(piece)
+            if size > _STREAM_HEAD_BYTES:
+                break
+        head = b"".join(head_pieces)
+        del head_pieces
+        layout = _streamable_vcf(head)
+        if layout is None:
+            text.close()
+            chunks.close()
+            return fallback()
+        rsids = None if keep is None or keep.rsids is None else keep.rsids | _MARKER_RSIDS
+        keep = Keep(rsids=rsids, positions=keep.positions if keep else frozenset())
+        sites = (reference_sites or {}).get(layout.stated_build)
+        frame, counts, totals = read_vcf_stream(
+            itertools.chain([head], text),
+            layout,
+            max_records=max_records,
+            keep=keep,
+            sink=sink,
+            reference_sites=sites,
+        )
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    warnings = _line_warnings(layout, counts)
+    if not totals.stored:
+        raise _no_data(layout)
+    _joined_warning(totals.joined, warnings)
+    if totals.reference_calls:
+        warnings.append(
+            f"{totals.reference_calls:,} of our variants lie in your gVCF's reference blocks "
+            "and were read as reference calls."
+        )
+    if frame.height:
+        frame, duplicate_count, conflicting = _without_duplicates(
+            frame, _tolerated(counts), warnings
+        )
+    else:
+        frame, duplicate_count, conflicting = _EMPTY_FRAME, 0, 0
+    _check_calls(no_calls=totals.no_calls, count=totals.stored, autosomes=totals.autosomes)
+    build = _build(frame, layout, warnings, has_ids=totals.with_ids > 0)
     return ParsedGenome(
         format=layout.format,
         build=build,
-        stated_build=stated,
+        stated_build=layout.stated_build,
         frame=frame,
-        no_call_count=no_calls,
+        no_call_count=totals.no_calls,
         invalid_count=counts.invalid_genotypes,
         malformed_count=counts.malformed,
         duplicate_count=duplicate_count,
         conflicting_duplicate_count=conflicting,
         container=container,
         warnings=warnings,
+        stored_count=totals.stored,
     )
+
+
+_MARKER_RSIDS = frozenset(KNOWN_POSITIONS)
+_EMPTY_FRAME = pl.DataFrame(
+    schema={
+        "rsid": pl.String,
+        "chromosome": CHROMOSOME_DTYPE,
+        "position": pl.UInt32,
+        "genotype": GENOTYPE_DTYPE,
+    }
+)
+
+
+def _capped_pieces(pieces: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > max_bytes:
+            raise _file_too_big(max_bytes)
+        yield piece
+
+
+def _streamable_vcf(head: bytes) -> Layout | None:
+    """The layout of a VCF text the stream route can read as it is, else None.
+
+    Anything the whole-text route would rewrite first (a byte-order mark, UTF-16, carriage
+    returns), an archive inside the gzip, or a text that is not a VCF goes that route, so
+    that its result and messages stay exactly those of that route.
+    """
+    if head.startswith((UTF8_BOM, ZIP_MAGIC, EMPTY_ZIP_MAGIC, GZIP_MAGIC)):
+        return None
+    if b"\r" in head or b"\x00" in head[:HEAD_BYTES] or _looks_utf16(head):
+        return None
+    if not head.lstrip()[:16].lower().startswith(b"##fileformat=vcf"):
+        return None
+    try:
+        layout = detect_format(head)
+    except GenomeFormatError:
+        return None
+    if layout.format not in (GenomeFormat.VCF, GenomeFormat.GVCF):
+        return None
+    if not _only_comments_before(head, layout.body_start):
+        return None
+    return layout
+
+
+def _looks_utf16(head: bytes) -> bool:
+    start = head[:512]
+    return decode_text(start) is not start
+
+
+def _only_comments_before(head: bytes, body_start: int) -> bool:
+    return all(
+        not line.strip() or line.lstrip().startswith(b"#")
+        for line in head[:body_start].split(b"\n")
+    )
+
+
+def _file_chunks(path: str, size: int = 1024 * 1024) -> Iterator[bytes]:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed below, once the stream is read)
+    except FileNotFoundError as exc:
+        raise GenomeFormatError("The file does not exist.", code="missing") from exc
+    except IsADirectoryError as exc:
+        raise GenomeFormatError("That is a folder, not a file.", code="missing") from exc
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk

@@ -15,7 +15,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from genotypes.parsers.errors import GenomeFormatError
@@ -30,6 +30,8 @@ DEFAULT_MAX_RATIO = 200
 RATIO_GRACE_BYTES = 8 * 1024 * 1024
 # Largest decompressed genome accepted (a whole-genome variants VCF fits comfortably).
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+# Largest VCF text read (streamed, so memory does not grow with it): a 30x genome's gVCF.
+DEFAULT_VCF_MAX_BYTES = 8 * 1024 * 1024 * 1024
 # Largest number of records (lines) read from one genome. Consumer chips hold 0.6-2 million,
 # a whole-genome variants VCF 4-5 million; a crafted file of tiny lines (37 million in 1 GB)
 # is refused at the cap instead of being held whole. The parsers count exact records; while
@@ -413,3 +415,69 @@ def unpack(
             max_records=max_records,
         )
     return Unpacked(data, "plain")
+
+
+def gunzip_stream(
+    chunks: Iterable[bytes],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_ratio: int = DEFAULT_MAX_RATIO,
+) -> Iterator[bytes]:
+    """``gunzip_pieces`` over compressed ``chunks`` that arrive one at a time.
+
+    For files too large to hold: a whole-genome VCF.gz read from a sealed upload, frame by
+    frame. Every gzip member is read (BGZF files are thousands of them); bytes after the last
+    member are ignored. Stops with the same errors as ``gunzip_pieces`` past ``max_bytes``
+    of output or a ratio past ``max_ratio``; the caller counts records.
+    """
+    chunks = iter(chunks)
+    produced = consumed = 0
+    pending = b""
+    first_member = True
+    while True:
+        while len(pending) < len(GZIP_MAGIC):
+            more = next(chunks, None)
+            if more is None:
+                break
+            pending += more
+            consumed += len(more)
+        if not pending.startswith(GZIP_MAGIC):
+            if first_member:
+                raise GenomeFormatError(
+                    "The file starts like a gzip archive but is damaged, so it cannot be "
+                    "unpacked. Please download it again.",
+                    code="corrupt_gzip",
+                )
+            return  # trailing bytes after the last member
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            while not inflater.eof:
+                if not pending:
+                    more = next(chunks, None)
+                    if more is None:
+                        raise GenomeFormatError(
+                            "The compressed file is incomplete (it seems to have been cut off "
+                            "while downloading). Please download it again.",
+                            code="truncated_gzip",
+                        )
+                    pending = more
+                    consumed += len(more)
+                piece = inflater.decompress(pending, _CHUNK)
+                pending = inflater.unconsumed_tail
+                produced += len(piece)
+                if produced > max_bytes:
+                    raise _too_big(max_bytes)
+                if produced > RATIO_GRACE_BYTES and produced > max_ratio * max(consumed, 1):
+                    raise _bomb()
+                if piece:
+                    yield piece
+        except zlib.error as exc:
+            if first_member:
+                raise GenomeFormatError(
+                    "The file starts like a gzip archive but is damaged, so it cannot be "
+                    "unpacked. Please download it again.",
+                    code="corrupt_gzip",
+                ) from exc
+            return  # trailing bytes after a complete member look like gzip but are not
+        pending = inflater.unused_data
+        first_member = False

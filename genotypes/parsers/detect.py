@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+import zlib
 from dataclasses import dataclass
 
 from genotypes.parsers.errors import GenomeFormatError
@@ -28,16 +29,22 @@ class GenomeFormat(enum.StrEnum):
     MYHERITAGE = "myheritage"
     LIVINGDNA = "livingdna"
     VCF = "vcf"
+    GVCF = "gvcf"
     TEXT_23ANDME_STYLE = "23andme-style"
     GENERIC = "generic"
     CIRCLEDNA = "circledna"
     ILLUMINA = "illumina"
+    ILLUMINA_TOP = "illumina-top"
     MAPMYGENOME = "mapmygenome"
 
     @property
     def label(self) -> str:
         return _LABELS[self]
 
+
+# The label stored with an upload read on Illumina's TOP strand: its calls are oriented
+# against the catalogue's alleles when they are matched (genotypes.services.parsing).
+TOP_STRAND_LABEL = "Illumina GenomeStudio (TOP strand)"
 
 _LABELS = {
     GenomeFormat.TWENTYTHREEANDME: "23andMe",
@@ -47,10 +54,12 @@ _LABELS = {
     GenomeFormat.MYHERITAGE: "MyHeritage",
     GenomeFormat.LIVINGDNA: "LivingDNA",
     GenomeFormat.VCF: "VCF",
+    GenomeFormat.GVCF: "gVCF",
     GenomeFormat.TEXT_23ANDME_STYLE: "23andMe-style text",
     GenomeFormat.GENERIC: "generic table",
     GenomeFormat.CIRCLEDNA: "CircleDNA",
     GenomeFormat.ILLUMINA: "Illumina GenomeStudio report",
+    GenomeFormat.ILLUMINA_TOP: TOP_STRAND_LABEL,
     GenomeFormat.MAPMYGENOME: "Mapmygenome",
 }
 
@@ -232,28 +241,36 @@ def _illumina_names(line: str) -> tuple[str, list[str]] | None:
     return separator, names
 
 
-def _illumina_roles(names: list[str]) -> tuple[str, ...]:
-    """Roles of an Illumina-style header: the Plus-strand alleles, the id, chromosome and
-    position; every other column is skipped. A report without Plus columns is refused."""
+def _illumina_roles(names: list[str]) -> tuple[tuple[str, ...], bool]:
+    """Roles of an Illumina-style header and whether they are on the TOP strand.
+
+    The Plus-strand alleles are read when the file has them; failing that the TOP-strand
+    ones, which are oriented SNP by SNP against the catalogue's alleles when matched (a
+    TOP call is on the plus strand or its complement). Only AB, Design or Forward columns
+    cannot be oriented from the file alone, so such a report is refused. The id, chromosome
+    and position are read; every other column is skipped.
+    """
     strands = {m.group(2) for n in names if (m := _ILLUMINA_ALLELE.match(n))}
-    if "plus" not in strands:
-        shown = " and ".join(
-            sorted(s.upper() if s in ("top", "ab") else s.title() for s in strands)
-        )
+    if "plus" in strands:
+        strand = "plus"
+    elif "top" in strands:
+        strand = "top"
+    else:
+        shown = " and ".join(sorted(s.upper() if s == "ab" else s.title() for s in strands))
         plural = "s" if len(strands) > 1 else ""
         raise GenomeFormatError(
             "This is an Illumina GenomeStudio report whose alleles are given only on the "
             f"{shown} strand{plural}, which cannot be compared letter for letter with our "
             "plus-strand variants. Please export the report again with the 'Allele1 - Plus' and "
-            "'Allele2 - Plus' columns, or ask your provider for a 23andMe-style text file "
-            "or a VCF.",
+            "'Allele2 - Plus' (or 'Allele1 - Top' and 'Allele2 - Top') columns, or ask your "
+            "provider for a 23andMe-style text file or a VCF.",
             code="strand_not_plus",
         )
     id_column = "rsid" if "rsid" in names else "snp name"
     roles = []
     for index, name in enumerate(names):
         allele = _ILLUMINA_ALLELE.match(name)
-        if allele and allele.group(2) == "plus":
+        if allele and allele.group(2) == strand:
             roles.append(f"allele{allele.group(1)}")
         elif name == id_column:
             roles.append("rsid")
@@ -263,17 +280,18 @@ def _illumina_roles(names: list[str]) -> tuple[str, ...]:
             roles.append(f"skip{index}")
     roles_tuple = tuple(roles)
     _check_roles(roles_tuple)
-    return roles_tuple
+    return roles_tuple, strand == "top"
 
 
-def _roles_from_header(line: str) -> tuple[str, tuple[str, ...]] | None:
-    """(separator, roles) when ``line`` names columns, else None."""
+def _roles_from_header(line: str) -> tuple[str, tuple[str, ...], bool] | None:
+    """(separator, roles, TOP strand) when ``line`` names columns, else None."""
     stripped = line.lstrip("#").strip().replace('"', "")
     if not stripped:
         return None
     illumina = _illumina_names(stripped)
     if illumina is not None:
-        return illumina[0], _illumina_roles(illumina[1])
+        roles, top = _illumina_roles(illumina[1])
+        return illumina[0], roles, top
     separator = _guess_separator(stripped)
     names = [n.strip().lower() for n in _split_fields(stripped, separator) if n.strip()]
     if len(names) < 3:
@@ -291,7 +309,7 @@ def _roles_from_header(line: str) -> tuple[str, tuple[str, ...]] | None:
         )
     roles = tuple(k for k in known if k)
     _check_roles(roles)
-    return separator, roles
+    return separator, roles, False
 
 
 def _check_roles(roles: tuple[str, ...]) -> None:
@@ -325,8 +343,8 @@ def _roles_from_data(line: str) -> tuple[str, tuple[str, ...]] | None:
     if len(fields) not in (4, 5) or not _ID.match(fields[0]) or not fields[2].isdigit():
         return None
     if len(fields) == 4:
-        return separator, ("rsid", "chromosome", "position", "genotype")
-    return separator, ("rsid", "chromosome", "position", "allele1", "allele2")
+        return separator, ("rsid", "chromosome", "position", "genotype"), False
+    return separator, ("rsid", "chromosome", "position", "allele1", "allele2"), False
 
 
 def _vendor(first_line: str) -> GenomeFormat | None:
@@ -429,7 +447,7 @@ def detect_format(text: bytes) -> Layout:
             "chromosome, position and genotype.",
             code="unrecognised",
         )
-    separator, roles = found
+    separator, roles, top = found
     if data_lines:
         if separator not in (",", ";") and not _splits_as(data_lines[0], separator, roles):
             separator = _guess_separator(data_lines[0])
@@ -453,6 +471,8 @@ def detect_format(text: bytes) -> Layout:
         # the dots R puts in column names (SNP.Name, Allele1...Plus).
         mapmygenome = "mapmygenome" in header_text.lower() or "..." in header_text
         vendor = GenomeFormat.MAPMYGENOME if mapmygenome else GenomeFormat.ILLUMINA
+    if top:
+        vendor = GenomeFormat.ILLUMINA_TOP
     if vendor is None:
         if separator == "," and _ftdna_header(header_text):
             vendor = GenomeFormat.FAMFINDER if "allele1" in roles else GenomeFormat.FTDNA
@@ -502,11 +522,16 @@ def _detect_final_report(lines: list[str], index: int, offset: int) -> Layout:
             code="unknown_columns",
         )
     separator, names = illumina
-    roles = _illumina_roles(names)
+    roles, top = _illumina_roles(names)
     offset += len(lines[index]) + 1
     header_text = "\n".join([*header, column_line])
     return Layout(
-        GenomeFormat.ILLUMINA, separator, roles, offset, stated_build(header_text), header_text
+        GenomeFormat.ILLUMINA_TOP if top else GenomeFormat.ILLUMINA,
+        separator,
+        roles,
+        offset,
+        stated_build(header_text),
+        header_text,
     )
 
 
@@ -561,8 +586,11 @@ def _detect_vcf(lines: list[str], index: int, offset: int) -> Layout:
     offset += len(lines[index]) + 1
     header.append(lines[index])
     header_text = "\n".join(header)
+    # GATK and DeepVariant gVCFs declare their reference-block allele (or band their blocks).
+    lower = header_text.lower()
+    gvcf = "##alt=<id=non_ref" in lower or "##alt=<id=*," in lower or "##gvcfblock" in lower
     return Layout(
-        GenomeFormat.VCF,
+        GenomeFormat.GVCF if gvcf else GenomeFormat.VCF,
         "\t",
         ("chromosome", "position", "rsid", "ref", "alt"),
         offset,
@@ -581,3 +609,13 @@ def looks_like_genome(head: bytes) -> bool:
     except GenomeFormatError as error:
         return error.code in {"unknown_columns", "no_line_breaks", "vcf_no_sample", "no_data"}
     return True
+
+
+def looks_like_vcf(head: bytes) -> bool:
+    """True when ``head`` (the start of a file, plain or gzip) is the start of a VCF."""
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 4096)
+        except zlib.error:
+            return False
+    return head.lstrip().lower().startswith(b"##fileformat=vcf")

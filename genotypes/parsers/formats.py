@@ -215,7 +215,7 @@ class StreamCheck:
 
 
 # Layouts whose tab-separated fields may hold spaces (an Illumina report's Sample ID).
-_TAB_ONLY = (GenomeFormat.ILLUMINA, GenomeFormat.MAPMYGENOME)
+_TAB_ONLY = (GenomeFormat.ILLUMINA, GenomeFormat.ILLUMINA_TOP, GenomeFormat.MAPMYGENOME)
 
 
 def _needs_cleaning(sample: bytes, separator: str) -> bool:
@@ -471,32 +471,50 @@ def _scan(body: bytes, separator: str, names: list[str], *, final: bool) -> pl.D
     raise _friendly_polars_error(ValueError("unreadable"))
 
 
-def parse_vcf(
-    source: TextSource, layout: Layout, *, max_records: int = DEFAULT_MAX_RECORDS
-) -> tuple[pl.DataFrame, TableCounts]:
-    """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
-    names = [
-        "chromosome",
-        "position",
-        "rsid",
-        "ref",
-        "alt",
-        "qual",
-        "filter",
-        "info",
-        "format",
-        "sample",
-    ]
-    # A family or trio export has one column per sample: the schema names each of them (a
-    # reader given fewer names refuses the wider lines), and only the first is read.
-    names += [f"sample_{n}" for n in range(2, layout.sample_count + 1)]
-    only_comments = _only_comments(source.head[: layout.body_start])
-    body = source.path if source.path and only_comments else source.full()
-    if not isinstance(body, str):
-        body = body if only_comments else body[layout.body_start :]
-    source_io = io.BytesIO(body) if isinstance(body, bytes) else body
+VCF_COLUMNS = [
+    "chromosome",
+    "position",
+    "rsid",
+    "ref",
+    "alt",
+    "qual",
+    "filter",
+    "info",
+    "format",
+    "sample",
+]
+
+
+def vcf_names(sample_count: int) -> list[str]:
+    """Column names for a VCF with ``sample_count`` sample columns.
+
+    A family or trio export has one column per sample: the schema names each of them (a
+    reader given fewer names refuses the wider lines), and only the first is read.
+    """
+    return VCF_COLUMNS + [f"sample_{n}" for n in range(2, sample_count + 1)]
+
+
+def vcf_read(source, names: list[str], *, n_rows: int | None = None, ends: bool = False):
+    """The columns a VCF's calls need, read from text (bytes, a path or a file object).
+
+    Only those columns are materialised (INFO alone can be most of a VCF); with ``ends`` the
+    ``END=`` of gVCF reference blocks is taken from INFO too. Blank lines are dropped.
+    """
+    columns = {
+        "chromosome": pl.col("chromosome"),
+        "position": pl.col("position"),
+        "rsid": pl.col("rsid"),
+        "ref": pl.col("ref"),
+        "alt": pl.col("alt"),
+        "has_gt": pl.col("format").str.starts_with("GT"),
+        "gt": pl.col("sample").str.split_exact(":", 1).struct.field("field_0"),
+    }
+    if ends:
+        columns["end"] = (
+            pl.col("info").str.extract(r"(?:^|;)END=(\d+)", 1).cast(pl.UInt32, strict=False)
+        )
+    source_io = io.BytesIO(source) if isinstance(source, bytes | memoryview) else source
     try:
-        # Only the columns we use are materialised: INFO alone can be most of a VCF.
         raw = (
             pl.scan_csv(
                 source_io,
@@ -508,42 +526,137 @@ def parse_vcf(
                 truncate_ragged_lines=True,
                 encoding="utf8-lossy",
                 raise_if_empty=False,
-                n_rows=max_records + 1,  # the reader stops here; one more tells us it is over
+                n_rows=n_rows,
             )
-            .select(
-                "chromosome",
-                "position",
-                "rsid",
-                "ref",
-                "alt",
-                has_gt=pl.col("format").str.starts_with("GT"),
-                gt=pl.col("sample").str.extract(r"^([^:]*)", 1),
-            )
+            .select(**columns)
             .collect()
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise _friendly_polars_error(exc) from exc
-    del body, source_io
     # A blank line is read as an empty first field and nothing else: ignored, not counted.
-    raw = raw.filter(
+    return raw.filter(
         ~(
             (pl.col("chromosome").is_null() | (pl.col("chromosome").str.strip_chars() == ""))
             & pl.col("position").is_null()
         )
     )
+
+
+def parse_vcf(
+    source: TextSource, layout: Layout, *, max_records: int = DEFAULT_MAX_RECORDS
+) -> tuple[pl.DataFrame, TableCounts]:
+    """VCF/gVCF: the first sample's ``GT`` indexes REF/ALT; indels become I/D."""
+    names = vcf_names(layout.sample_count)
+    only_comments = _only_comments(source.head[: layout.body_start])
+    body = source.path if source.path and only_comments else source.full()
+    if not isinstance(body, str):
+        body = body if only_comments else body[layout.body_start :]
+    # The reader stops one row past the cap; that row tells us the file is over it.
+    raw = vcf_read(body, names, n_rows=max_records + 1)
+    del body
     if raw.height > max_records:
         raise too_many_records(max_records)
     counts = TableCounts(lines=raw.height)
     if layout.sample_count > 1:
-        counts.notes.append(
-            f"The VCF holds {layout.sample_count} samples (a family or trio export); only the "
-            "first sample column was read. Upload a single-sample VCF for anyone else."
-        )
+        counts.notes.append(vcf_samples_note(layout.sample_count))
     if raw.height and not raw["has_gt"].any():
-        raise GenomeFormatError(
-            "This VCF file has no genotype (GT) field, so it holds no genotypes.",
-            code="vcf_no_genotype",
-        )
+        raise vcf_no_genotype()
+    frame, counts.malformed, counts.invalid_genotypes = vcf_calls(raw)
+    return frame, counts
+
+
+def vcf_samples_note(sample_count: int) -> str:
+    return (
+        f"The VCF holds {sample_count} samples (a family or trio export); only the "
+        "first sample column was read. Upload a single-sample VCF for anyone else."
+    )
+
+
+def vcf_no_genotype() -> GenomeFormatError:
+    return GenomeFormatError(
+        "This VCF file has no genotype (GT) field, so it holds no genotypes.",
+        code="vcf_no_genotype",
+    )
+
+
+_SIMPLE_GT = ("0/0", "0/1", "1/0", "1/1", "0|0", "0|1", "1|0", "1|1", "0", "1")
+
+
+def vcf_calls(raw: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
+    """The calls of VCF records read by ``vcf_read``: (frame, malformed, invalid).
+
+    The common record (one-letter REF and ALT, a plain 0/1 genotype) takes a short string
+    route; anything else (indels, several ALTs, symbolic alleles, no-calls) the general one
+    over allele lists. Records on other contigs (decoys, alternates) or with symbolic alleles
+    are skipped silently: they are normal in VCFs and carry nothing we can show.
+    """
+    simple = (
+        pl.col("has_gt")
+        & (pl.col("ref").str.len_bytes() == 1)
+        & (pl.col("alt").str.len_bytes() == 1)
+        & pl.col("alt").is_in(list("ACGTacgt"))
+        & pl.col("gt").is_in(_SIMPLE_GT)
+    )
+    raw = raw.with_row_index("order").with_columns(simple=simple)
+    quick = raw.filter(pl.col("simple"))
+    other = raw.filter(~pl.col("simple")) if quick.height < raw.height else None
+    del raw
+    parts = [_simple_calls(quick)]
+    if other is not None and other.height:
+        parts.append(_general_calls(other))
+    del quick, other
+    frame = pl.concat(parts) if len(parts) > 1 else parts[0]
+    if len(parts) > 1:
+        frame = frame.sort("order")
+    del parts
+    skipped = pl.col("chromosome").is_null() | pl.col("symbolic")
+    malformed = pl.col("position").is_null()
+    invalid = pl.col("genotype").is_null()
+    stats = frame.select(
+        malformed=(malformed & ~skipped).sum(), invalid=(invalid & ~malformed & ~skipped).sum()
+    ).row(0)
+    frame = frame.filter(~skipped & ~malformed & ~invalid).drop("symbolic", "order")
+    return frame, int(stats[0]), int(stats[1])
+
+
+def _vcf_rsid_chromosome_position(raw: pl.DataFrame) -> dict[str, pl.Expr]:
+    rsid = pl.col("rsid")
+    # Lower-cased only when some id needs it: most VCFs spell every id "rs..." or ".".
+    ids = raw["rsid"]
+    if not (ids.str.starts_with("rs") | (ids == ".")).fill_null(True).all():
+        rsid = rsid.str.to_lowercase()  # several ids (rs6;rs9) are split by the caller
+    return {
+        "order": pl.col("order"),
+        "rsid": pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
+        "chromosome": pl.col("chromosome").replace_strict(
+            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE
+        ),
+        "position": pl.col("position").cast(pl.UInt32, strict=False),
+    }
+
+
+def _simple_genotypes() -> dict[str, str | None]:
+    """REF, ALT and GT spelled together ("AG0/1") -> the genotype, for one-letter alleles."""
+    table: dict[str, str | None] = {}
+    for ref, alt, gt in product(_BASES + _BASES.lower(), _BASES + _BASES.lower(), _SIMPLE_GT):
+        letters = "".join(ref if digit == "0" else alt for digit in gt[::2])
+        table[ref + alt + gt] = GENOTYPE_MAP.get(letters.upper())
+    return table
+
+
+_SIMPLE_GENOTYPES = _simple_genotypes()
+
+
+def _simple_calls(raw: pl.DataFrame) -> pl.DataFrame:
+    key = pl.concat_str([pl.col("ref"), pl.col("alt"), pl.col("gt")])
+    return raw.select(
+        **_vcf_rsid_chromosome_position(raw),
+        genotype=key.replace_strict(_SIMPLE_GENOTYPES, default=None, return_dtype=GENOTYPE_DTYPE),
+        symbolic=pl.lit(False),
+    )
+
+
+def _general_calls(raw: pl.DataFrame) -> pl.DataFrame:
     alleles = pl.concat_list([pl.col("ref"), pl.col("alt").str.split(",")])
     indices = (
         pl.when(pl.col("has_gt"))
@@ -599,30 +712,42 @@ def parse_vcf(
         .then(letter("a0"))
         .otherwise(pl.concat_str([letter("a0"), letter("a1")]))
     )
-    rsid = pl.col("rsid").str.to_lowercase()  # several ids (rs6;rs9) are split by the caller
-    frame = frame.select(
-        rsid=pl.when(rsid == ".").then(pl.lit(None)).otherwise(rsid),
-        chromosome=pl.col("chromosome").replace_strict(
-            CHROMOSOME_MAP, default=None, return_dtype=CHROMOSOME_DTYPE
-        ),
-        position=pl.col("position").cast(pl.UInt32, strict=False),
+    return frame.select(
+        **_vcf_rsid_chromosome_position(raw),
         genotype=genotype_raw.replace_strict(
             GENOTYPE_MAP, default=None, return_dtype=GENOTYPE_DTYPE
         ),
         symbolic=genotype_raw.is_null(),
     ).collect()
-    # Records on other contigs (decoys, alternates) or with symbolic alleles are skipped
-    # silently: they are normal in VCFs and carry nothing we can show.
-    skipped = pl.col("chromosome").is_null() | pl.col("symbolic")
-    malformed = pl.col("position").is_null()
-    invalid = pl.col("genotype").is_null()
-    stats = frame.select(
-        malformed=(malformed & ~skipped).sum(), invalid=(invalid & ~malformed & ~skipped).sum()
-    ).row(0)
-    counts.malformed, counts.invalid_genotypes = int(stats[0]), int(stats[1])
-    frame = frame.filter(~skipped & ~malformed & ~invalid).drop("symbolic")
-    counts.lines = raw.height
-    return frame, counts
+
+
+# Several ids (rs6,rs9 or rs6;rs9) and nothing else: other text with a comma is left alone.
+_JOINED_IDS = r"(?i)^\s*[a-z]+\d+(?:\s*[,;]\s*[a-z]+\d+)+\s*$"
+
+
+def split_joined_ids(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """One row per id where a line names several (``rs6,rs9`` or ``rs6;rs9``), and how many
+    such lines there were: never stored under the joined id, where both would read as absent.
+    """
+    rsids = frame["rsid"]
+    joined = (
+        rsids.str.contains(",", literal=True) | rsids.str.contains(";", literal=True)
+    ).fill_null(False)
+    if joined.any():
+        joined = joined & rsids.str.contains(_JOINED_IDS).fill_null(False)
+    del rsids
+    count = int(joined.sum())
+    if not count:
+        return frame, 0
+    split = (
+        frame.filter(joined)
+        .with_columns(pl.col("rsid").str.split(",").list.eval(pl.element().str.split(";")))
+        .with_columns(pl.col("rsid").list.eval(pl.element().explode()))
+        .explode("rsid")
+        .with_columns(pl.col("rsid").str.strip_chars())
+        .filter(pl.col("rsid").is_not_null() & (pl.col("rsid") != "") & (pl.col("rsid") != "."))
+    )
+    return pl.concat([frame.filter(~joined), split]), count
 
 
 # The consumer formats differ only in what `detect_format` writes into their Layout
@@ -647,6 +772,8 @@ PARSERS = {
     GenomeFormat.GENERIC: read_table,
     GenomeFormat.CIRCLEDNA: read_table,
     GenomeFormat.ILLUMINA: read_table,
+    GenomeFormat.ILLUMINA_TOP: read_table,
     GenomeFormat.MAPMYGENOME: read_table,
     GenomeFormat.VCF: parse_vcf,
+    GenomeFormat.GVCF: parse_vcf,
 }

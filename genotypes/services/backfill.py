@@ -13,10 +13,12 @@ from genotypes.models import (
     GenotypeResult,
     Snp,
 )
+from genotypes.parsers import GenomeFormat
 from genotypes.services.parsing import genome_results_for
 from genotypes.versions import genotype_data_changed
 
 BACKFILL_CHUNK = 50
+VCF_LABELS = (GenomeFormat.VCF.label, GenomeFormat.GVCF.label)
 
 
 def snp_catalogue_changed(*, snp: Snp) -> None:
@@ -69,9 +71,12 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
             continue
         # Only VCFs hold records without an rsid; positions are looked up among those.
         frame = genome_from_blob(
-            blob, rsids=[snp.rsid], positions=positions if upload.format == "VCF" else ()
+            blob, rsids=[snp.rsid], positions=positions if upload.format in VCF_LABELS else ()
         )
-        found[upload.pk] = (upload.user_id, genome_results_for(frame, upload.build, [snp])[snp.pk])
+        found[upload.pk] = (
+            upload.user_id,
+            genome_results_for(frame, upload.build, [snp], format_label=upload.format)[snp.pk],
+        )
     if not found:
         return 0
     now = timezone.now()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import polars as pl
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.mail import send_mail
 from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
@@ -18,15 +19,31 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from genotypes.genome_store import genome_to_blob
-from genotypes.matching import ELSEWHERE
+from genotypes.genome_store import (
+    SEALED_FRAME_BYTES,
+    SEALED_MAGIC,
+    GenomeBlobError,
+    GenomeBlobWriter,
+    genome_to_blob,
+    is_sealed,
+    sealed_chunks,
+)
+from genotypes.matching import ELSEWHERE, top_to_plus
 from genotypes.models import (
     GeneticDataAuditLog,
     GenomeUpload,
     GenotypeResult,
     Snp,
 )
-from genotypes.parsers import GenomeFormatError, parse_genome
+from genotypes.parsers import (
+    CHROMOSOME_DTYPE,
+    GENOTYPE_DTYPE,
+    GenomeFormatError,
+    Keep,
+    parse_genome,
+    parse_genome_stream,
+)
+from genotypes.parsers.detect import TOP_STRAND_LABEL
 from genotypes.parsers.formats import CHROMOSOME_MAP
 from genotypes.services import uploads
 from genotypes.services.audit import genetic_data_audit
@@ -121,33 +138,127 @@ def _claim(upload_id, task_id: str) -> GenomeUpload | None:
 def _parse_source(upload: GenomeUpload) -> bytes:
     """The member's file, decrypted in memory (it is stored sealed: genome_store).
 
-    Bounded by GENOME_UPLOAD_MAX_BYTES: a larger plaintext is refused (ValueError) before it
-    is read whole. Files stored in clear before uploads were sealed are read as they are.
+    Bounded by GENOME_UPLOAD_MAX_BYTES (only a VCF, which is streamed, may be larger): a
+    larger plaintext is refused before it is read whole. Files stored in clear before
+    uploads were sealed are read as they are.
     """
-    from genotypes.genome_store import SEALED_MAGIC, GenomeBlobError, is_sealed, sealed_read
-
     limit = settings.GENOME_UPLOAD_MAX_BYTES
+    parts = []
+    size = 0
+    for chunk in _raw_chunks(upload):
+        size += len(chunk)
+        if size > limit:
+            raise GenomeFormatError(
+                f"The file is larger than {limit // (1024 * 1024)} MB and is not a whole-genome "
+                "VCF, the only kind of file we read past that size.",
+                code="too_large",
+            )
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _raw_chunks(upload: GenomeUpload) -> Iterator[bytes]:
+    """The member's file, decrypted frame by frame (it is stored sealed: genome_store).
+
+    Files stored in clear before uploads were sealed are read as they are. A sealed file
+    that does not open raises ValueError.
+    """
     with upload.raw_file.open("rb") as handle:
         if is_sealed(handle.read(len(SEALED_MAGIC))):
             handle.seek(0)
             try:
-                return sealed_read(handle, max_bytes=limit)
+                yield from sealed_chunks(handle)
             except GenomeBlobError as error:
                 raise ValueError(str(error)) from error
+            return
         handle.seek(0)
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError("stored file larger than the upload limit")
-    return data
+        while chunk := handle.read(SEALED_FRAME_BYTES):
+            yield chunk
+
+
+def _with_progress(upload: GenomeUpload, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` passed through, moving the upload's progress from 20 % to 75 % as the
+    file is read (one update per 5 %)."""
+    total = max(upload.size or 0, 1)
+    read = 0
+    shown = 20
+    for chunk in chunks:
+        read += len(chunk)
+        percent = 20 + min(55, 55 * read // total)
+        if percent >= shown + 5:
+            shown = percent
+            _progress(upload, percent)
+        yield chunk
+
+
+@sensitive_variables()
+def _parse_upload(upload: GenomeUpload, snps: list[Snp], writer: GenomeBlobWriter):
+    """Parse the member's file; a whole-genome VCF or gVCF is streamed into ``writer``.
+
+    Only the catalogue's SNPs (by rsid, and by position among records without one) are held
+    in memory from a streamed file; every call goes to the sealed blob. Any other file is
+    read whole, within the chip limits, as it always was.
+    """
+    rsids = frozenset(snp.rsid for snp in snps)
+    positions = frozenset(
+        p for snp in snps for p in (snp.position_grch37, snp.position_grch38) if p
+    )
+
+    def read_whole():
+        return parse_genome(
+            _parse_source(upload),
+            max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
+            max_records=settings.GENOME_MAX_RECORDS,
+        )
+
+    genome = parse_genome_stream(
+        lambda: _with_progress(upload, _raw_chunks(upload)),
+        fallback=read_whole,
+        max_unpacked_bytes=settings.GENOME_VCF_MAX_UNPACKED_BYTES,
+        max_records=settings.GENOME_MAX_RECORDS,
+        keep=Keep(rsids=rsids, positions=positions),
+        sink=writer.write,
+        reference_sites=reference_sites(snps),
+    )
+    if genome.stored_count is not None:
+        writer.close()
+    return genome
+
+
+def reference_sites(snps: Iterable[Snp]) -> dict[int, pl.DataFrame]:
+    """{build: the catalogue's sites a gVCF reference block gives a call for}: each SNP with
+    a known chromosome, position and one-letter reference allele, called reference twice."""
+    sites = {}
+    for build in (37, 38):
+        rows = [
+            (snp.rsid, chromosome, position, snp.ref.strip().upper() * 2)
+            for snp in snps
+            if (chromosome := CHROMOSOME_MAP.get(snp.chromosome.strip()))
+            and (position := snp.position_grch38 if build == 38 else snp.position_grch37)
+            and snp.ref.strip().upper() in ("A", "C", "G", "T")
+        ]
+        sites[build] = pl.DataFrame(
+            rows,
+            schema={
+                "rsid": pl.String,
+                "chromosome": CHROMOSOME_DTYPE,
+                "position": pl.UInt32,
+                "genotype": GENOTYPE_DTYPE,
+            },
+            orient="row",
+        )
+    return sites
 
 
 def genome_results_for(
-    frame: pl.DataFrame, build: int | None, snps: Iterable[Snp]
+    frame: pl.DataFrame, build: int | None, snps: Iterable[Snp], *, format_label: str = ""
 ) -> dict[int, str]:
     """snp id -> genotype ('' when absent) for every catalogue SNP.
 
     An rsid that the file places on another chromosome than the catalogue's is not matched:
-    its result is ``matching.ELSEWHERE`` ("your file places this variant elsewhere").
+    its result is ``matching.ELSEWHERE`` ("your file places this variant elsewhere"). A
+    file read on Illumina's TOP strand (``format_label``, as stored with the upload) has each
+    call turned to the plus strand against the SNP's alleles (``matching.top_to_plus``).
     """
     snps = list(snps)
     by_rsid = {
@@ -161,6 +272,8 @@ def genome_results_for(
         genotype, chromosome = by_rsid.get(snp.rsid, ("", None))
         if genotype and not _same_chromosome(chromosome, snp.chromosome):
             genotype = ELSEWHERE
+        if genotype and format_label == TOP_STRAND_LABEL:
+            genotype = top_to_plus(genotype=genotype, ref=snp.ref, alt=snp.alt)
         results[snp.pk] = genotype
     missing = [s for s in snps if not results[s.pk] and s.chromosome]
     if missing and frame["rsid"].null_count():
@@ -241,62 +354,66 @@ def genome_upload_process(*, upload_id, task_id: str = "") -> None:
     upload = _claim(upload_id, task_id)
     if upload is None:
         return
-    try:
-        source = _parse_source(upload)
-    except (FileNotFoundError, ValueError):
-        _fail(
-            upload,
-            code="missing_file",
-            reason="We could not find your uploaded file. Please upload it again.",
-        )
-        return
     _progress(upload, 20)
+    snps = list(Snp.objects.all())
+    # Ciphertext only: a whole-genome file's calls are sealed here as they are read.
+    spool = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115
     try:
-        genome = parse_genome(
-            source,
-            max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
-            max_records=settings.GENOME_MAX_RECORDS,
-        )
-    except GenomeFormatError as error:
-        _fail(upload, code=error.code, reason=error.message)
-        return
-    except MemoryError:
-        raise  # let the task retry on a fresh process
-    except Exception as error:
-        if isinstance(error, OSError) and _is_disk_full(error):  # unpacking to a full disk
-            logger.error("Storage full while reading upload %s", upload.pk)
+        try:
+            genome = _parse_upload(upload, snps, GenomeBlobWriter(spool))
+        except GenomeFormatError as error:
+            _fail(upload, code=error.code, reason=error.message)
+            return
+        except (FileNotFoundError, ValueError):
+            _fail(
+                upload,
+                code="missing_file",
+                reason="We could not find your uploaded file. Please upload it again.",
+            )
+            return
+        except MemoryError:
+            raise  # let the task retry on a fresh process
+        except Exception as error:
+            if isinstance(error, OSError) and _is_disk_full(error):  # unpacking to a full disk
+                logger.error("Storage full while reading upload %s", upload.pk)
+                _fail(upload, code="storage_full", reason=DISK_FULL_FAILURE)
+                return
+            # A parser bug on unusual input: fail now with an honest message rather than let
+            # the sweeper retry the same file for an hour. The traceback has no genotypes.
+            logger.exception("Parser error on upload %s", upload.pk)
+            _fail(
+                upload,
+                code="internal",
+                reason=(
+                    "We could not read this file because of a problem on our side. Our team has "
+                    "been told; nothing from the file was kept. You can try again later."
+                ),
+            )
+            return
+        _progress(upload, 75)
+        storage = upload.genome_file.storage
+        # This attempt's own name (upload id and attempt number, in the member's folder, which
+        # a deletion empties): no other attempt ever writes or deletes it.
+        blob_name = upload.genome_file.field.generate_filename(upload, f"a{upload.attempts}")
+        storage.delete(blob_name)
+        try:
+            if genome.stored_count is None:
+                content = ContentFile(genome_to_blob(genome.frame))
+            else:
+                spool.seek(0)  # written (and closed) by the stream's sink
+                content = File(spool, "genome")
+            blob_name = storage.save(blob_name, content)
+        except OSError as error:
+            if not _is_disk_full(error):
+                raise
+            _blob_delete(blob_name)  # whatever part of it was written
+            logger.error("Storage full while storing the genome of upload %s", upload.pk)
             _fail(upload, code="storage_full", reason=DISK_FULL_FAILURE)
             return
-        # A parser bug on unusual input: fail now with an honest message rather than let
-        # the sweeper retry the same file for an hour. The traceback has no genotypes.
-        logger.exception("Parser error on upload %s", upload.pk)
-        _fail(
-            upload,
-            code="internal",
-            reason=(
-                "We could not read this file because of a problem on our side. Our team has been "
-                "told; nothing from the file was kept. You can try again later."
-            ),
-        )
-        return
-    del source
-    _progress(upload, 55)
-    storage = upload.genome_file.storage
-    # This attempt's own name (upload id and attempt number, in the member's folder, which a
-    # deletion empties): no other attempt ever writes or deletes it.
-    blob_name = upload.genome_file.field.generate_filename(upload, f"a{upload.attempts}")
-    storage.delete(blob_name)
-    try:
-        blob_name = storage.save(blob_name, ContentFile(genome_to_blob(genome.frame)))
-    except OSError as error:
-        if not _is_disk_full(error):
-            raise
-        _blob_delete(blob_name)  # whatever part of it was written
-        logger.error("Storage full while storing the genome of upload %s", upload.pk)
-        _fail(upload, code="storage_full", reason=DISK_FULL_FAILURE)
-        return
+    finally:
+        spool.close()
     _progress(upload, 80)
-    results = genome_results_for(genome.frame, genome.build, Snp.objects.all())
+    results = genome_results_for(genome.frame, genome.build, snps, format_label=genome.format.label)
     try:
         committed = _commit(upload, genome=genome, results=results, blob_name=blob_name)
     except Exception:

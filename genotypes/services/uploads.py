@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from genlife import queue
-from genotypes.genome_store import SealedWriter
+from genotypes.genome_store import GenomeBlobError, SealedWriter, sealed_chunks
 from genotypes.models import (
     GeneticDataAuditLog,
     GenomeUpload,
 )
+from genotypes.parsers.detect import looks_like_vcf
 from genotypes.services.audit import genetic_data_audit
 
 logger = logging.getLogger(__name__)
@@ -75,20 +76,57 @@ def _sealed(file: UploadedFile) -> File:
     return File(spool, "upload")
 
 
+def upload_max_bytes() -> int:
+    """The largest upload of any format: the web server reads a body up to this size."""
+    return max(settings.GENOME_UPLOAD_MAX_BYTES, settings.GENOME_VCF_UPLOAD_MAX_BYTES)
+
+
+def _too_large(file: UploadedFile) -> str | None:
+    """The member-facing refusal when ``file`` is over its format's limit, else None.
+
+    A whole-genome VCF (plain or .gz) may reach GENOME_VCF_UPLOAD_MAX_BYTES; every other
+    file GENOME_UPLOAD_MAX_BYTES. The format is judged from the start of the file.
+    """
+    chip_mb = settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024)
+    vcf_mb = settings.GENOME_VCF_UPLOAD_MAX_BYTES // (1024 * 1024)
+    if file.size is None or file.size > upload_max_bytes():
+        return (
+            f"The file is larger than {max(chip_mb, vcf_mb)} MB, more than even a whole-genome "
+            "VCF, so please check you picked the right one."
+        )
+    if file.size <= settings.GENOME_UPLOAD_MAX_BYTES:
+        return None
+    if file.size <= settings.GENOME_VCF_UPLOAD_MAX_BYTES and looks_like_vcf(_head(file)):
+        return None
+    return (
+        f"The file is larger than {chip_mb} MB; raw DNA files from a DNA testing chip are much "
+        f"smaller, so please check you picked the right one. Only a whole-genome VCF (.vcf or "
+        f".vcf.gz) may be larger, up to {vcf_mb} MB."
+    )
+
+
+def _head(file: UploadedFile) -> bytes:
+    """The first plaintext bytes of an upload (opening its first sealed frame if sealed)."""
+    file.seek(0)
+    try:
+        if getattr(file, "sealed", False):
+            return next(sealed_chunks(file.file), b"")[:65536]
+        return file.read(65536)
+    except GenomeBlobError:
+        return b""
+    finally:
+        file.seek(0)
+
+
 def genome_upload_create(
     *, user, file: UploadedFile, consent: bool, keep_raw: bool = False
 ) -> GenomeUpload:
     """Store an uploaded file (streamed to storage in chunks) and queue it for parsing."""
     if not consent:
         raise ValidationError({"consent": "Please agree to the processing of your genetic data."})
-    limit = settings.GENOME_UPLOAD_MAX_BYTES
-    if file.size is None or file.size > limit:
-        raise ValidationError(
-            {
-                "file": f"The file is larger than {limit // (1024 * 1024)} MB; raw DNA files are "
-                "much smaller, so please check you picked the right one."
-            }
-        )
+    too_large = _too_large(file)
+    if too_large:
+        raise ValidationError({"file": too_large})
     if file.size == 0:
         raise ValidationError({"file": "The file is empty."})
     upload = GenomeUpload(

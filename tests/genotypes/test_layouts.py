@@ -253,9 +253,14 @@ def test_a_comma_separated_final_report_is_read_too():
 
 @pytest.mark.parametrize(
     "columns,strands",
-    [("Allele1 - Top\tAllele2 - Top", "TOP strand,"), ("Allele1 - AB\tAllele2 - AB", "AB strand")],
+    [
+        ("Allele1 - AB\tAllele2 - AB", "AB strand"),
+        ("Allele1 - Design\tAllele2 - Design", "Design strand"),
+    ],
 )
-def test_a_final_report_without_plus_columns_is_refused_saying_what_to_export(columns, strands):
+def test_a_final_report_without_plus_or_top_columns_is_refused_saying_what_to_export(
+    columns, strands
+):
     text = FINAL_REPORT.replace("Allele1 - Top\tAllele2 - Top\t", "").replace(
         "Allele1 - Plus\tAllele2 - Plus", columns
     )
@@ -264,6 +269,19 @@ def test_a_final_report_without_plus_columns_is_refused_saying_what_to_export(co
     assert error.value.code == "strand_not_plus"
     assert strands in error.value.message
     assert "Allele1 - Plus" in error.value.message and "VCF" in error.value.message
+
+
+def test_a_final_report_on_the_top_strand_only_is_read_and_says_how_it_is_oriented():
+    text = FINAL_REPORT.replace("\tAllele1 - Plus\tAllele2 - Plus", "").replace(
+        "\tT\tC\t1\t", "\t1\t"
+    )
+    text = text.replace("\tG\tG\t2\t", "\t2\t").replace("\t-\t-\tX", "\tX")
+    text = text.replace("\tA\tA\t0\t", "\t0\t")
+    genome = parse_genome(text.encode())
+    assert genome.format == GenomeFormat.ILLUMINA_TOP
+    # Stored as the file gives them (TOP); the results are oriented against the catalogue.
+    assert genome.genotypes_for(["rs1", "rs2", "rs3"]) == {"rs1": "AG", "rs2": "CC", "rs3": "--"}
+    assert any("TOP strand" in w and "strand unclear" in w for w in genome.warnings)
 
 
 def test_a_final_report_cut_off_before_its_data_is_refused_clearly():

@@ -111,21 +111,23 @@ def test_upload_without_consent_is_refused_with_a_message(client):
     assert not GenomeUpload.objects.filter(user=member).exists()
 
 
-def test_a_1_gb_upload_is_refused_before_its_body_is_read(client):
+def test_a_2_gb_upload_is_refused_before_its_body_is_read(client):
     member = _logged_in(client)
     response = client.post(
         reverse("genotypes:upload"),
         {"file": SimpleUploadedFile("genome.txt", b"x"), "consent": "on"},
-        CONTENT_LENGTH=str(1024**3),
+        CONTENT_LENGTH=str(2 * 1024**3),
         headers={"X-Requested-With": "XMLHttpRequest"},
     )
     assert response.status_code == 413
-    assert "larger than 100 MB" in response.json()["errors"]["file"][0]
+    # The largest format's limit: a whole-genome VCF may be up to 1 GB.
+    assert "larger than 1024 MB" in response.json()["errors"]["file"][0]
     assert not GenomeUpload.objects.filter(user=member).exists()
 
 
 def test_upload_over_the_limit_is_stopped_while_streaming(client, settings):
     settings.GENOME_UPLOAD_MAX_BYTES = 2_000
+    settings.GENOME_VCF_UPLOAD_MAX_BYTES = 3_000
     member = _logged_in(client)
     response = client.post(
         reverse("genotypes:upload"),

@@ -3,15 +3,17 @@
     python manage.py parse_genome PATH [--rsid RSID ...] [--json]
 
 Prints the detected format, genome build, SNP and no-call counts and the genotypes of the
-requested rsids. A file that cannot be read prints one sentence to stderr (after Django's
-"CommandError: ") and exits with 2.
+requested rsids; a whole-genome VCF or gVCF is read in one streaming pass in bounded memory.
+A file that cannot be read prints one sentence to stderr (after Django's "CommandError: ")
+and exits with 2.
 """
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from genotypes.parsers import GenomeFormatError, parse_genome
+from genotypes.parsers import GenomeFormatError, Keep, parse_genome
 
 
 class Command(BaseCommand):
@@ -33,7 +35,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, rsid, as_json=False, **options):
         try:
-            genome = parse_genome(path)
+            # A whole-genome VCF is streamed: only the requested rsids' rows are held.
+            genome = parse_genome(
+                path,
+                max_bytes=settings.GENOME_MAX_UNPACKED_BYTES,
+                max_records=settings.GENOME_MAX_RECORDS,
+                max_vcf_bytes=settings.GENOME_VCF_MAX_UNPACKED_BYTES,
+                keep=Keep(rsids=frozenset(r.strip().lower() for r in rsid)),
+            )
         except GenomeFormatError as error:
             raise CommandError(error.message, returncode=2) from error
         except OSError as error:
