@@ -61,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "snps": selectors.snp_catalogue(),
             "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
+            "vcf_max_mb": settings.GENOME_VCF_UPLOAD_MAX_BYTES // (1024 * 1024),
         },
     )
 
@@ -140,6 +141,7 @@ def _upload_context(form, error: str = "") -> dict:
         "form": form,
         "error": error,
         "max_mb": settings.GENOME_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "vcf_max_mb": settings.GENOME_VCF_UPLOAD_MAX_BYTES // (1024 * 1024),
         "max_bytes": uploads.upload_max_bytes(),
     }
 

@@ -369,3 +369,14 @@ def test_upload_page_names_the_layouts_added_for_issue_16(client):
     html = client.get(reverse("genotypes:upload")).content.decode()
     for kind in ("CircleDNA", "Mapmygenome", "Sano Genetics", "GenomeStudio", "Allele1 - Plus"):
         assert kind in html
+
+
+def test_upload_and_index_pages_state_both_size_limits(client, settings):
+    settings.GENOME_UPLOAD_MAX_BYTES = 100 * 1024 * 1024
+    settings.GENOME_VCF_UPLOAD_MAX_BYTES = 1024 * 1024 * 1024
+    _logged_in(client)
+    upload = client.get(reverse("genotypes:upload")).content.decode()
+    assert "Up to 100 MB; a whole-genome VCF (plain or <code>.gz</code>) up to 1024 MB." in upload
+    assert 'data-too-large="1024"' in upload
+    index = client.get(reverse("genotypes:index")).content.decode()
+    assert "up to 100 MB (1024 MB for a whole-genome VCF)" in index
