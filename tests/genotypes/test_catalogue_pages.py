@@ -245,3 +245,19 @@ def test_lookup_is_for_members(client):
     client.force_login(UserFactory())
     response = _lookup(client, "rs4680")
     assert response.status_code == 403 and "lookup-result" not in response.content.decode()
+
+
+def test_snp_and_gene_pages_use_the_reports_label_scheme_and_legend(client):
+    """One label scheme everywhere: the SNP and gene pages draw labels as the article report
+    does (gt-label, in words) and carry the same legend."""
+    _catalogue()
+    _member_with(client, {"rs4680": "AG"})
+    label = SnpInterpretation.objects.get(snp__rsid="rs4680", genotype="AG").get_label_display()
+    for url in (
+        reverse("genotypes:snp_detail", args=["rs4680"]),
+        reverse("genotypes:gene_detail", args=["COMT"]),
+    ):
+        html = client.get(url).content.decode()
+        assert f'<span class="gt-label gt-label--{label.lower()}">{label}</span>' in html, url
+        assert "What the labels mean" in html and "Strand unclear" in html, url
+        assert "badge--typical" not in html and "badge--notable" not in html, url
