@@ -1,9 +1,11 @@
-"""sitemap.xml: published articles, the main pages and topics with articles."""
+"""sitemap.xml: published articles, the main pages, topics with articles, and the public
+catalogue pages (every SNP and gene page, and the evidence scale)."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from articles import selectors
+from genotypes.selectors import snp_catalogue
 
 
 class ArticleSitemap(Sitemap):
@@ -42,4 +44,26 @@ class TopicSitemap(Sitemap):
         return item.get_absolute_url()
 
 
-SITEMAPS = {"articles": ArticleSitemap, "pages": PageSitemap, "topics": TopicSitemap}
+class CatalogueSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.3
+
+    def items(self):
+        snps = snp_catalogue()
+        genes = sorted({snp.gene for snp in snps if snp.gene})
+        return (
+            [reverse("genotypes:evidence")]
+            + [reverse("genotypes:gene_detail", args=[gene]) for gene in genes]
+            + [reverse("genotypes:snp_detail", args=[snp.rsid]) for snp in snps]
+        )
+
+    def location(self, item):
+        return item
+
+
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "pages": PageSitemap,
+    "topics": TopicSitemap,
+    "catalogue": CatalogueSitemap,
+}

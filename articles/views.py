@@ -130,6 +130,10 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "User-agent: *",
         "Disallow: /account/",
         "Disallow: /accounts/",
+        # The public catalogue pages (a members' part is never in what a crawler gets).
+        "Allow: /genetics/snps/",
+        "Allow: /genetics/genes/",
+        "Allow: /genetics/evidence/",
         "Disallow: /genetics/",
         "Disallow: /preview/",
         "Disallow: /search/",

@@ -141,6 +141,19 @@ def test_sitemap_and_robots(client, gated_article):
     assert "Sitemap: " in robots.content.decode()
 
 
+def test_public_catalogue_pages_are_in_the_sitemap_and_open_to_crawlers(client):
+    from tests.genotypes.factories import SnpFactory
+
+    SnpFactory(rsid="rs4680", gene="COMT", ref="G", alt="A")
+    sitemap = client.get(reverse("articles:sitemap")).content.decode()
+    for path in ("/genetics/snps/rs4680/", "/genetics/genes/COMT/", "/genetics/evidence/"):
+        assert f"{path}</loc>" in sitemap, path
+    robots = client.get("/robots.txt").content.decode().splitlines()
+    allowed = ["Allow: /genetics/snps/", "Allow: /genetics/genes/", "Allow: /genetics/evidence/"]
+    # Listed before the folder's Disallow, as crawlers that take the first match need.
+    assert robots.index("Disallow: /genetics/") > max(robots.index(line) for line in allowed)
+
+
 def test_why_members_page_explains_and_offers_join(client):
     content = client.get(reverse("articles:why_members")).content.decode()
     assert "<h1>Why is this section for members?</h1>" in content
