@@ -183,6 +183,24 @@ class WorkerProcess:
 
 
 @pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> Path:
+    """Static files collected once per session under production settings (manifest), for
+    the gunicorn servers the fault and browser tests start."""
+    folder = tmp_path_factory.mktemp("static")
+    # DEBUG off, as in the servers the tests start: the manifest storage writes its manifest.
+    env = {**os.environ, "DJANGO_STATIC_ROOT": str(folder), "DJANGO_DEBUG": "false"}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker subprocess consuming from the configured broker."""
     worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log")

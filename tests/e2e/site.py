@@ -53,6 +53,10 @@ class Site:
         as in production).
     access_log: gunicorn writes an access log line per request to web.log.
     extra_env: further environment variables for every process (e.g. GENLIFE_BENCH_FLOOR).
+    redis_url: a Redis of the site's own (a private redis-server) to use, with `redis_dbs`,
+        instead of the configured one, which concurrent test runs on one machine share.
+    static_root: a folder where `collectstatic` already ran (production settings); by default
+        the site collects its own.
     """
 
     def __init__(
@@ -65,8 +69,12 @@ class Site:
         web_threads: int = 4,
         access_log: bool = True,
         extra_env: dict[str, str] | None = None,
+        static_root: Path | None = None,
+        redis_url: str = "",
     ) -> None:
         self.workdir = workdir
+        self.static_root = static_root
+        self._redis_url = redis_url
         self.web_workers = web_workers
         self.web_threads = web_threads
         self.access_log = access_log
@@ -91,7 +99,7 @@ class Site:
             env["DATABASE_URL"] = _with_path(outer_db, "/" + self._database_name)
         else:
             env["DATABASE_URL"] = f"sqlite:///{self.workdir / 'e2e.sqlite3'}"
-        outer_broker = os.environ.get("CELERY_BROKER_URL", "")
+        outer_broker = self._redis_url or os.environ.get("CELERY_BROKER_URL", "")
         if outer_broker.startswith("redis"):
             broker_db, cache_db = self._redis_dbs
             env["CELERY_BROKER_URL"] = _with_path(outer_broker, f"/{broker_db}")
@@ -109,7 +117,7 @@ class Site:
                 "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
                 # Loopback has no TLS in front; everything else stays as in production.
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
-                "DJANGO_STATIC_ROOT": str(self.workdir / "static"),
+                "DJANGO_STATIC_ROOT": str(self.static_root or self.workdir / "static"),
                 "DJANGO_MEDIA_ROOT": str(self.workdir / "media"),
                 "GENLIFE_DATA_DIR": str(self.workdir / "data"),
                 "GENLIFE_SITE_URL": self.base_url,
@@ -130,31 +138,20 @@ class Site:
     def start(self) -> None:
         self._create_database()
         self._flush_redis()
-        # collectstatic needs no database: it runs beside the one process that migrates and
-        # loads the demo content (each manage.py start costs seconds of imports).
-        collectstatic = subprocess.Popen(
-            [sys.executable, "manage.py", "collectstatic", "--noinput"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.manage(
-            "shell",
-            "-c",
-            "from django.core.management import call_command; "
-            "call_command('migrate', interactive=False, verbosity=0); "
-            "call_command('load_demo_snps'); call_command('load_demo_articles'); "
-            "from members.services.users import user_ensure_verified; "
-            "from allauth.mfa.totp.internal.auth import TOTP; "
-            f"editor = user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
-            "is_staff=True, name='Erin Editor'); "
-            f"TOTP.activate(editor, '{ADMIN_TOTP_SECRET}')",
-        )
-        output, _ = collectstatic.communicate(timeout=600)
-        if collectstatic.returncode != 0:
-            raise RuntimeError(f"manage.py collectstatic failed:\n{output}")
+        # collectstatic needs no database: it runs beside the one process that migrates, loads
+        # the demo content and creates the plans (each manage.py start costs seconds of
+        # imports), unless the static files were collected already.
+        collectstatic = None
+        if self.static_root is None:
+            collectstatic = subprocess.Popen(
+                [sys.executable, "manage.py", "collectstatic", "--noinput"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        # devstripe first: the same process then creates the plans on it.
         self._spawn(
             "stripe",
             [
@@ -172,7 +169,23 @@ class Site:
             ],
         )
         self._wait_for_log("stripe", b"DEVSTRIPE_READY")
-        self.manage("stripe_sync_plans")
+        self.manage(
+            "shell",
+            "-c",
+            "from django.core.management import call_command; "
+            "call_command('migrate', interactive=False, verbosity=0); "
+            "call_command('load_demo_snps'); call_command('load_demo_articles'); "
+            "from members.services.users import user_ensure_verified; "
+            "from allauth.mfa.totp.internal.auth import TOTP; "
+            f"editor = user_ensure_verified(email='{ADMIN_LOGIN[0]}', password='{ADMIN_LOGIN[1]}', "
+            "is_staff=True, name='Erin Editor'); "
+            f"TOTP.activate(editor, '{ADMIN_TOTP_SECRET}'); "
+            "call_command('stripe_sync_plans')",
+        )
+        if collectstatic is not None:
+            output, _ = collectstatic.communicate(timeout=600)
+            if collectstatic.returncode != 0:
+                raise RuntimeError(f"manage.py collectstatic failed:\n{output}")
         self._spawn(
             "web",
             [

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from django.test import Client
 from tests.conftest import WorkerProcess, worker_environment
 from tests.stripe_events import WEBHOOK_SECRET, pay
 
-from .processes import ROOT, RedisServer, WebServer
+from .processes import RedisServer, WebServer
 
 _CREATED_MEDIA = "DJANGO_MEDIA_ROOT" not in os.environ
 MEDIA_ROOT = os.environ.setdefault(
@@ -43,23 +41,6 @@ def _faults_settings(settings):
     settings.MEDIA_ROOT = MEDIA_ROOT
     settings.GENOME_ENCRYPTION_KEYS = GENOME_KEY.split(",")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory) -> Path:
-    """Static files collected once, for gunicorn under production settings (manifest)."""
-    folder = tmp_path_factory.mktemp("faults-static")
-    # DEBUG off, as in the servers the tests start: the manifest storage writes its manifest.
-    env = {**os.environ, "DJANGO_STATIC_ROOT": str(folder), "DJANGO_DEBUG": "false"}
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return folder
 
 
 class Stack:
@@ -139,11 +120,19 @@ class Stack:
         return "\n".join(parts)
 
     def close(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        for server in self.webs:
-            server.stop()
+        """Every worker and web server winds down at once (each may take its grace period,
+        so one after the other the waits would add up), then Redis goes."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        processes = [*self.workers, *self.webs]
+        errors: list[BaseException] = []
+        if processes:
+            with ThreadPoolExecutor(max_workers=len(processes)) as pool:
+                futures = [pool.submit(process.stop) for process in processes]
+            errors = [future.exception() for future in futures if future.exception()]
         self.redis.stop()
+        if errors:  # a failed stop spares none of the others, and still fails the test
+            raise errors[0]
 
 
 @pytest.fixture

@@ -230,8 +230,9 @@ def test_a_pool_process_killed_on_every_attempt_fails_the_upload_after_the_limit
     stack.web()
     worker = stack.worker(app=APP, GENLIFE_FAULTS_KILL_EVERY_PARSE="1")
     upload = _upload(stack, member, seed=5, calls={})
+    # "failed" commits first; the raw file goes right after the commit (raw_file cleared).
     failed = wait_until(
-        lambda: GenomeUpload.objects.filter(pk=upload.pk, status="failed").first(),
+        lambda: GenomeUpload.objects.filter(pk=upload.pk, status="failed", raw_file="").first(),
         timeout=240,
         raise_on_timeout=False,
     )

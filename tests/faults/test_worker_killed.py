@@ -19,7 +19,7 @@ from django.urls import reverse
 from genlife.celery import app as celery_app
 from genotypes.genome_store import genome_from_blob
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
-from genotypes.samples import generate_genome, generate_rows
+from genotypes.samples import generate_rows, render_text
 from genotypes.services.deletion import _files_under
 from tests.factories import MemberFactory
 from tests.genotypes.factories import demo_catalogue
@@ -38,13 +38,20 @@ GENOME = {
 
 
 @functools.cache
+def _rows() -> list:
+    # Generated once for the file and the expected genome (640,000 rows take seconds).
+    return generate_rows(**GENOME)
+
+
+@functools.cache
 def full_size_file() -> bytes:
-    return generate_genome("23andme", **GENOME)
+    # Byte for byte what generate_genome("23andme", **GENOME) writes.
+    return render_text("23andme", _rows(), seed=GENOME["seed"])
 
 
 @functools.cache
 def expected_genome() -> pl.DataFrame:
-    rows = generate_rows(**GENOME)
+    rows = _rows()
     return pl.DataFrame(
         {
             "rsid": [r.rsid for r in rows],
