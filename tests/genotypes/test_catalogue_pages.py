@@ -20,7 +20,7 @@ from genotypes.models import (
 from genotypes.services import parsing
 from tests.articles.factories import ArticleFactory, SectionFactory
 from tests.factories import MemberFactory, UserFactory
-from tests.genotypes.factories import demo_catalogue, upload_for
+from tests.genotypes.factories import SnpFactory, demo_catalogue, upload_for
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +261,11 @@ def test_snp_and_gene_pages_use_the_reports_label_scheme_and_legend(client):
         assert f'<span class="gt-label gt-label--{label.lower()}">{label}</span>' in html, url
         assert "What the labels mean" in html and "Strand unclear" in html, url
         assert "badge--typical" not in html and "badge--notable" not in html, url
+
+
+def test_pages_without_articles_say_so(client):
+    SnpFactory(rsid="rs6897932", gene="IL7R", ref="C", alt="T")
+    snp_page = client.get(reverse("genotypes:snp_detail", args=["rs6897932"])).content.decode()
+    gene_page = client.get(reverse("genotypes:gene_detail", args=["IL7R"])).content.decode()
+    assert "No article discusses this variant yet." in snp_page
+    assert "No article discusses this gene's variants yet." in gene_page
