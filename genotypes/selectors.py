@@ -264,13 +264,13 @@ def _findings(
 
 def _row(
     snp: Snp,
-    result: GenotypeResult | None,
+    raw: str,
+    match: Match,
     interpretations: dict[str, SnpInterpretation],
     overrides: Mapping[tuple[int, str], str],
     population: PopulationSummary | None,
 ) -> GenotypeRow:
-    raw = result.genotype if result else ""
-    match: Match = match_genotype(genotype=raw, ref=snp.ref, alt=snp.alt)
+    """One report row from the member's raw call (``raw``, as stored) and its match."""
     findings = _findings(snp, interpretations, overrides, match.key)
     yours = next((f for f in findings if f.is_yours), None)
     note = _NOTES.get(match.status, "") if match.status != Status.MATCH else ""
@@ -388,16 +388,19 @@ def genotype_report_for(
         interpretations.setdefault(interpretation.snp_id, {})[interpretation.genotype] = (
             interpretation
         )
-    shown = {}
-    for snp in snps:
-        result = results.get(snp.pk)
-        match = match_genotype(genotype=result.genotype if result else "", ref=snp.ref, alt=snp.alt)
-        shown[snp.pk] = match.genotype if match.status == Status.MATCH else ""
+    raw = {snp.pk: results[snp.pk].genotype if snp.pk in results else "" for snp in snps}
+    matches = {
+        snp.pk: match_genotype(genotype=raw[snp.pk], ref=snp.ref, alt=snp.alt) for snp in snps
+    }
+    shown = {
+        pk: match.genotype if match.status == Status.MATCH else "" for pk, match in matches.items()
+    }
     populations = _population_summaries(snp_ids, shown)
     rows = [
         _row(
             snp,
-            results.get(snp.pk),
+            raw[snp.pk],
+            matches[snp.pk],
             interpretations.get(snp.pk, {}),
             overrides,
             populations.get(snp.pk),
