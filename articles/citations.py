@@ -1,6 +1,12 @@
-"""Numbered citations for the findings in an article's genotype reports. Pure: no ORM.
+"""Citation numbering in articles, in one place. Pure: no ORM.
 
-A finding's source (a DOI, PMID or PMC id, genotypes.SnpInterpretation.sources) that is also one
+The article's text: references are shown numbered in the order the text first cites them
+(`citation_order`, sections in page order, members' sections included so the numbers are the
+same for everyone); editors cite them by their own `Reference.number`. Each place a reference
+is cited gets an id (`CitationMarks`) so the reference list can link back to it
+(`citation_backlinks`, from the sections the reader is shown only).
+
+The findings in an article's genotype reports: a finding's source (a DOI, PMID or PMC id, genotypes.SnpInterpretation.sources) that is also one
 of the article's references is cited by that reference's number and links to it in the
 reference list. Any other source gets the next number after the article's last reference, in
 order of first use across the page's reports, and is listed under "Sources for your results"
@@ -11,12 +17,59 @@ genotypes, so the numbered list is built per request and is part of the member's
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from genotypes.selectors import Citation, GenotypeReport, GenotypeRow
+if TYPE_CHECKING:
+    from genotypes.selectors import Citation, GenotypeReport, GenotypeRow
 
 RESULT_SOURCE_ANCHOR = "result-source-{number}"
+REFERENCE_ANCHOR = "ref-{number}"
+CITE_ID = "cite-{number}-{use}"
+CITE_ID_PATTERN = r"cite-([0-9]+)-[0-9]+"
+CITE_ID_RE = re.compile(rf'\bid="({CITE_ID_PATTERN})"')
+
+
+def citation_order(*, cited: Iterable[int], reference_numbers: Iterable[int]) -> dict[int, int]:
+    """The editor's reference number -> the number readers see: cited references in the order
+    of first use (``cited``, in page order, repeats allowed), then the uncited ones in the
+    editor's order."""
+    known = set(reference_numbers)
+    order = list(dict.fromkeys(number for number in cited if number in known))
+    order += sorted(known - set(order))
+    return {number: shown for shown, number in enumerate(order, start=1)}
+
+
+class CitationMarks:
+    """Numbers and ids for the citations in an article's text, shared by all its sections
+    while one render runs: the same reference always shows the same number, and each place
+    it is cited gets its own id (``cite-3-2``: the second citation of reference 3)."""
+
+    def __init__(self, shown: dict[int, int]) -> None:
+        self.shown = shown
+        self.uses: dict[int, int] = {}
+
+    def number(self, number: int) -> int:
+        return self.shown.get(number, number)
+
+    def mark(self, number: int) -> tuple[int, str]:
+        """(number shown, id of this place) for one citation of the editor's ``number``."""
+        shown = self.number(number)
+        use = self.uses[shown] = self.uses.get(shown, 0) + 1
+        return shown, CITE_ID.format(number=shown, use=use)
+
+
+def citation_backlinks(fragments: Iterable[str]) -> dict[int, list[str]]:
+    """Shown reference number -> the ids of the places citing it, in page order, found in the
+    rendered HTML ``fragments`` (only what the reader is shown: a back link never points into a
+    section they cannot read)."""
+    links: dict[int, list[str]] = {}
+    for fragment in fragments:
+        for match in CITE_ID_RE.finditer(fragment):
+            links.setdefault(int(match.group(2)), []).append(match.group(1))
+    return links
 
 
 @dataclass(frozen=True)
@@ -42,7 +95,8 @@ def source_key(identifier: str) -> str:
 
 
 def reference_keys(references: Iterable[tuple[int, str, str]]) -> dict[str, int]:
-    """``(number, doi, pmid)`` of each of the article's references -> {source key: number}."""
+    """``(number, doi, pmid)`` of each of the article's references (the number readers see,
+    ``Reference.shown_number``) -> {source key: number}."""
     keys: dict[str, int] = {}
     for number, doi, pmid in references:
         if doi:
@@ -62,7 +116,8 @@ class _Numbering:
         key = source_key(citation.identifier)
         if key in self.references:
             number = self.references[key]
-            return dataclasses.replace(citation, number=number, href=f"#ref-{number}"), None
+            href = "#" + REFERENCE_ANCHOR.format(number=number)
+            return dataclasses.replace(citation, number=number, href=href), None
         new = None
         if key not in self.extra:
             new = self.extra[key] = ResultSource(

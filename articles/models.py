@@ -37,6 +37,12 @@ class Topic(models.Model):
 class Author(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
+    credentials = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Qualifications and expertise, shown beside the name, e.g. "
+        "\"PhD in human genetics; 12 years in pharmacogenomics\".",
+    )
     bio = models.TextField(blank=True)
     photo = models.FileField(upload_to="authors/", blank=True)
 
@@ -81,6 +87,18 @@ class Article(models.Model):
     overview_image = models.FileField(upload_to="articles/", blank=True)
     overview_image_alt = models.CharField(max_length=400, blank=True)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="articles")
+    reviewed_by = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_articles",
+        help_text="Who checked the article's facts and references; shown as "
+        "\"Reviewed by\" under the author.",
+    )
+    reviewed_on = models.DateField(
+        null=True, blank=True, help_text="The day the review was done; shown with the reviewer."
+    )
     topics = models.ManyToManyField(Topic, related_name="articles", blank=True)
     related = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -114,6 +132,10 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="article_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_on__isnull=True) | Q(reviewed_by__isnull=False),
+                name="article_review_date_has_reviewer",
             ),
         ]
 
@@ -217,6 +239,9 @@ class Reference(models.Model):
     doi = models.CharField("DOI", max_length=200, blank=True, help_text="Like 10.1002/ana.22006")
     pmid = models.CharField("PubMed id", max_length=12, blank=True)
     url = models.URLField("URL", max_length=500, blank=True)
+    # Its number on the page: references are numbered in the order the text first cites them
+    # (articles.citations), written by services.article_render; `number` is the editor's key.
+    display_number = models.PositiveIntegerField(null=True, editable=False)
 
     class Meta:
         ordering = ["number"]
@@ -241,6 +266,11 @@ class Reference(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.number}] {self.authors} ({self.year})"
+
+    @property
+    def shown_number(self) -> int:
+        """The number readers see (the editor's own until the article is rendered)."""
+        return self.display_number or self.number
 
     @property
     def doi_url(self) -> str:

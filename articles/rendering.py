@@ -17,6 +17,8 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from articles.citations import CITE_ID_PATTERN, CitationMarks
+
 CITATION_RE = r"\[ref:\s*([0-9][0-9,\-\s]*)\]"
 _MAX_CITATION_RANGE = 50
 
@@ -52,7 +54,7 @@ ALLOWED_TAGS = {
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id"},
     "abbr": {"title"},
     "h3": {"id"},
     "h4": {"id"},
@@ -130,6 +132,9 @@ class _CitationProcessor(InlineProcessor):
                 self.state.missing.append(number)
         if not any(number in known for number in numbers):
             return m.group(0), m.start(0), m.end(0)
+        marks = self.state.marks
+        # Shown in the numbers readers see, ascending: [ref:4,1] may read [1, 3].
+        numbers = sorted(dict.fromkeys(numbers), key=lambda n: (n not in known, marks.number(n)))
         sup = ElementTree.Element("sup")
         sup.set("class", "cite")
         sup.text = "["
@@ -142,10 +147,11 @@ class _CitationProcessor(InlineProcessor):
                 else:
                     last.tail = (last.tail or "") + separator
             if number in known:
+                shown, cite_id = marks.mark(number)
                 link = ElementTree.SubElement(sup, "a")
-                link.set("href", f"#ref-{number}")
-                link.set("title", f"Reference {number}")
-                link.text = str(number)
+                link.set("href", f"#ref-{shown}")
+                link.set("id", cite_id)
+                link.text = str(shown)
                 last = link
             else:
                 if last is None:
@@ -190,6 +196,7 @@ class _HeadingProcessor(Treeprocessor):
 class _RenderState:
     reference_numbers: frozenset[int]
     anchor_prefix: str
+    marks: CitationMarks
     anchors: set[str] = field(default_factory=set)
     cited: list[int] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
@@ -207,6 +214,13 @@ class _ArticleExtension(Extension):
         md.treeprocessors.register(_HeadingProcessor(md, self.state), "article_headings", 5)
 
 
+def _attribute_allowed(tag: str, attribute: str, value: str) -> str | None:
+    """An ``id`` on a link is only ever a citation's own (articles.citations.CITE_ID)."""
+    if tag == "a" and attribute == "id" and not re.fullmatch(CITE_ID_PATTERN, value):
+        return None
+    return value
+
+
 def html_sanitise(raw_html: str) -> str:
     return nh3.clean(
         raw_html,
@@ -215,6 +229,7 @@ def html_sanitise(raw_html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
+        attribute_filter=_attribute_allowed,
     )
 
 
@@ -241,11 +256,15 @@ def section_body_render(
     reference_numbers: set[int] | frozenset[int],
     anchor_prefix: str,
     taken_anchors: set[str] | None = None,
+    citation_marks: CitationMarks | None = None,
 ) -> RenderedSection:
-    """Render one section body. `taken_anchors` is updated with the ids this section uses."""
+    """Render one section body. `taken_anchors` is updated with the ids this section uses;
+    `citation_marks` (shared by the article's sections) numbers the citations as readers see
+    them (articles.citations); without it they keep the editor's numbers."""
     state = _RenderState(
         reference_numbers=frozenset(reference_numbers),
         anchor_prefix=anchor_prefix,
+        marks=citation_marks or CitationMarks({}),
         anchors=taken_anchors if taken_anchors is not None else set(),
     )
     md = markdown.Markdown(

@@ -32,7 +32,11 @@ def article_report_inputs(*, article: Article) -> ArticleReportInputs:
             (snp_id, genotype): text
             for snp_id, genotype, text in article.findings.values_list("snp_id", "genotype", "text")
         },
-        references=list(article.references.values_list("number", "doi", "pmid")),
+        # The numbers readers see, so a finding citing a reference shows the text's number.
+        references=[
+            (reference.shown_number, reference.doi, reference.pmid)
+            for reference in article.references.all()  # prefetched by the page
+        ],
     )
 
 

@@ -386,7 +386,8 @@ def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
 
 
 def reference_list_for(*, article: Article) -> list[Reference]:
-    return list(article.references.all())
+    """In the order readers see them numbered (articles.citations)."""
+    return sorted(article.references.all(), key=lambda reference: reference.shown_number)
 
 
 def related_articles_for(*, article: Article, limit: int = 6) -> list[Article]:

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from articles import receivers
+from articles.citations import CitationMarks, citation_order
 from articles.blocks import (
     BLOCK_KINDS,
     GridBlock,
@@ -21,7 +22,7 @@ from articles.blocks import (
     problems_text,
     section_body_problems,
 )
-from articles.models import Article, Section, SectionSnp
+from articles.models import Article, Reference, Section, SectionSnp
 from articles.rendering import RenderedSection, section_body_render, slug_for
 from articles.selectors import article_public_text
 from genotypes.conditions import snp_genotypes
@@ -50,9 +51,13 @@ def article_render(*, article: Article) -> Article:
     Called after any edit (admin save, import). Pages only read the stored results.
     """
     sections = list(article.sections.order_by("order", "pk"))
-    reference_numbers = set(article.references.values_list("number", flat=True))
+    references = list(article.references.all())
+    reference_numbers = {reference.number for reference in references}
+    marks = CitationMarks(_citation_order(sections, reference_numbers))
     # Ids the article template uses itself; sections and sub-headings never take them.
-    taken: set[str] = set(RESERVED_ANCHORS) | {f"ref-{number}" for number in reference_numbers}
+    taken: set[str] = set(RESERVED_ANCHORS) | {
+        f"ref-{number}" for number in reference_numbers | set(marks.shown.values())
+    }
     # Explicit anchors first, so generated ones never steal them.
     for section in sections:
         if section.anchor:
@@ -75,6 +80,7 @@ def article_render(*, article: Article) -> Article:
             reference_numbers=reference_numbers,
             taken=taken,
             catalogue=catalogue,
+            marks=marks,
         )
         section.body_html = rendered.html
         section.body_text = rendered.text
@@ -101,6 +107,10 @@ def article_render(*, article: Article) -> Article:
         Section.objects.bulk_update(
             sections, ["anchor", "body_html", "body_text", "blocks", "subheadings"]
         )
+    for reference in references:
+        reference.display_number = marks.number(reference.number)
+    if references:
+        Reference.objects.bulk_update(references, ["display_number"])
     article.word_count = words
     article.public_word_count = public_words
     article.render_problems = problems
@@ -119,13 +129,30 @@ def article_render(*, article: Article) -> Article:
     return article
 
 
+def _citation_order(sections: list[Section], reference_numbers: set[int]) -> dict[int, int]:
+    """The numbers readers see (articles.citations.citation_order): a first pass over every
+    section's Markdown, in page order, collects the order in which references are cited."""
+    cited: list[int] = []
+    for section in sections:
+        cited += section_body_render(
+            body=section.body, reference_numbers=reference_numbers, anchor_prefix="order"
+        ).cited
+    return citation_order(cited=cited, reference_numbers=reference_numbers)
+
+
 def block_catalogue(*, rsids: list[str]) -> dict[str, Snp]:
     """The catalogue SNPs that blocks name, by rsid (conditions are checked against them)."""
     return {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=set(rsids))} if rsids else {}
 
 
 def _section_render(
-    section: Section, *, parts: list, reference_numbers: set[int], taken: set[str], catalogue
+    section: Section,
+    *,
+    parts: list,
+    reference_numbers: set[int],
+    taken: set[str],
+    catalogue,
+    marks: CitationMarks | None = None,
 ) -> tuple[RenderedSection, list[dict], int]:
     """The section's HTML (with a marker where each block goes), its blocks, rendered, and the
     number of words in them. A section without blocks renders exactly as plain Markdown."""
@@ -136,6 +163,7 @@ def _section_render(
             reference_numbers=reference_numbers,
             anchor_prefix=section.anchor,
             taken_anchors=taken,
+            citation_marks=marks,
         )
 
     if not any(isinstance(part, IfBlock | GridBlock) for part in parts):
