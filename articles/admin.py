@@ -243,6 +243,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["preview_links", "problems", "created", "updated", "word_count"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "author", "topics", "key_takeaways"]}),
+        ("Review", {"fields": ["reviewed_by", "reviewed_on"]}),
         (
             "Publishing",
             {"fields": ["status", "published_at", "featured", "preview_links", "problems"]},
@@ -436,4 +437,5 @@ class TopicAdmin(NamedThingAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(NamedThingAdmin):
-    pass
+    list_display = ["name", "slug", "credentials"]
+    fields = ["name", "slug", "credentials", "bio", "photo"]

@@ -6,9 +6,10 @@ same for everyone); editors cite them by their own `Reference.number`. Each plac
 is cited gets an id (`CitationMarks`) so the reference list can link back to it
 (`citation_backlinks`, from the sections the reader is shown only).
 
-The findings in an article's genotype reports: a finding's source (a DOI, PMID or PMC id, genotypes.SnpInterpretation.sources) that is also one
-of the article's references is cited by that reference's number and links to it in the
-reference list. Any other source gets the next number after the article's last reference, in
+The findings in an article's genotype reports: a finding's source (a DOI, PMID or PMC id,
+genotypes.SnpInterpretation.sources) that is also one of the article's references is cited by
+that reference's (shown) number and links to it in the reference list. Any other source gets
+the next number after the article's last reference, in
 order of first use across the page's reports, and is listed under "Sources for your results"
 below the report that first cites it. Which sources a member's report cites depends on their
 genotypes, so the numbered list is built per request and is part of the member's own page only.
@@ -59,6 +60,24 @@ class CitationMarks:
         shown = self.number(number)
         use = self.uses[shown] = self.uses.get(shown, 0) + 1
         return shown, CITE_ID.format(number=shown, use=use)
+
+
+@dataclass(frozen=True)
+class ReferenceEntry:
+    """A reference in the list under an article, with links back to where the text cites it."""
+
+    reference: object  # articles.models.Reference
+    backlinks: tuple[str, ...]
+
+
+def references_with_backlinks(*, references: Iterable, fragments: Iterable[str]):
+    """``references`` (in the order shown) each with the ids of the places citing it in the
+    HTML ``fragments`` the reader is shown."""
+    links = citation_backlinks(fragments)
+    return [
+        ReferenceEntry(reference=ref, backlinks=tuple(links.get(ref.shown_number, ())))
+        for ref in references
+    ]
 
 
 def citation_backlinks(fragments: Iterable[str]) -> dict[int, list[str]]:

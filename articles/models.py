@@ -41,7 +41,7 @@ class Author(models.Model):
         max_length=200,
         blank=True,
         help_text="Qualifications and expertise, shown beside the name, e.g. "
-        "\"PhD in human genetics; 12 years in pharmacogenomics\".",
+        '"PhD in human genetics; 12 years in pharmacogenomics".',
     )
     bio = models.TextField(blank=True)
     photo = models.FileField(upload_to="authors/", blank=True)
@@ -94,7 +94,7 @@ class Article(models.Model):
         blank=True,
         related_name="reviewed_articles",
         help_text="Who checked the article's facts and references; shown as "
-        "\"Reviewed by\" under the author.",
+        '"Reviewed by" under the author.',
     )
     reviewed_on = models.DateField(
         null=True, blank=True, help_text="The day the review was done; shown with the reviewer."
@@ -144,6 +144,12 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def card_image_url(self) -> str:
+        """The picture on the article's cards: its overview image, else one drawn for it."""
+        name = "articles:overview_image" if self.overview_image else "articles:card_image"
+        return reverse(name, kwargs={"slug": self.slug})
 
     @property
     def reading_minutes(self) -> int:

@@ -161,6 +161,11 @@ def article_list_for_author(*, author: Author) -> QuerySet[Article]:
     return article_list_published().filter(author=author)
 
 
+def article_list_reviewed_by(*, author: Author, limit: int = 20) -> list[Article]:
+    """Published articles ``author`` reviewed (shown on their page beside what they wrote)."""
+    return list(article_list_published().filter(reviewed_by=author)[:limit])
+
+
 def topic_list_with_articles() -> QuerySet[Topic]:
     return (
         Topic.objects.filter(articles__in=Article.objects.published()).distinct().order_by("name")
@@ -180,9 +185,10 @@ def _detail_queryset(base: QuerySet[Article]) -> QuerySet[Article]:
     related = (
         Article.objects.published()
         .defer("public_text", "render_problems", "search_vector")
+        .select_related("author")
         .order_by("-published_at")
     )
-    return base.select_related("author").prefetch_related(
+    return base.select_related("author", "reviewed_by").prefetch_related(
         "topics",
         Prefetch("sections", queryset=sections),
         Prefetch("references", queryset=Reference.objects.order_by("number")),

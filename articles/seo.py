@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.models import Article
+from articles.models import Article, Author
 from articles.selectors import AccessLevel, VisibleSection
 
 
@@ -20,6 +20,19 @@ def article_overview_image_url(*, article: Article) -> str:
     if not article.overview_image:
         return ""
     return reverse("articles:overview_image", kwargs={"slug": article.slug})
+
+
+def _person(author: Author) -> dict:
+    """An author or reviewer: a Person (with their credentials) or, for a team, an Organization."""
+    team = "team" in author.name.lower()
+    person = {
+        "@type": "Organization" if team else "Person",
+        "name": author.name,
+        "url": absolute_url(author.get_absolute_url()),
+    }
+    if author.credentials:
+        person["description" if team else "jobTitle"] = author.credentials
+    return person
 
 
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -40,11 +53,7 @@ def article_json_ld(
         "url": url,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated.isoformat() if article.updated else None,
-        "author": {
-            "@type": "Organization" if "team" in article.author.name.lower() else "Person",
-            "name": article.author.name,
-            "url": absolute_url(article.author.get_absolute_url()),
-        },
+        "author": _person(article.author),
         "publisher": {
             "@type": "Organization",
             "name": settings.SITE_NAME,
@@ -54,6 +63,10 @@ def article_json_ld(
             article.word_count if access == AccessLevel.MEMBERS else article.public_word_count
         ),
     }
+    if article.reviewed_by_id:
+        data["reviewedBy"] = _person(article.reviewed_by)
+        if article.reviewed_on:
+            data["lastReviewed"] = article.reviewed_on.isoformat()
     image = article_overview_image_url(article=article)
     if image:
         data["image"] = absolute_url(image)

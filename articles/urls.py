@@ -10,6 +10,7 @@ urlpatterns = [
     path("articles/", views.article_list, name="list"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
     path("articles/<slug:slug>/overview-image", views.overview_image, name="overview_image"),
+    path("articles/<slug:slug>/card.svg", views.card_image, name="card_image"),
     path("preview/<str:token>/", views.article_preview, name="preview"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("authors/<slug:slug>/", views.author_detail, name="author"),

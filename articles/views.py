@@ -15,13 +15,14 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
-from billing.selectors import is_member, membership_join_url
+from billing.selectors import is_member, membership_join_url, plan_list_offered
 from genlife import page_cache
 from genlife.page_cache import Audience
-from genotypes.selectors import RSID_PATTERN
+from genotypes.samples import DEMO_CALLS, SAMPLE_REPORT_RSIDS
+from genotypes.selectors import RSID_PATTERN, genotype_report_sample
 from genotypes.versions import genotype_page_scopes
 
-from . import personal_blocks, reports, selectors, seo
+from . import card_images, citations, personal_blocks, reports, selectors, seo
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -56,6 +57,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "featured": featured,
             "latest": latest,
             "topics": selectors.topic_list_with_articles(),
+            # Made-up genotypes through the real report template, labelled as a sample.
+            "sample_report": genotype_report_sample(rsids=SAMPLE_REPORT_RSIDS, calls=DEMO_CALLS),
+            "plans": list(plan_list_offered()),
+            "join_url": membership_join_url(),
         },
     )
     if slot is not None:
@@ -93,7 +98,12 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "articles/author_detail.html",
-        {"author": author, "page_obj": page, "articles": page.object_list},
+        {
+            "author": author,
+            "page_obj": page,
+            "articles": page.object_list,
+            "reviewed": selectors.article_list_reviewed_by(author=author),
+        },
     )
 
 
@@ -174,7 +184,10 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "viewer_authenticated": viewer_authenticated,
         "blocks": blocks,
         "topics": list(article.topics.all()),
-        "references": selectors.reference_list_for(article=article),
+        "references": citations.references_with_backlinks(
+            references=selectors.reference_list_for(article=article),
+            fragments=[section.html for section in sections if not section.locked],
+        ),
         "related": selectors.related_articles_for(article=article),
         "json_ld": seo.article_json_ld(article=article, sections=sections, access=access),
         "canonical_url": seo.absolute_url(article.get_absolute_url()),
@@ -364,6 +377,19 @@ def overview_image(request: HttpRequest, slug: str) -> HttpResponse:
     if article is None or not article.overview_image:
         raise Http404("No image")
     return _stored_file_response(article.overview_image)
+
+
+@require_safe
+def card_image(request: HttpRequest, slug: str) -> HttpResponse:
+    """The picture drawn for an article's cards when it has no overview image."""
+    article = selectors.article_get_image(slug=slug, include_drafts=request.user.is_staff)
+    if article is None:
+        raise Http404("No such article")
+    response = HttpResponse(card_images.card_svg(slug=article.slug), content_type="image/svg+xml")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe

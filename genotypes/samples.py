@@ -138,6 +138,11 @@ DEMO_CALLS: dict[str, str] = {
 }
 
 
+# The variants of the sample report on the home page (made-up genotypes from DEMO_CALLS): a
+# typical and a notable result, and one that differs from the reference.
+SAMPLE_REPORT_RSIDS = ["rs1799971", "rs4680", "rs1045642"]
+
+
 def _position_for(rsid: str, build: int) -> tuple[str, int]:
     if rsid in KNOWN_POSITIONS:
         chromosome, positions = KNOWN_POSITIONS[rsid]

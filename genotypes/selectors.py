@@ -381,14 +381,39 @@ def genotype_report_for(
             status_url=status_url,
             rows=[GenotypeRow(snp=s, status="no_upload") for s in snps],
         )
+    results = {
+        r.snp_id: r
+        for r in GenotypeResult.objects.filter(user=user, snp_id__in=[s.pk for s in snps])
+    }
+    raw = {snp.pk: results[snp.pk].genotype if snp.pk in results else "" for snp in snps}
+    return GenotypeReport(
+        state="ready",
+        rows=_rows(snps, raw, overrides),
+        upload_url=upload_url,
+        absent_may_be_reference=absent_means_reference(current.format),
+    )
+
+
+def genotype_report_sample(*, rsids: list[str], calls: Mapping[str, str]) -> GenotypeReport:
+    """A report for made-up genotypes (``calls``: rsid -> genotype, e.g.
+    genotypes.samples.DEMO_CALLS) of the catalogue SNPs ``rsids`` that exist, in that order:
+    what a member's report looks like, for pages anyone may read. Reads no one's data."""
+    by_rsid = {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=rsids)}
+    snps = [by_rsid[rsid] for rsid in rsids if rsid in by_rsid]
+    raw = {snp.pk: calls.get(snp.rsid, "") for snp in snps}
+    return GenotypeReport(state="ready", rows=_rows(snps, raw, {}))
+
+
+def _rows(
+    snps: list[Snp], raw: dict[int, str], overrides: Mapping[tuple[int, str], str]
+) -> list[GenotypeRow]:
+    """Report rows for raw calls (SNP id -> call as stored), in three queries."""
     snp_ids = [s.pk for s in snps]
-    results = {r.snp_id: r for r in GenotypeResult.objects.filter(user=user, snp_id__in=snp_ids)}
     interpretations: dict[int, dict[str, SnpInterpretation]] = {}
     for interpretation in SnpInterpretation.objects.filter(snp_id__in=snp_ids):
         interpretations.setdefault(interpretation.snp_id, {})[interpretation.genotype] = (
             interpretation
         )
-    raw = {snp.pk: results[snp.pk].genotype if snp.pk in results else "" for snp in snps}
     matches = {
         snp.pk: match_genotype(genotype=raw[snp.pk], ref=snp.ref, alt=snp.alt) for snp in snps
     }
@@ -407,12 +432,7 @@ def genotype_report_for(
         )
         for snp in snps
     ]
-    return GenotypeReport(
-        state="ready",
-        rows=rows,
-        upload_url=upload_url,
-        absent_may_be_reference=absent_means_reference(current.format),
-    )
+    return rows
 
 
 def snp_catalogue() -> list[Snp]:

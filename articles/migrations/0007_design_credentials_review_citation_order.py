@@ -5,34 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0006_section_genotype_blocks'),
+        ("articles", "0006_section_genotype_blocks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, help_text='Who checked the article\'s facts and references; shown as "Reviewed by" under the author.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviewed_articles', to='articles.author'),
+            model_name="article",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text='Who checked the article\'s facts and references; shown as "Reviewed by" under the author.',
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reviewed_articles",
+                to="articles.author",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='reviewed_on',
-            field=models.DateField(blank=True, help_text='The day the review was done; shown with the reviewer.', null=True),
+            model_name="article",
+            name="reviewed_on",
+            field=models.DateField(
+                blank=True,
+                help_text="The day the review was done; shown with the reviewer.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='author',
-            name='credentials',
-            field=models.CharField(blank=True, help_text='Qualifications and expertise, shown beside the name, e.g. "PhD in human genetics; 12 years in pharmacogenomics".', max_length=200),
+            model_name="author",
+            name="credentials",
+            field=models.CharField(
+                blank=True,
+                help_text='Qualifications and expertise, shown beside the name, e.g. "PhD in human genetics; 12 years in pharmacogenomics".',
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='reference',
-            name='display_number',
+            model_name="reference",
+            name="display_number",
             field=models.PositiveIntegerField(editable=False, null=True),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('reviewed_on__isnull', True), ('reviewed_by__isnull', False), _connector='OR'), name='article_review_date_has_reviewer'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reviewed_on__isnull", True), ("reviewed_by__isnull", False), _connector="OR"
+                ),
+                name="article_review_date_has_reviewer",
+            ),
         ),
     ]

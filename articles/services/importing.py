@@ -293,6 +293,7 @@ def _author_upsert(*, slug: str, entry: dict | None, base: Path) -> Author:
         author = Author(slug=slug)
     author.name = entry["name"]
     author.bio = entry.get("bio", "")
+    author.credentials = entry.get("credentials", "")
     photo = _bundle_image(base, entry["photo"]) if entry.get("photo") else None
     if photo is not None and not author.photo:
         author.photo.save(Path(entry["photo"]).name, ContentFile(photo.read_bytes()), save=False)

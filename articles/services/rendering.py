@@ -10,7 +10,6 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from articles import receivers
-from articles.citations import CitationMarks, citation_order
 from articles.blocks import (
     BLOCK_KINDS,
     GridBlock,
@@ -22,6 +21,7 @@ from articles.blocks import (
     problems_text,
     section_body_problems,
 )
+from articles.citations import CitationMarks, citation_order
 from articles.models import Article, Reference, Section, SectionSnp
 from articles.rendering import RenderedSection, section_body_render, slug_for
 from articles.selectors import article_public_text
