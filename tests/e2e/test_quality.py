@@ -59,7 +59,12 @@ def _pages(status_path: str) -> list[tuple[str, str, bool]]:
     """(name, path, as member) for every core page."""
     return [
         ("home", "/", False),
+        ("home-member", "/", True),
         ("article-visitor", LDN_PATH, False),
+        ("list", "/articles/", False),
+        ("topic", "/topics/medications/", False),
+        ("author", "/authors/genlife-editors/", False),
+        ("search-visitor", "/search/?q=naltrexone", False),
         ("join", "/account/join/", False),
         ("login", "/accounts/login/", False),
         ("article-member", LDN_PATH, True),
