@@ -673,7 +673,7 @@ def genome_rsid_lookup_for(*, user, rsid: str) -> RsidLookup:
 
 _ACTIVITY_WORDS = {
     GeneticDataAuditLog.Action.UPLOADED: "A DNA file was uploaded.",
-    GeneticDataAuditLog.Action.VIEWED_STATUS: "An upload's status page was opened.",
+    GeneticDataAuditLog.Action.VIEWED_STATUS: "An upload's details (status and counts) were opened",
     GeneticDataAuditLog.Action.VIEWED_RESULTS: "Your genotypes were shown",
     GeneticDataAuditLog.Action.EXPORTED: "Your data was downloaded as a zip file.",
     GeneticDataAuditLog.Action.DELETED: "Genetic data was deleted",
@@ -725,8 +725,8 @@ def _activity_what(entry: GeneticDataAuditLog) -> str:
     if not detail:
         return words if words.endswith(".") else words + "."
     Action = GeneticDataAuditLog.Action
-    if entry.action == Action.VIEWED_RESULTS:
-        return f"{words} on the {detail}."
+    if entry.action in (Action.VIEWED_RESULTS, Action.VIEWED_STATUS):
+        return f"{words} {'' if detail.startswith(('in ', 'on ')) else 'on the '}{detail}."
     if entry.action == Action.BACKFILLED:
         return f"{words} ({detail})."
     if entry.action == Action.FAILED:

@@ -200,6 +200,7 @@ def _upload_for(request: HttpRequest, upload_id):
             subject_user_id=upload_obj.user_id,
             action=Action.VIEWED_STATUS,
             upload_id=upload_obj.pk,
+            detail="on the site",
         )
     return upload_obj
 

@@ -83,7 +83,10 @@ def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
         ("A variant was looked up in your stored genome.", "you"),
         ("Your data was downloaded as a zip file.", "you"),
         ("to add a newly catalogued variant (rs3094315).", "genlife&#x27;s worker"),
-        ("An upload&#x27;s status page was opened.", "genlife support staff"),
+        (
+            "An upload&#x27;s details (status and counts) were opened on the site.",
+            "genlife support staff",
+        ),
     ]
     rows = _rows(html)
     assert len(rows) == len(expected)
