@@ -6,6 +6,7 @@ Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`),
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -343,3 +344,39 @@ def finding_genotype_problem(*, genotype: str, snp) -> str:
             f"{' and '.join(sorted(alleles))} on the plus strand."
         )
     return ""
+
+
+class SummaryShareLink(models.Model):
+    """A member's link to their printable summary of one article, for a doctor, say.
+
+    Only a hash of the token is stored: the link is shown once, when made, and the row alone
+    cannot open it. It stops working at ``expires_at`` (1-14 days after it was made), when the
+    member revokes it, deletes their genetic data or account, or stops being a member.
+    """
+
+    MAX_DAYS = 14
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_share_links"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"), name="share_link_token_hash"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Share link {self.pk} to {self.article_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

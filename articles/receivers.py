@@ -1,4 +1,6 @@
-"""Articles' cache invalidation, in one place (connected in ArticlesConfig.ready).
+"""Articles' cache invalidation, and its answers to the genotypes app, in one place (connected
+in ArticlesConfig.ready). A member's genetic data deleted (``genotypes.signals``) revokes
+every share link to their printable summaries.
 
 Every cached page that prints articles, topics or authors is read under the ``"articles"``
 scope of genlife.page_cache (a member's article page too, so an article's own finding texts,
@@ -27,7 +29,16 @@ def _changed(sender, **kwargs) -> None:
         articles_changed()
 
 
+def _share_links_revoke(sender, *, user_id: int, **kwargs) -> None:
+    from articles.services.sharing import summary_share_links_revoke_all
+
+    summary_share_links_revoke_all(user_id=user_id)
+
+
 def connect() -> None:
+    from genotypes.signals import genetic_data_deleted
+
+    genetic_data_deleted.connect(_share_links_revoke, dispatch_uid="articles.share_links_revoke")
     from articles.models import (
         Article,
         ArticleFinding,

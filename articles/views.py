@@ -18,8 +18,10 @@ from django.views.decorators.http import require_safe
 from billing.selectors import is_member, membership_join_url, plan_list_offered
 from genlife import page_cache
 from genlife.page_cache import Audience
+from genotypes.models import GeneticDataAuditLog
 from genotypes.samples import DEMO_CALLS, SAMPLE_REPORT_RSIDS
 from genotypes.selectors import RSID_PATTERN, genotype_report_sample
+from genotypes.services import audit
 from genotypes.versions import genotype_page_scopes
 
 from . import card_images, citations, personal_blocks, reports, selectors, seo
@@ -146,6 +148,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Allow: /genetics/evidence/",
         "Disallow: /genetics/",
         "Disallow: /preview/",
+        "Disallow: /shared/",
         "Disallow: /search/",
         f"Sitemap: {seo.absolute_url(reverse('articles:sitemap'))}",
     ]
@@ -202,6 +205,7 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
     }
     return {
         "title": article.title,
+        "slug": article.slug,
         "meta_description": meta_description,
         "head": render_to_string("articles/includes/article_head.html", context),
         "main": render_to_string("articles/includes/article_main.html", context),
@@ -213,9 +217,10 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
     }
 
 
-def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
+def _article_main_for(request: HttpRequest, fragments: dict) -> tuple[SafeString, bool]:
     """The cached article body with this reader's genotype reports (articles.reports) and
-    genotype-conditioned blocks (articles.personal_blocks) filled in."""
+    genotype-conditioned blocks (articles.personal_blocks) filled in, and whether it shows
+    the reader's own genotypes (their activity log then records the view)."""
     main = fragments["main"]
     block_snps = fragments.get("block_snps", [])
     built, combined = reports.article_reports_for(
@@ -238,7 +243,18 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
             report=combined,
             genes={snp.rsid: snp.gene for snp in block_snps},
         )
-    return mark_safe(main)  # rendered by our templates from sanitised HTML
+    shown = combined is not None and combined.state == "ready" and bool(combined.rows)
+    return mark_safe(main), shown  # rendered by our templates from sanitised HTML
+
+
+def _audit_genotypes_shown(request: HttpRequest, title: str) -> None:
+    """A page showed the member their own genotypes: on their activity log."""
+    audit.genetic_data_audit(
+        actor=request.user,
+        subject_user_id=request.user.pk,
+        action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
+        detail=f"article page “{title}”",
+    )
 
 
 def _reader_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, Audience, list[str]]:
@@ -296,25 +312,33 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slot = page_cache.slot(
             f"articles:page:{variant}:{slug}", scopes=scopes, personal=audience is Audience.PERSONAL
         )
-        if slot.value is not None:
-            return page_cache.page_response(request, slot.value)
+        # A member's page comes with the title it was built for when it shows their genotypes.
+        if isinstance(slot.value, tuple):
+            cached, shown_title = slot.value
+            if shown_title:
+                _audit_genotypes_shown(request, shown_title)
+            return page_cache.page_response(request, cached)
 
     cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
     fragments = _article_fragments_cached(
         slug, access, authenticated=authenticated, timeout=cache_seconds
     )
+    main, shown = _article_main_for(request, fragments)
     html = render_to_string(
         "articles/article_detail.html",
         {
             "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
-            "main": _article_main_for(request, fragments),
+            "main": main,
             "access": access,
         },
         request,
     )
     page = page_cache.page_build(html, variant=variant, audience=audience)
+    shown_title = fragments["title"] if shown else ""
     if slot is not None:
-        slot.store(page, timeout=cache_seconds)
+        slot.store((page, shown_title), timeout=cache_seconds)
+    if shown_title:
+        _audit_genotypes_shown(request, shown_title)
     return page_cache.page_response(request, page)
 
 
@@ -340,12 +364,15 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
     status = article.get_status_display()
     if article.published_at:
         status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
+    main, shown = _article_main_for(request, fragments)
+    if shown:
+        _audit_genotypes_shown(request, f"{article.title} (preview)")
     response = render(
         request,
         "articles/article_detail.html",
         {
             "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
-            "main": _article_main_for(request, fragments),
+            "main": main,
             "access": access,
             "preview": True,
             "requested_access": requested,

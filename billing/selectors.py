@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from members.models import User
 
-from .models import Membership, Plan
+from .models import Membership, Plan, StripeEvent
 
 Status = Membership.Status
 MEMBER_STATUSES = frozenset({Status.ACTIVE, Status.TRIALING, Status.COMPLIMENTARY, Status.PAST_DUE})
@@ -105,3 +105,58 @@ def membership_list_stale(*, now: dt.datetime | None = None) -> QuerySet[Members
         .filter(past_period | recent_checkout | not_synced_lately)
         .order_by("pk")
     )
+
+
+# Stripe events worth showing a member in their own history, in their words.
+_HISTORY_EVENTS = {
+    "checkout.session.completed": "Checkout completed",
+    "customer.subscription.created": "Subscription started",
+    "customer.subscription.updated": "Subscription changed",
+    "customer.subscription.deleted": "Subscription ended",
+    "invoice.paid": "Invoice paid",
+    "invoice.payment_failed": "Payment failed",
+}
+
+
+def billing_history_for(*, user: User) -> dict:
+    """The member's membership and billing history, for their own export: the membership as
+    stored, and the Stripe events about their customer (date, what happened, amount), never
+    a card detail or the raw payload."""
+    membership = membership_for(user=user)
+    if membership is None:
+        return {"membership": None, "events": []}
+    events = []
+    if membership.stripe_customer_id:
+        found = StripeEvent.objects.filter(
+            type__in=list(_HISTORY_EVENTS),
+            payload__data__object__customer=membership.stripe_customer_id,
+        ).order_by("created")
+        for event in found:
+            obj = (event.payload.get("data") or {}).get("object") or {}
+            amount = obj.get("amount_paid", obj.get("amount_total"))
+            events.append(
+                {
+                    "date": event.created.isoformat(),
+                    "what": _HISTORY_EVENTS[event.type],
+                    "amount": f"{amount / 100:.2f} {str(obj.get('currency', '')).upper()}".strip()
+                    if isinstance(amount, int)
+                    else "",
+                }
+            )
+    plan = membership.plan
+    return {
+        "membership": {
+            "status": membership.get_status_display(),
+            "plan": f"{plan.name} ({plan.amount_display} per {plan.interval})" if plan else "",
+            "member_since": membership.created.isoformat(),
+            "last_changed": membership.updated.isoformat(),
+            "current_period_end": _iso(membership.current_period_end),
+            "cancels_at_period_end": membership.cancel_at_period_end,
+            "complimentary_until": _iso(membership.complimentary_until),
+        },
+        "events": events,
+    }
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.isoformat() if value else ""

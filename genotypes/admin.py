@@ -6,6 +6,7 @@ uploads show only their status, format and counts.
 
 from django.contrib import admin
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 from genotypes.services import backfill, deletion
 from genotypes.services.audit import genetic_data_audit
@@ -135,6 +136,17 @@ class GenomeUploadAdmin(GeneticDataOnlyAdmin):
     readonly_fields = fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Opening a member's upload asks why first; the reason goes to the audit row, which
+        # the member reads on their activity page.
+        reason = " ".join(request.GET.get("reason", "").split())[:200]
+        if not reason and self.get_object(request, object_id) is not None:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Why are you opening this member's upload?",
+                "error": "reason" in request.GET,
+            }
+            return TemplateResponse(request, "admin/genotypes/upload_reason.html", context)
         response = super().change_view(request, object_id, form_url, extra_context)
         upload = (
             GenomeUpload.objects.filter(pk=object_id).only("pk", "user_id").first()
@@ -147,7 +159,7 @@ class GenomeUploadAdmin(GeneticDataOnlyAdmin):
                 subject_user_id=upload.user_id,
                 action=GeneticDataAuditLog.Action.VIEWED_STATUS,
                 upload_id=upload.pk,
-                detail="admin page",
+                detail=f"in the admin; reason given: {reason}",
             )
         return response
 

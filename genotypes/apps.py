@@ -7,5 +7,8 @@ class GenotypesConfig(AppConfig):
 
     def ready(self):
         from genotypes import receivers
+        from genotypes.views import account_panel
+        from members import hooks
 
         receivers.connect()
+        hooks.account_panel_register(name="genotypes.data", panel=account_panel)

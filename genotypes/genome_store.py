@@ -205,6 +205,22 @@ def _blob_parts(chunks: Iterator[bytes]) -> Iterator[bytes]:
         raise GenomeBlobError("The stored genome is cut off.")
 
 
+def genome_frames_from_file(handle: BinaryIO) -> Iterator[pl.DataFrame]:
+    """A stored genome read from an open blob file, a part at a time.
+
+    A whole-genome blob (sealed parts) yields one part (at most ``BLOB_PART_ROWS`` calls)
+    at a time, read from ``handle`` as it goes, so the blob is never held whole; a chip
+    file's one-token blob yields its one table.
+    """
+    head = handle.read(len(SEALED_MAGIC))
+    if not is_sealed(head):
+        yield genome_from_blob(head + handle.read())
+        return
+    handle.seek(0)
+    for part in _blob_parts(sealed_chunks(handle)):
+        yield _genome_rows(io.BytesIO(part), None, [])
+
+
 def blob_rotate(blob: bytes) -> bytes:
     """Re-encrypt a blob (either layout) under the first (newest) key."""
     if is_sealed(blob):

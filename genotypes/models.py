@@ -439,6 +439,13 @@ class GeneticDataAuditLog(models.Model):
         # answer is written down: the call is genetic data, and which variants a member asks
         # about hints at their health worries; the row says only that the genome was read.
         LOOKED_UP = "looked_up", "Looked up a variant in their file"
+        # The worker read a stored genome again to add a newly catalogued SNP's result.
+        BACKFILLED = "backfilled", "Stored genome read for a new variant"
+        # A member's printable summary of an article, shared by a link (articles.sharing):
+        # made, revoked, and opened by whoever holds the link (no actor: not signed in).
+        SHARE_CREATED = "share_created", "Created a share link"
+        SHARE_REVOKED = "share_revoked", "Revoked a share link"
+        SHARE_VIEWED = "share_viewed", "Shared summary opened"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

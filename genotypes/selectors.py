@@ -21,6 +21,7 @@ from genotypes.genome_store import GenomeBlobError, genome_from_blob
 from genotypes.matching import Match, Status, match_genotype
 from genotypes.models import (
     EvidenceLevel,
+    GeneticDataAuditLog,
     GenomeUpload,
     GenotypeResult,
     PopulationFrequency,
@@ -686,3 +687,87 @@ def genome_rsid_lookup_for(*, user, rsid: str) -> RsidLookup:
         position=hit[2],
         upload_id=current.pk,
     )
+
+
+# --- The member's own activity page: their audit rows in plain words -------------------------
+
+_ACTIVITY_WORDS = {
+    GeneticDataAuditLog.Action.UPLOADED: "A DNA file was uploaded.",
+    GeneticDataAuditLog.Action.VIEWED_STATUS: "An upload's details (status and counts) were opened",
+    GeneticDataAuditLog.Action.VIEWED_RESULTS: "Your genotypes were shown",
+    GeneticDataAuditLog.Action.EXPORTED: "Your data was downloaded as a zip file.",
+    GeneticDataAuditLog.Action.DELETED: "Genetic data was deleted",
+    GeneticDataAuditLog.Action.PROCESSED: "Our worker read your file and stored your genome",
+    GeneticDataAuditLog.Action.FAILED: "Our worker could not read a file you uploaded.",
+    GeneticDataAuditLog.Action.LOOKED_UP: "A variant was looked up in your stored genome.",
+    GeneticDataAuditLog.Action.BACKFILLED: (
+        "Our worker read your stored genome to add a newly catalogued variant"
+    ),
+    GeneticDataAuditLog.Action.SHARE_CREATED: "A share link to a printable summary was made",
+    GeneticDataAuditLog.Action.SHARE_REVOKED: "Share links were revoked",
+    GeneticDataAuditLog.Action.SHARE_VIEWED: (
+        "Someone holding your share link opened your printable summary"
+    ),
+}
+_WORKER_ACTIONS = {
+    GeneticDataAuditLog.Action.PROCESSED,
+    GeneticDataAuditLog.Action.FAILED,
+    GeneticDataAuditLog.Action.BACKFILLED,
+}
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One access to a member's genetic data, as their activity page and export put it."""
+
+    when: object  # an aware datetime
+    action: str
+    what: str
+    who: str
+
+
+def _activity_who(entry: GeneticDataAuditLog, owner_id: int) -> str:
+    if entry.action in _WORKER_ACTIONS:
+        return "genlife's worker"
+    if entry.action == GeneticDataAuditLog.Action.SHARE_VIEWED:
+        return "a holder of your share link"
+    if entry.actor_id is None:
+        return "genlife (automatic)"
+    if entry.actor_id == owner_id:
+        return "you"
+    # Support staff are named by their role only; the reason they gave is in ``what``.
+    return "genlife support staff"
+
+
+def _activity_what(entry: GeneticDataAuditLog) -> str:
+    words = _ACTIVITY_WORDS.get(entry.action, entry.get_action_display())
+    detail = entry.detail.strip()
+    if not detail:
+        return words if words.endswith(".") else words + "."
+    Action = GeneticDataAuditLog.Action
+    if entry.action in (Action.VIEWED_RESULTS, Action.VIEWED_STATUS):
+        return f"{words} {'' if detail.startswith(('in ', 'on ')) else 'on the '}{detail}."
+    if entry.action == Action.BACKFILLED:
+        return f"{words} ({detail})."
+    if entry.action == Action.FAILED:
+        return words
+    return f"{words.rstrip('.')}: {detail}."
+
+
+def activity_entry_from(entry: GeneticDataAuditLog, *, owner_id: int) -> ActivityEntry:
+    return ActivityEntry(
+        when=entry.created,
+        action=entry.action,
+        what=_activity_what(entry),
+        who=_activity_who(entry, owner_id),
+    )
+
+
+def genetic_data_activity_for(*, user):
+    """Every access to ``user``'s own genetic data, newest first (a queryset: paginate it).
+
+    Only ever the user's own rows: there is no argument naming anyone else.
+    """
+    if not user.is_authenticated:
+        return GeneticDataAuditLog.objects.none()
+    return GeneticDataAuditLog.objects.filter(subject_user_id=user.pk).order_by("-created", "-pk")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
     path("genes/<str:symbol>/", views.gene_detail, name="gene_detail"),
     path("lookup/", views.lookup, name="lookup"),
+    path("activity/", views.activity, name="activity"),
     path("export/", views.export, name="export"),
     path("delete/", views.delete, name="delete"),
 ]

@@ -1,5 +1,5 @@
-"""Genetics pages: upload, status, "My genetics", SNP and gene pages, rsid look-up, export
-and deletion.
+"""Genetics pages: upload, status, "My genetics", SNP and gene pages, rsid look-up, the
+member's activity log, export and deletion.
 
 Views are thin: they check who is asking, call a selector or a service and render. Every
 URL that names an upload answers 404 to anyone but its owner (see ``selectors``).
@@ -13,8 +13,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -198,6 +200,7 @@ def _upload_for(request: HttpRequest, upload_id):
             subject_user_id=upload_obj.user_id,
             action=Action.VIEWED_STATUS,
             upload_id=upload_obj.pk,
+            detail="on the site",
         )
     return upload_obj
 
@@ -335,22 +338,45 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+ACTIVITY_PAGE_SIZE = 50
+
+
+@never_cache
+@login_required
+@require_GET
+def activity(request: HttpRequest) -> HttpResponse:
+    """Every access to the member's own genetic data, newest first, in plain words."""
+    page = Paginator(selectors.genetic_data_activity_for(user=request.user), ACTIVITY_PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
+    entries = [selectors.activity_entry_from(row, owner_id=request.user.pk) for row in page]
+    return render(request, "genotypes/activity.html", {"page": page, "entries": entries})
+
+
+DELETE_CONFIRM_MISSING = "Tick the box to confirm that you want to delete your genetic data."
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def delete(request: HttpRequest) -> HttpResponse:
-    """GET: confirm. POST (after re-authentication): delete every file, blob and row."""
+    """GET: what goes, and a box to tick. POST (after re-authentication, with the box ticked):
+    delete every file, blob and row."""
+    context = {"uploads": selectors.genome_uploads_of(user=request.user)}
     if request.method == "GET":
-        return render(
-            request,
-            "genotypes/delete.html",
-            {"uploads": selectors.genome_uploads_of(user=request.user)},
-        )
+        return render(request, "genotypes/delete.html", context)
+    if request.POST.get("confirm") != "delete":
+        context["error"] = DELETE_CONFIRM_MISSING
+        return render(request, "genotypes/delete.html", context, status=400)
     count = deletion.genome_data_delete_all(user=request.user)
     messages.success(
         request,
         "Your genetic data has been deleted: "
-        f"{count} upload{'s' if count != 1 else ''} and every result.",
+        f"{count} upload{'s' if count != 1 else ''}, every result and every share link.",
     )
     return redirect("genotypes:mine")
+
+
+def account_panel(request: HttpRequest) -> str:
+    """The "Your genetic data" panel of the account page (registered in members.hooks)."""
+    return render_to_string("genotypes/account_panel.html", {}, request=request)

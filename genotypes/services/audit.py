@@ -1,6 +1,12 @@
-"""The audit log of every touch of genetic data (who, whose, what; never a value)."""
+"""The audit log of every touch of genetic data (who, whose, what; never a value).
+
+The same rows are the member's own activity page (``selectors.genetic_data_activity_for``)
+and part of their export, so every path that reads, writes or shows genetic data writes one.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from genotypes.models import (
     GeneticDataAuditLog,
@@ -17,4 +23,18 @@ def genetic_data_audit(
         action=action,
         upload_id=upload_id,
         detail=detail[:255],
+    )
+
+
+def genetic_data_audit_many(
+    *, subjects: Iterable[tuple[int, object]], action: str, detail: str = ""
+) -> None:
+    """One row per (member id, upload id), with no actor: the worker acting for the site."""
+    GeneticDataAuditLog.objects.bulk_create(
+        [
+            GeneticDataAuditLog(
+                subject_user_id=user_id, action=action, upload_id=upload_id, detail=detail[:255]
+            )
+            for user_id, upload_id in subjects
+        ]
     )

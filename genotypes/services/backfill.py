@@ -9,11 +9,13 @@ from django.views.decorators.debug import sensitive_variables
 from genlife import queue
 from genotypes.genome_store import genome_from_blob
 from genotypes.models import (
+    GeneticDataAuditLog,
     GenomeUpload,
     GenotypeResult,
     Snp,
 )
 from genotypes.parsers import GenomeFormat
+from genotypes.services.audit import genetic_data_audit_many
 from genotypes.services.parsing import genome_results_for
 from genotypes.versions import genotype_data_changed
 
@@ -100,5 +102,11 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
         )
         genotype_data_changed(
             user_ids=[user_id for pk, (user_id, _) in found.items() if pk in current]
+        )
+        # Every genome read is on its owner's activity page, whether or not it was written.
+        genetic_data_audit_many(
+            subjects=[(user_id, pk) for pk, (user_id, _) in found.items()],
+            action=GeneticDataAuditLog.Action.BACKFILLED,
+            detail=snp.rsid,
         )
     return len(current)

@@ -17,6 +17,7 @@ from genotypes.models import (
     GenotypeResult,
 )
 from genotypes.services.audit import genetic_data_audit
+from genotypes.signals import genetic_data_deleted
 from genotypes.versions import genotype_data_changed
 
 Action = GeneticDataAuditLog.Action
@@ -44,6 +45,7 @@ def genome_data_delete_all(*, user, actor=None) -> int:
             action=Action.DELETED,
             detail=f"{len(uploads)} uploads",
         )
+    genetic_data_deleted.send(sender=GenomeUpload, user_id=user.pk)
     storage = GenomeUpload._meta.get_field("raw_file").storage
     for name in names + _files_under(storage, user.pk):
         storage.delete(name)

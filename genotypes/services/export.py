@@ -1,23 +1,27 @@
-"""A member's own genetic data, exported: their results CSV and their stored genome."""
+"""A member's own data, exported: their account, membership and billing history, the activity
+log of their genetic data, their results, and their stored genome as a 23andMe-layout text
+that the site's own upload reads back to the same calls."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 
 import polars as pl
 from django.views.decorators.debug import sensitive_variables
 
-from billing.selectors import is_member
-from genotypes.genome_store import genome_from_blob
+from billing.selectors import billing_history_for, is_member
+from genotypes.genome_store import genome_frames_from_file
 from genotypes.models import (
     GeneticDataAuditLog,
     GenomeUpload,
     GenotypeResult,
     SnpInterpretation,
 )
+from genotypes.selectors import activity_entry_from, genetic_data_activity_for
 from genotypes.services.audit import genetic_data_audit
 
 Status = GenomeUpload.Status
@@ -97,6 +101,7 @@ def genotype_results_csv(*, user) -> str:
 
 # Rows of the genome written to the zip at a time: the text of one slice is all that exists.
 EXPORT_SLICE_ROWS = 100_000
+GENOME_TEXT_NAME = "genlife-genome-23andme.txt"
 
 
 class _ZipStream:
@@ -123,13 +128,39 @@ class _ZipStream:
         return data
 
 
-def genome_data_export(*, user) -> Iterator[bytes]:
-    """The member's export, a zip of their results CSV and parsed genome, as a stream.
+def account_export_json(*, user) -> str:
+    """The account, membership and billing history as indented JSON."""
+    data = {
+        "account": {
+            "email": user.email,
+            "name": getattr(user, "name", ""),
+            "joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else "",
+        },
+        **billing_history_for(user=user),
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
-    Audited when called; the zip is then produced piece by piece as the response is sent
-    (the genome in slices of ``EXPORT_SLICE_ROWS`` rows), so a web process holds the stored
-    genome's table and one slice of text, never the whole text or the whole zip, and nothing
-    of it is written to disk.
+
+def activity_export_csv(*, user) -> str:
+    """Every access to the member's genetic data, newest first, as on their activity page."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["when_utc", "what", "by"])
+    for row in genetic_data_activity_for(user=user).iterator():
+        entry = activity_entry_from(row, owner_id=user.pk)
+        writer.writerow([csv_safe(v) for v in (entry.when.isoformat(), entry.what, entry.who)])
+    return buffer.getvalue()
+
+
+def genome_data_export(*, user) -> Iterator[bytes]:
+    """The member's export as a zip, streamed: account and billing, activity, results, genome.
+
+    Audited when called (so the export's own activity log lists it); the zip is then produced
+    piece by piece as the response is sent. The genome text is written a slice of
+    ``EXPORT_SLICE_ROWS`` rows at a time from a table of the stored genome: a chip file's table
+    whole (a few MB), a whole genome's one stored part (``BLOB_PART_ROWS`` calls) at a time,
+    read from storage as it goes. Nothing of it is written to disk.
     """
     genetic_data_audit(actor=user, subject_user_id=user.pk, action=Action.EXPORTED)
     return _export_pieces(user=user)
@@ -139,32 +170,58 @@ def genome_data_export(*, user) -> Iterator[bytes]:
 def _export_pieces(*, user) -> Iterator[bytes]:
     out = _ZipStream()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("genlife-account.json", account_export_json(user=user))
+        archive.writestr("genlife-activity.csv", activity_export_csv(user=user))
         archive.writestr("genlife-results.csv", genotype_results_csv(user=user))
         yield out.take()
         upload = GenomeUpload.objects.filter(user=user, is_current=True).first()
         if upload is not None and upload.genome_file:
-            with upload.genome_file.open("rb") as handle:
-                frame = genome_from_blob(handle.read()).sort("chromosome", "position")
-            # Ids are whatever the uploaded file held (parsers keep unknown ones such as
-            # i3000001), so a crafted file could carry a formula; genotypes and chromosomes
-            # are from the parsers' fixed alphabets.
-            frame = frame.with_columns(
-                _csv_safe_column("rsid"),
-                pl.col("chromosome").cast(pl.String),
-                pl.col("genotype").cast(pl.String),
-            )
-            with archive.open("genlife-genome.tsv", "w") as member:
-                member.write(
-                    f"# Your genome as genlife stored it: {upload.format}, build "
-                    f"{upload.build or 'unknown'}, {upload.snp_count} SNPs.\n".encode()
-                )
-                for start in range(0, max(frame.height, 1), EXPORT_SLICE_ROWS):
-                    text = io.BytesIO()
-                    frame.slice(start, EXPORT_SLICE_ROWS).write_csv(
-                        text, separator="\t", include_header=start == 0
-                    )
-                    member.write(text.getvalue())
-                    del text
-                    yield out.take()
-            del frame
+            with archive.open(GENOME_TEXT_NAME, "w") as member:
+                yield from _genome_text(upload, member, out)
     yield out.take()
+
+
+@sensitive_variables()
+def _genome_text(upload: GenomeUpload, member, out: _ZipStream) -> Iterator[bytes]:
+    """The stored genome in 23andMe's raw-data layout (tab-separated rsid, chromosome,
+    position, genotype after ``#`` comment lines), which the upload reads as 23andMe.
+
+    Calls the file held without an id (possible only in a VCF) have no place in this layout
+    and are left out; a last comment line says how many. Ids are whatever the uploaded file held
+    (parsers keep unknown ones such as i3000001), so a crafted one could carry a spreadsheet
+    formula and is neutralised as in the CSV; genotypes and chromosomes come from the parsers'
+    fixed alphabets.
+    """
+    build = f"build {upload.build} (GRCh{upload.build})" if upload.build else "build unknown"
+    member.write(
+        (
+            "# genlife export of your stored genome, in the 23andMe raw data layout.\n"
+            f"# Read from your {upload.format} file; reference human assembly {build}.\n"
+            f"# {upload.snp_count} SNPs; a no-call is written --.\n"
+            "# rsid\tchromosome\tposition\tgenotype\n"
+        ).encode()
+    )
+    without_id = 0
+    with upload.genome_file.open("rb") as handle:
+        for frame in genome_frames_from_file(handle):
+            without_id += frame["rsid"].null_count()
+            frame = (
+                frame.drop_nulls("rsid")
+                .sort("chromosome", "position")
+                .with_columns(
+                    _csv_safe_column("rsid"),
+                    pl.col("chromosome").cast(pl.String),
+                    pl.col("genotype").cast(pl.String),
+                )
+            )
+            for start in range(0, frame.height, EXPORT_SLICE_ROWS):
+                text = io.BytesIO()
+                frame.slice(start, EXPORT_SLICE_ROWS).write_csv(
+                    text, separator="\t", include_header=False
+                )
+                member.write(text.getvalue())
+                del text
+                yield out.take()
+            del frame
+    if without_id:
+        member.write(f"# {without_id} calls without an rsid are not included.\n".encode())

@@ -98,7 +98,7 @@ def _reauthenticated_client(client, member):
 
 
 DELETIONS = {
-    "genetic data": (reverse_lazy("genotypes:delete"), {}),
+    "genetic data": (reverse_lazy("genotypes:delete"), {"confirm": "delete"}),
     "account": (reverse_lazy("members:account_delete"), {"confirm": "delete"}),
 }
 

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,9 +214,20 @@ def test_opening_a_members_upload_in_the_admin_is_audited(client):
     staff = _genetic_data_staff()
     sign_in_with_two_factor(client, staff)
     url = reverse("admin:genotypes_genomeupload_change", args=[upload.pk])
-    assert client.get(url).status_code == 200
+    asked = client.get(url)
+    assert asked.status_code == 200 and "Why are you opening" in asked.content.decode()
+    assert 'name="reason"' in asked.content.decode()
+    assert not GeneticDataAuditLog.objects.filter(action=Action.VIEWED_STATUS).exists()
+    assert "Give a reason" in client.get(url, {"reason": "  "}).content.decode()
+    assert client.get(url, {"reason": "ticket 42: failed twice"}).status_code == 200
     entry = GeneticDataAuditLog.objects.get(action=Action.VIEWED_STATUS)
     assert (entry.actor, entry.subject_user_id, entry.upload_id) == (staff, member.pk, upload.pk)
+    assert entry.detail == "in the admin; reason given: ticket 42: failed twice"
+    member_client = Client()
+    member_client.force_login(member)
+    activity = member_client.get(reverse("genotypes:activity")).content.decode()
+    assert "reason given: ticket 42: failed twice" in activity
+    assert "genlife support staff" in activity
 
 
 @pytest.mark.parametrize("name", STATUS_URLS)

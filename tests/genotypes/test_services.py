@@ -308,9 +308,14 @@ def test_export_holds_results_and_the_parsed_genome():
     member = MemberFactory()
     _process(upload_for(member, include=CALLS))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(export.genome_data_export(user=member))))
-    assert set(archive.namelist()) == {"genlife-results.csv", "genlife-genome.tsv"}
+    assert set(archive.namelist()) == {
+        "genlife-account.json",
+        "genlife-activity.csv",
+        "genlife-results.csv",
+        "genlife-genome-23andme.txt",
+    }
     assert "rs4680,COMT,22,AA" in archive.read("genlife-results.csv").decode()
-    assert "rs1799971\t6\t154360797\tAG" in archive.read("genlife-genome.tsv").decode()
+    assert "rs1799971\t6\t154360797\tAG" in archive.read("genlife-genome-23andme.txt").decode()
     assert GeneticDataAuditLog.objects.filter(action="exported", subject_user_id=member.pk).exists()
 
 

@@ -227,7 +227,7 @@ def test_delete_requires_reauthentication_then_removes_everything(client):
     assert response.status_code == 302 and "reauthenticate" in response["Location"]
     assert GenomeUpload.objects.filter(user=member).exists()
     _reauthenticate(client)
-    response = client.post(reverse("genotypes:delete"))
+    response = client.post(reverse("genotypes:delete"), {"confirm": "delete"})
     assert response.status_code == 302
     assert not GenomeUpload.objects.filter(user=member).exists()
     assert not GenotypeResult.objects.filter(user=member).exists()

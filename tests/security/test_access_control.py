@@ -37,6 +37,10 @@ REVIEWED_PARAMETER_URLS = {
     "articles:topic": "a public slug",
     "articles:author": "a public slug",
     "articles:author_photo": "a public slug",
+    "articles:summary": "a public slug; the signed-in member's own summary only (tests/articles)",
+    "articles:share_create": "a public slug; makes a link to the member's own summary",
+    "articles:share_revoke": "a link id: revokes only the member's own (tests/articles)",
+    "articles:shared": "a signed token checked against a stored hash (tests/articles)",
     "account_confirm_email": "allauth's signed key",
     "account_reset_password_from_key": "allauth's one-time key",
 }
@@ -232,7 +236,7 @@ def test_delete_removes_only_the_signed_in_members_data_whatever_the_request_nam
     _reauthenticate(client)
     client.post(
         f"{reverse('genotypes:delete')}?user={owner.pk}",
-        {"user": owner.pk, "upload_id": str(theirs.pk)},
+        {"user": owner.pk, "upload_id": str(theirs.pk), "confirm": "delete"},
     )
     assert not GenomeUpload.objects.filter(user=other).exists()
     assert GenomeUpload.objects.filter(pk=theirs.pk).exists()

@@ -1,0 +1,11 @@
+"""What the genotypes app announces to the apps above it (they subscribe; it imports none).
+
+``genetic_data_deleted`` is sent by ``services.deletion.genome_data_delete_all`` once a
+member's uploads and results are gone (their own request, support's, or account deletion),
+with ``user_id``. A receiver withdraws whatever it built on that data: the articles app
+revokes the member's share links to their printable summaries.
+"""
+
+from django.dispatch import Signal
+
+genetic_data_deleted = Signal()

@@ -1,0 +1,110 @@
+"""The printable summary in a real browser: a member opens it from the article at 375 px,
+axe finds nothing serious, nothing scrolls sideways, printing hides the site's chrome and keeps
+the table and references; the share link opens the same summary for a stranger, signed out."""
+
+import re
+
+import pytest
+
+from genotypes.samples import SampleFormat, generate_rows, render_text
+
+MEMBER = ("print-member@example.com", "print-member-passphrase-71")
+LDN_PATH = "/articles/ldn-naltrexone-genetics/"
+SUMMARY_PATH = LDN_PATH + "summary/"
+
+
+@pytest.fixture(scope="module")
+def member_storage(site, browser, tmp_path_factory):
+    site.manage(
+        "shell",
+        "-c",
+        "from members.services.users import user_ensure_verified; "
+        "from billing.services.memberships import membership_grant_complimentary; "
+        f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
+        f"password='{MEMBER[1]}', name='Pat Print'))",
+    )
+    genome = tmp_path_factory.mktemp("print") / "genome.txt"
+    genome.write_bytes(
+        render_text(
+            SampleFormat.TWENTYTHREEANDME,
+            generate_rows(n_snps=5_000, seed=9, include={"rs1799971": "AG"}),
+        )
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.base_url + "/accounts/login/")
+    page.locator("#id_login").fill(MEMBER[0])
+    page.locator("#id_password").fill(MEMBER[1])
+    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.wait_for_load_state("load")
+    page.goto(site.base_url + "/genetics/upload/")
+    page.locator("input[type=file]").set_input_files(str(genome))
+    page.get_by_role("checkbox").first.check()
+    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
+    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
+    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
+    storage = context.storage_state()
+    context.close()
+    return storage
+
+
+def _tab(browser, site, *, storage=None, width=375, height=812):
+    from tests.e2e.conftest import PageProblems, Tab
+
+    # bypass_csp only so that axe (an injected inline script) can run.
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=True, storage_state=storage
+    )
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+    return context, Tab(page=page, problems=problems, site=site)
+
+
+def test_print_summary_at_375px_is_accessible_prints_cleanly_and_shares(
+    browser, site, member_storage
+):
+    context, tab = _tab(browser, site, storage=member_storage)
+    try:
+        tab.goto(LDN_PATH)
+        tab.page.get_by_role("link", name="Print / share your summary").click()
+        tab.page.wait_for_url(re.compile(re.escape(SUMMARY_PATH) + "$"))
+        table = tab.page.locator("table.summary-table")
+        assert table.locator("th", has_text="rs1799971").count() == 1
+        assert "AG" in table.inner_text()
+        assert tab.page.locator(".summary-references li").count() >= 1
+        assert tab.axe_violations() == []
+        assert tab.horizontal_overflow() <= 0
+        tab.screenshot("summary-phone")
+        tab.snapshot("summary-phone-top")
+
+        tab.page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+        tab.page.emulate_media(media="print")
+        assert not tab.page.locator(".site-header, header").first.is_visible()
+        assert not tab.page.locator(".share-panel").is_visible()
+        assert table.is_visible()
+        tab.snapshot("summary-print-top")
+        tab.page.emulate_media(media="screen")
+        tab.page.set_viewport_size({"width": 375, "height": 812})
+
+        tab.page.get_by_label("The link works for").select_option("3")
+        tab.page.get_by_role("button", name="Make a share link").click()
+        link = tab.page.get_by_label("Share link").input_value()
+        assert "/shared/" in link
+        tab.assert_clean()
+    finally:
+        context.close()
+
+    stranger_context, stranger = _tab(browser, site)
+    try:
+        response, _ = stranger.goto(link.removeprefix(site.base_url))
+        assert response.status == 200
+        assert "no-store" in response.headers["cache-control"]
+        assert "noindex" in response.headers["x-robots-tag"]
+        assert "AG" in stranger.page.locator("table.summary-table").inner_text()
+        assert stranger.axe_violations() == []
+        assert stranger.horizontal_overflow() <= 0
+        stranger.screenshot("summary-shared-phone")
+        stranger.assert_clean()
+    finally:
+        stranger_context.close()
