@@ -270,7 +270,7 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     return render(
         request,
         "genotypes/snp_detail.html",
-        {"page": page, "snp": page.snp, "join_url": membership_join_url()},
+        {"page": page, "snp": page.snp, "join_url": membership_join_url(next=request.path)},
     )
 
 
@@ -286,7 +286,9 @@ def gene_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     page = catalogue_selectors.gene_page_for(user=request.user, symbol=canonical)
     _audit_own_results(request, page.members, "gene page")
     return render(
-        request, "genotypes/gene_detail.html", {"page": page, "join_url": membership_join_url()}
+        request,
+        "genotypes/gene_detail.html",
+        {"page": page, "join_url": membership_join_url(next=request.path)},
     )
 
 
