@@ -282,7 +282,8 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
     # A hang bound: Stripe's webhook reaches the site and the worker processes it.
     wait_until(cancellation_shown, timeout=120, interval=0.5, raise_on_timeout=False)
     assert re.search(
-        r"^\d{1,2} \w+ \d{4}; you keep reading until then", page.locator("#membership-date").inner_text()
+        r"^\d{1,2} \w+ \d{4}; you keep reading until then",
+        page.locator("#membership-date").inner_text(),
     )
     tab.screenshot("account-ending")
 

@@ -127,7 +127,7 @@ def test_join_pay_read_cancel_and_lapse(
     )
     end = membership_of(user).current_period_end
     account = client.get(reverse("members:account")).content.decode()
-    assert f"<dt>Ends</dt><dd id=\"membership-date\">{end.day} {end:%B %Y}; you keep" in account
+    assert f'<dt>Ends</dt><dd id="membership-date">{end.day} {end:%B %Y}; you keep' in account
     # paid until the end of the period
     assert gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
 
