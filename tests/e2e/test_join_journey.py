@@ -79,6 +79,7 @@ def test_article_join_pay_upload_by_drop_and_back_to_the_article(new_tab, site):
     page.wait_for_url(re.compile(r"/account/join/welcome/"))
     page.locator("#join-welcome").wait_for(state="visible", timeout=30_000)
     assert page.locator("#welcome-return").get_attribute("href") == ARTICLE
+    assert header.get_by_role("link", name="Join", exact=True).count() == 0  # a member now
     tab.screenshot("join-welcome-upload-next")
     page.locator("#welcome-upload").click()
     page.wait_for_url(re.compile(r"/genetics/upload/$"))
