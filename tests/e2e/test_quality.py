@@ -65,6 +65,8 @@ def _pages(status_path: str) -> list[tuple[str, str, bool]]:
         ("article-member", LDN_PATH, True),
         ("upload", "/genetics/upload/", True),
         ("upload-status", status_path, True),
+        ("upload-remove", status_path + "remove/", True),
+        ("my-genetics", "/genetics/me/", True),
         ("account", "/account/", True),
         ("snp-visitor", "/genetics/snps/rs1799971/", False),
         ("snp-member", "/genetics/snps/rs1799971/", True),
