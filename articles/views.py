@@ -201,7 +201,7 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "meta_description": meta_description,
         "site_name": settings.SITE_NAME,
         "login_url": f"{reverse('account_login')}?next={article.get_absolute_url()}",
-        "join_url": membership_join_url(),
+        "join_url": membership_join_url(next=article.get_absolute_url()),
     }
     return {
         "title": article.title,

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from members.models import User
 
@@ -77,9 +78,11 @@ def membership_is_subscribed(*, membership: Membership | None) -> bool:
     )
 
 
-def membership_join_url() -> str:
-    """Where every "become a member" link points (the join page, with the plans)."""
-    return reverse("billing:join")
+def membership_join_url(*, next: str = "") -> str:
+    """Where every "become a member" link points (the join page, with the plans); ``next``,
+    the page the link is on, is where joining leads back to (``billing.return_to``)."""
+    url = reverse("billing:join")
+    return f"{url}?{urlencode({'next': next})}" if next else url
 
 
 def plan_list_offered() -> QuerySet[Plan]:

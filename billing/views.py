@@ -12,9 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import stripe_gateway
+from .return_to import return_to_of, return_to_remember
 from .selectors import (
     is_member,
     membership_for,
@@ -54,11 +55,18 @@ def join(request: HttpRequest) -> HttpResponse:
     ):
         messages.info(request, ALREADY_MEMBER)
         return redirect("members:account")
+    # The article the reader came from (kept in the session until their first results).
+    return_to = return_to_remember(request=request, url=request.GET.get("next"))
     plans = list(plan_list_offered())
     selected = request.GET.get("plan")
     if selected not in {plan.slug for plan in plans}:
         selected = None
-    return render(request, "billing/join.html", {"plans": plans, "selected": selected})
+    context = {
+        "plans": plans,
+        "selected": selected,
+        "return_to": return_to or return_to_of(request=request),
+    }
+    return render(request, "billing/join.html", context)
 
 
 @never_cache
@@ -96,7 +104,9 @@ def join_checkout(request: HttpRequest) -> HttpResponse:
 @login_required
 def join_success(request: HttpRequest) -> HttpResponse:
     # The redirect alone proves nothing: the page waits for the webhook to reach the database.
-    return render(request, "billing/join_success.html", {"is_member": is_member(request.user)})
+    # Once it has, the next step is the DNA upload, then back to the article (return_to).
+    context = {"is_member": is_member(request.user), "return_to": return_to_of(request=request)}
+    return render(request, "billing/join_success.html", context)
 
 
 @never_cache
@@ -113,9 +123,14 @@ def join_cancel(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/join_cancel.html")
 
 
-@require_POST
+@never_cache
 @login_required
+@require_http_methods(["GET", "POST"])
 def billing_portal(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        # A bookmarked or typed address: the membership panel, whose button opens the portal
+        # (opening it is a POST: it creates a portal session at Stripe).
+        return redirect(reverse("members:account") + "#membership-heading")
     return _to_portal(request, fix_card=False)
 
 

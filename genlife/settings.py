@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "genlife.context_processors.site",
+                # the header's Join button for signed-in readers who are not members
+                "billing.context_processors.membership",
             ],
         },
     },

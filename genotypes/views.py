@@ -18,17 +18,20 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.return_to import return_to_of
 from billing.selectors import is_member, membership_join_url
 from genlife.storage import storage_is_low
 from genotypes import catalogue_selectors, selectors
 from genotypes.forms import GenomeUploadForm, RsidLookupForm
 from genotypes.models import GeneticDataAuditLog
 from genotypes.sample_file import sample_genome_bytes
-from genotypes.services import audit, deletion, uploads
+from genotypes.services import audit, current, deletion, uploads
 from genotypes.services.export import genome_data_export
 from genotypes.upload_handlers import SealingUploadHandler, UploadSizeLimitHandler
 
@@ -210,7 +213,54 @@ def _upload_for(request: HttpRequest, upload_id):
 @require_GET
 def upload_status(request: HttpRequest, upload_id) -> HttpResponse:
     upload_obj = _upload_for(request, upload_id)
-    return render(request, "genotypes/upload_status.html", {"upload": upload_obj})
+    context = {
+        "upload": upload_obj,
+        # the article the member was reading when they joined (billing.return_to): once
+        # their file is read, the way back to it, now with their genotypes in it
+        "return_to": return_to_of(request=request) if request.user.pk == upload_obj.user_id else "",
+    }
+    return render(request, "genotypes/upload_status.html", context)
+
+
+def _own_upload(request: HttpRequest, upload_id):
+    """The signed-in member's own upload (404 for anyone else's, staff included)."""
+    return selectors.genome_upload_get_for(user=request.user, upload_id=upload_id)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def upload_remove(request: HttpRequest, upload_id) -> HttpResponse:
+    """GET: confirm. POST (after re-authentication): delete this upload, files and results."""
+    upload_obj = _own_upload(request, upload_id)
+    if request.method == "GET":
+        return render(request, "genotypes/upload_remove.html", {"upload": upload_obj})
+    current.genome_upload_remove(user=request.user, upload_id=upload_obj.pk)
+    messages.success(
+        request,
+        f"{upload_obj.original_name or 'The file'} and everything read from it are deleted.",
+    )
+    return redirect("genotypes:mine")
+
+
+@never_cache
+@login_required
+@require_POST
+def upload_make_current(request: HttpRequest, upload_id) -> HttpResponse:
+    """Results from now on come from this finished upload (the member's choice)."""
+    upload_obj = _own_upload(request, upload_id)
+    try:
+        current.genome_upload_make_current(user=request.user, upload_id=upload_obj.pk)
+    except current.UploadNotSelectable as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Your results now come from {upload_obj.original_name or 'this file'} "
+            f"(uploaded {date_format(localtime(upload_obj.created), 'j M Y')}).",
+        )
+    return redirect("genotypes:mine")
 
 
 @never_cache
@@ -273,7 +323,7 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     return render(
         request,
         "genotypes/snp_detail.html",
-        {"page": page, "snp": page.snp, "join_url": membership_join_url()},
+        {"page": page, "snp": page.snp, "join_url": membership_join_url(next=request.path)},
     )
 
 
@@ -289,7 +339,9 @@ def gene_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     page = catalogue_selectors.gene_page_for(user=request.user, symbol=canonical)
     _audit_own_results(request, page.members, "gene page")
     return render(
-        request, "genotypes/gene_detail.html", {"page": page, "join_url": membership_join_url()}
+        request,
+        "genotypes/gene_detail.html",
+        {"page": page, "join_url": membership_join_url(next=request.path)},
     )
 
 

@@ -36,6 +36,17 @@ class MFAAdapter(DefaultMFAAdapter):
     read as they are.
     """
 
+    # allauth answers "Incorrect code." both to a wrong code and to a right one typed a second
+    # time (each TOTP code works once); the member cannot tell which, so say both.
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": (
+            "That code did not work. Each code can be used only once: if you have just used "
+            "this one, wait for the next code in your app. Otherwise check that you typed the "
+            "code your app shows now, or use a recovery code."
+        ),
+    }
+
     def encrypt(self, text: str) -> str:
         return _mfa_cipher().encrypt(text.encode()).decode()
 

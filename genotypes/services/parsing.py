@@ -319,7 +319,7 @@ def _give_up(locked: GenomeUpload, *, code: str, reason: str) -> None:
         detail=code,
     )
     pk = locked.pk
-    transaction.on_commit(lambda: _after_finish(pk, old_blob=""), robust=True)
+    transaction.on_commit(lambda: _after_finish(pk), robust=True)
 
 
 def _fail(upload: GenomeUpload, *, code: str, reason: str) -> None:
@@ -449,7 +449,8 @@ def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name:
     False (nothing written) when this attempt no longer holds the upload: the row was
     deleted (the member erased their data), another attempt claimed it, or it finished.
     The newest upload (by creation) wins: an older one finishing after a newer one stores
-    nothing and says so.
+    nothing and says so. The upload it replaces keeps its stored genome, so the member can
+    choose it again (``services.current``).
     """
     with transaction.atomic():
         rows = list(GenomeUpload.objects.select_for_update().filter(user_id=upload.user_id))
@@ -460,12 +461,11 @@ def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name:
         if previous is not None and previous.created > fresh.created:
             _give_up(fresh, code="superseded", reason=SUPERSEDED)
             return False
-        old_blob = ""
         if previous is not None:
-            old_blob = previous.genome_file.name
+            # It keeps its genome: the member may go back to it (services/current.py) or
+            # remove it.
             previous.is_current = False
-            previous.genome_file = ""
-            previous.save(update_fields=["is_current", "genome_file"])
+            previous.save(update_fields=["is_current"])
         GenotypeResult.objects.filter(user_id=upload.user_id).delete()
         GenotypeResult.objects.bulk_create(
             GenotypeResult(
@@ -493,18 +493,16 @@ def _commit(upload: GenomeUpload, *, genome, results: dict[int, str], blob_name:
         )
         # Robust: the genome is committed whatever happens here; a raw file or blob this
         # fails to delete is the orphan sweeper's.
-        transaction.on_commit(lambda: _after_finish(upload.pk, old_blob=old_blob), robust=True)
+        transaction.on_commit(lambda: _after_finish(upload.pk), robust=True)
     return True
 
 
-def _after_finish(upload_id, *, old_blob: str) -> None:
-    """Delete the raw file (unless kept) and a superseded blob; email the member."""
+def _after_finish(upload_id) -> None:
+    """Delete the raw file (unless kept) and blobs of lost attempts; email the member."""
     upload = GenomeUpload.objects.select_related("user").filter(pk=upload_id).first()
     if upload is None:
         return
     storage = upload.genome_file.storage
-    if old_blob:
-        storage.delete(old_blob)
     for name in _attempt_blobs(upload):
         if name != upload.genome_file.name:
             storage.delete(name)  # left by attempts that were killed or lost their claim
@@ -571,7 +569,7 @@ def genome_uploads_requeue_stuck() -> int:
                     update_fields=["status", "failure_code", "failure_reason", "finished_at"]
                 )
                 pk = upload.pk
-                transaction.on_commit(lambda pk=pk: _after_finish(pk, old_blob=""))
+                transaction.on_commit(lambda pk=pk: _after_finish(pk))
                 continue
             upload.status = Status.QUEUED
             upload.queued_at = now

@@ -20,6 +20,8 @@
       heading.replaceWith(h1);
     }
     document.title = document.title.replace("Activating your membership", "Welcome");
+    var join = document.querySelector(".site-header__join"); // drawn before the payment landed
+    if (join) join.remove();
   }
 
   function poll() {

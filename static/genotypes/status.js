@@ -8,6 +8,11 @@
   var percent = box.querySelector(".upload-status__percent");
   var bar = box.querySelector(".upload-status__bar");
   var delay = 1000;
+  var numbers = window.Intl && Intl.NumberFormat ? new Intl.NumberFormat("en-GB") : null;
+
+  function grouped(value) {
+    return numbers ? numbers.format(value) : String(value);
+  }
 
   function show(selector, visible) {
     var element = box.querySelector(selector);
@@ -18,16 +23,19 @@
     label.textContent = data.status_display;
     percent.textContent = data.status === "parsing" ? data.progress + "%" : "";
     bar.value = data.progress;
+    bar.hidden = !!data.finished; // a finished upload says what happened, not 0 % or 100 %
+    box.className = box.className.replace(/upload-status--\w+/, "upload-status--" + data.status);
     show(".upload-status__queued", data.status === "queued");
     show(".upload-status__done", data.status === "done");
     show(".upload-status__failed", data.status === "failed");
     if (data.status === "done") {
-      box.querySelector(".upload-status__count").textContent = data.snp_count;
+      box.querySelector(".upload-status__count").textContent = grouped(data.snp_count);
       box.querySelector(".upload-status__format").textContent = data.format;
       box.querySelector(".upload-status__build").textContent = data.build || "unknown";
     }
     if (data.status === "failed") {
-      box.querySelector(".upload-status__reason").textContent = data.reason;
+      box.querySelector(".upload-status__reason").textContent =
+        data.reason || "We could not read this file.";
     }
     document.title = data.status_display + " · " + document.title.split(" · ").pop();
   }

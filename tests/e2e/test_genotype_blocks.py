@@ -30,7 +30,7 @@ def test_member_grid_cell_is_highlighted_and_fits_a_phone(browser, site, new_tab
     tab.goto("/accounts/login/")
     page.locator("#id_login").fill(MEMBER[0])
     page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.get_by_role("button", name=re.compile("^Log in$", re.I)).click()
     page.wait_for_load_state("load")
     tab.goto("/genetics/upload/")
     page.locator("input[type=file]").set_input_files(str(genome))

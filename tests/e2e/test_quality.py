@@ -41,7 +41,7 @@ def member_pages(site, browser, tmp_path_factory):
     page.goto(site.base_url + "/accounts/login/")
     page.locator("#id_login").fill(MEMBER[0])
     page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.get_by_role("button", name=re.compile("^Log in$", re.I)).click()
     page.wait_for_load_state("load")
     page.goto(site.base_url + "/genetics/upload/")
     page.locator("input[type=file]").set_input_files(str(genome))
@@ -70,6 +70,8 @@ def _pages(status_path: str) -> list[tuple[str, str, bool]]:
         ("article-member", LDN_PATH, True),
         ("upload", "/genetics/upload/", True),
         ("upload-status", status_path, True),
+        ("upload-remove", status_path + "remove/", True),
+        ("my-genetics", "/genetics/me/", True),
         ("account", "/account/", True),
         ("snp-visitor", "/genetics/snps/rs1799971/", False),
         ("snp-member", "/genetics/snps/rs1799971/", True),

@@ -42,7 +42,7 @@ def member_storage(site, browser, tmp_path_factory):
     page.goto(site.base_url + "/accounts/login/")
     page.locator("#id_login").fill(MEMBER[0])
     page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.get_by_role("button", name=re.compile("^Log in$", re.I)).click()
     page.wait_for_load_state("load")
     page.goto(site.base_url + "/genetics/upload/")
     page.locator("input[type=file]").set_input_files(str(genome))

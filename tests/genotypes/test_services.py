@@ -123,7 +123,7 @@ def test_bad_file_fails_with_the_parser_message_and_keeps_previous_results(
     assert "could not read" in mail.outbox[-1].subject
 
 
-def test_new_upload_replaces_results_atomically_and_drops_the_old_blob(
+def test_new_upload_replaces_results_atomically_and_keeps_the_old_genome_to_go_back_to(
     django_capture_on_commit_callbacks,
 ):
     demo_catalogue()
@@ -137,7 +137,8 @@ def test_new_upload_replaces_results_atomically_and_drops_the_old_blob(
     assert second.is_current and not first.is_current
     assert _results(member)["rs4680"] == "GG"
     assert GenotypeResult.objects.filter(user=member).exclude(upload=second).count() == 0
-    assert not default_storage.exists(old_blob)
+    # the replaced upload keeps its stored genome until the member removes it
+    assert first.genome_file.name == old_blob and default_storage.exists(old_blob)
 
 
 def test_processing_twice_is_harmless():

@@ -49,7 +49,9 @@ def test_account_page_shows_status_plan_renewal_and_links(
     page = client.get(reverse("members:account")).content.decode()
     assert "Active" in page and "Monthly (€6 per month)" in page
     end = membership.current_period_end
-    assert f"Renews on {end.day} {end:%B %Y}" in page
+    # the label says what the date is; the date is not said twice ("Renews: Renews on ...")
+    assert f'<dt>Renews</dt><dd id="membership-date">{end.day} {end:%B %Y}</dd>' in page
+    assert "Renews on" not in page
     assert "Manage billing" in page
     for name in (
         "account_email",

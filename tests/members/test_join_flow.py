@@ -113,7 +113,7 @@ def test_join_pay_read_cancel_and_lapse(
 
     # the account page shows the plan and its renewal, and opens the billing portal
     account = client.get(reverse("members:account")).content.decode()
-    assert "Renews on" in account and "Manage billing" in account
+    assert "<dt>Renews</dt>" in account and "Manage billing" in account
     response = client.post(reverse("billing:billing_portal"))
     assert response.status_code == 302 and response.url.startswith(fake.base_url + "/portal/")
     assert "Cancel subscription" in page(response.url)
@@ -127,7 +127,7 @@ def test_join_pay_read_cancel_and_lapse(
     )
     end = membership_of(user).current_period_end
     account = client.get(reverse("members:account")).content.decode()
-    assert f"Your membership ends on {end.day} {end:%B %Y}" in account
+    assert f'<dt>Ends</dt><dd id="membership-date">{end.day} {end:%B %Y}; you keep' in account
     # paid until the end of the period
     assert gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
 
@@ -141,4 +141,4 @@ def test_join_pay_read_cancel_and_lapse(
     )
     assert not gated_section_visible(client, User.objects.get(pk=user.pk), gated_article)
     assert not client.get(reverse("billing:join_status")).json()["member"]
-    assert "Your membership ended on" in client.get(reverse("members:account")).content.decode()
+    assert "<dt>Ended</dt>" in client.get(reverse("members:account")).content.decode()
