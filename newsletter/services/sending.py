@@ -71,7 +71,7 @@ def newsletter_issues_due(*, now: dt.datetime | None = None) -> int:
     `NEWSLETTER_REQUEUE_SECONDS`; sending it twice is harmless (see the module docstring).
     """
     now = now or timezone.now()
-    made = 0
+    made = []
     for article in selectors.article_list_due_for_newsletter(now=now):
         try:
             with transaction.atomic():
@@ -80,9 +80,9 @@ def newsletter_issues_due(*, now: dt.datetime | None = None) -> int:
         except IntegrityError:  # another sweep made it first
             continue
         logger.info("Newsletter issue %s made for article %s", issue.pk, article.pk)
-        made += 1
+        made.append(issue.pk)
     stale = now - dt.timedelta(seconds=settings.NEWSLETTER_REQUEUE_SECONDS)
-    for issue in selectors.issue_list_unfinished():
+    for issue in selectors.issue_list_unfinished().exclude(pk__in=made):
         if issue.recipients_listed_at is None:
             if issue.created < stale:
                 queue.task_send(_tasks().newsletter_issue_send, issue.pk)
@@ -92,7 +92,7 @@ def newsletter_issues_due(*, now: dt.datetime | None = None) -> int:
             _batches_enqueue(issue=issue, delivery_ids=delivery_ids, now=now)
         elif not selectors.delivery_ids_pending(issue=issue):
             _issue_finish(issue=issue, now=now)
-    return made
+    return len(made)
 
 
 # --- 2. Recipients ----------------------------------------------------------------------------
