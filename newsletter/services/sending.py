@@ -172,7 +172,8 @@ def newsletter_batch_send(*, issue_id: int, delivery_ids: list[int]) -> int:
     )
     sections_by_access: dict[AccessLevel, list] = {}
     sent = 0
-    with get_connection() as connection:  # one connection for the batch
+    connection = get_connection()  # one mail-server connection for the batch, opened on need
+    try:
         for delivery in Delivery.objects.filter(pk__in=delivery_ids).order_by("pk"):
             if not _claim(delivery.pk, issue_id):
                 continue  # sent, skipped or claimed by an earlier attempt
@@ -193,6 +194,7 @@ def newsletter_batch_send(*, issue_id: int, delivery_ids: list[int]) -> int:
                 connection=connection,
             )
             try:
+                connection.open()  # no-op once open
                 message.send()
             except Exception as exc:
                 _give_back(delivery, exc)
@@ -201,6 +203,8 @@ def newsletter_batch_send(*, issue_id: int, delivery_ids: list[int]) -> int:
                 status=Status.SENT, sent_at=timezone.now(), access=str(access), error=""
             )
             sent += 1
+    finally:
+        connection.close()
     if not selectors.delivery_ids_pending(issue=issue):
         _issue_finish(issue=issue, now=timezone.now())
     return sent
