@@ -84,6 +84,13 @@ def test_every_email_carries_rfc_8058_unsubscribe_headers(delivered):
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
+def test_links_in_the_email_are_full_addresses(delivered):
+    _, message = delivered
+    html = message.alternatives[0][0]
+    assert 'href="https://genlife.example/articles/naltrexone-and-genes/#ref-1"' in html
+    assert not re.search(r'href="(?!https://genlife\.example/)', html)
+
+
 def test_a_mail_clients_one_click_post_unsubscribes_without_cookies_or_csrf(delivered):
     user, message = delivered
     path = (
