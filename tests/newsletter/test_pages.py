@@ -63,6 +63,15 @@ def test_opting_in_needs_a_clear_choice_and_a_signed_in_reader(client):
 # --- One-click unsubscribe --------------------------------------------------------------------
 
 
+def _unsubscribe_path(message) -> str:
+    """The path of the link in the email's List-Unsubscribe header."""
+    return (
+        message.extra_headers["List-Unsubscribe"]
+        .strip("<>")
+        .removeprefix("https://genlife.example")
+    )
+
+
 @pytest.fixture
 def delivered(article, run_newsletter):
     user = subscribe(UserFactory())
@@ -93,11 +102,7 @@ def test_links_in_the_email_are_full_addresses(delivered):
 
 def test_a_mail_clients_one_click_post_unsubscribes_without_cookies_or_csrf(delivered):
     user, message = delivered
-    path = (
-        message.extra_headers["List-Unsubscribe"]
-        .strip("<>")
-        .removeprefix("https://genlife.example")
-    )
+    path = _unsubscribe_path(message)
     mail_client = Client(enforce_csrf_checks=True)  # no session, no CSRF token: a mail provider
     response = mail_client.post(
         path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
@@ -116,11 +121,7 @@ def test_a_mail_clients_one_click_post_unsubscribes_without_cookies_or_csrf(deli
 
 def test_opening_the_link_asks_first_and_the_button_unsubscribes(delivered):
     user, message = delivered
-    path = (
-        message.extra_headers["List-Unsubscribe"]
-        .strip("<>")
-        .removeprefix("https://genlife.example")
-    )
+    path = _unsubscribe_path(message)
     page = Client().get(path)
     assert page.status_code == 200 and _is_subscribed(user)  # link checkers change nothing
     html = page.content.decode()
@@ -133,11 +134,7 @@ def test_an_unsubscribed_reader_gets_no_further_issue(delivered, run_newsletter)
     from .conftest import make_article
 
     user, message = delivered
-    path = (
-        message.extra_headers["List-Unsubscribe"]
-        .strip("<>")
-        .removeprefix("https://genlife.example")
-    )
+    path = _unsubscribe_path(message)
     Client().post(path)
     make_article()
     run_newsletter()
