@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "billing",
     "articles",
     "genotypes",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
     "membership-reconcile": {
         "task": "billing.tasks.membership_reconcile",
         "schedule": 15 * 60,
+    },
+    # Newsletter: an issue for each article that went live (scheduled ones at their time).
+    "newsletter-issues-due": {
+        "task": "newsletter.tasks.newsletter_issues_due",
+        "schedule": env.int("NEWSLETTER_SWEEP_SECONDS", default=60),
     },
 }
 
@@ -494,3 +500,14 @@ GENOME_STUCK_PARSING_SECONDS = env.int("GENOME_STUCK_PARSING_SECONDS", default=6
 # The orphan sweeper deletes a raw file or genome blob no upload owns once it is this old
 # (files are written a moment before their row commits).
 GENOME_ORPHAN_AGE_SECONDS = env.int("GENOME_ORPHAN_AGE_SECONDS", default=5 * 60)
+
+# --- Newsletter (newsletter app) ------------------------------------------------------------
+# Recipients per Celery task (each task sends its batch over one mail-server connection).
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+# Articles that went live longer ago than this when the sweeper first sees them are not mailed
+# (the back catalogue when the newsletter is switched on, or a backdated article).
+NEWSLETTER_MAX_AGE_HOURS = env.int("NEWSLETTER_MAX_AGE_HOURS", default=48)
+# Pending work older than this is handed to the broker again (it was down, or lost the task).
+NEWSLETTER_REQUEUE_SECONDS = env.int("NEWSLETTER_REQUEUE_SECONDS", default=10 * 60)
+# Failed sends to one recipient before their delivery is marked failed.
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=5)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/", include("billing.urls")),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path("genetics/", include("genotypes.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -43,6 +43,7 @@ REVIEWED_PARAMETER_URLS = {
     "articles:shared": "a signed token checked against a stored hash (tests/articles)",
     "account_confirm_email": "allauth's signed key",
     "account_reset_password_from_key": "allauth's one-time key",
+    "newsletter:unsubscribe": "a signed token naming one reader; tests/newsletter tests tampering",
 }
 
 UPLOAD_URLS = ["genotypes:upload_status", "genotypes:upload_status_json"]

@@ -1,0 +1,1 @@
+"""Writes of the newsletter app, by sub-domain: subscriptions (opt in and out), sending."""
