@@ -13,6 +13,7 @@ import importlib.util
 import re
 import shutil
 import signal
+import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
@@ -47,6 +48,7 @@ pytestmark = [
 ]
 
 BUCKET = "genlife-media"
+DB_PORT = 5432
 # The member's file: 23andMe, 300,000 SNPs (about 9 MB, past boto3's multipart threshold).
 CALLS = {"rs1799971": "AG", "rs4680": "GG"}
 GENOME = {"n_snps": 300_000, "seed": 20261202, "include": CALLS}
@@ -84,19 +86,19 @@ class Cluster:
         self.s3_url = f"http://{shared}:{s3_port}"
         # PostgreSQL stays on loopback; the hosts reach the test database through a forward.
         db = django_settings.DATABASES["default"]
-        db_port = free_port(shared)
+        self.db_port = free_port(shared)
         network.service(
             "postgres-forward",
             [
                 "socat",
-                f"TCP-LISTEN:{db_port},bind={shared},reuseaddr,fork",
-                f"TCP:{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}",
+                f"TCP-LISTEN:{self.db_port},bind={shared},reuseaddr,fork",
+                f"TCP:{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or DB_PORT}",
             ],
-            port=db_port,
+            port=self.db_port,
         )
         database_url = urlsplit(worker_environment()["DATABASE_URL"])
         user = database_url.netloc.rpartition("@")[0]
-        netloc = f"{user}@{shared}:{db_port}" if user else f"{shared}:{db_port}"
+        netloc = f"{user}@{shared}:{self.db_port}" if user else f"{shared}:{self.db_port}"
         disk = network.disk
         self.env = {
             **worker_environment(),
@@ -233,6 +235,15 @@ def _file(rows) -> bytes:
     return render_text("23andme", rows, seed=GENOME["seed"])
 
 
+def _reaches(host: Host, address: str, port: int) -> bool:
+    """Whether a program on `host` can open a TCP connection to address:port."""
+    probe = f"import socket; socket.create_connection(({address!r}, {port}), timeout=3)"
+    result = subprocess.run(
+        [*host.launcher, sys.executable, "-c", probe], capture_output=True, timeout=60
+    )
+    return result.returncode == 0
+
+
 def _files_on(host: Host, folder: str) -> list[str]:
     return sorted(str(p.relative_to(host.path(folder))) for p in host.path(folder).rglob("*"))
 
@@ -252,10 +263,13 @@ def test_worker_hosts_share_only_the_services_and_a_second_finishes_a_killed_par
     )
 
     # One path, two disks: each host finds only its own files there, and the machine's own
-    # folder under them is empty.
+    # folder under them is empty. A host's loopback is its own too: the machine's PostgreSQL
+    # is not there, only behind the services address.
     assert web_host.path("host-name").read_text() == "web\n"
     assert worker_host.path("host-name").read_text() == "worker-1\n"
     assert list(cluster.network.disk.iterdir()) == []
+    assert not _reaches(worker_host, "127.0.0.1", DB_PORT)
+    assert _reaches(worker_host, cluster.network.services_address, cluster.db_port)
 
     # The member uploads through the web host's address.
     response = member_session(member).post(
@@ -267,8 +281,10 @@ def test_worker_hosts_share_only_the_services_and_a_second_finishes_a_killed_par
     )
     assert response.status_code == 302, response.text[:2000]
     upload = GenomeUpload.objects.get(user=member)
-    # The raw file went to the bucket, sealed; no host's disk holds it.
-    assert upload.raw_file.name in cluster.bucket_keys()
+    # The raw file went to the bucket, sealed; the web host's disk kept nothing of it.
+    raw = cluster.s3.get_object(Bucket=BUCKET, Key=upload.raw_file.name)["Body"].read()
+    assert len(raw) > 1_000_000 and b"rs1799971" not in raw and b"# rsid" not in raw
+    assert _files_on(web_host, "media") == [] and _files_on(web_host, "tmp") == []
 
     # Worker host 1 reads it from the bucket and is held after its parse, before any commit.
     wait_until(
@@ -284,9 +300,9 @@ def test_worker_hosts_share_only_the_services_and_a_second_finishes_a_killed_par
     assert worker.process.wait(timeout=30) == -signal.SIGKILL and worker_host.pids() == []
     assert GenomeUpload.objects.get(pk=upload.pk).status == "parsing"
 
-    # Worker host 2 runs beat, whose sweeper finds the parse stuck after 8 s.
+    # Worker host 2 runs beat, whose sweeper finds the parse stuck after 20 s.
     second_host, second = cluster.worker(
-        "worker-2", beat=True, GENOME_SWEEP_SECONDS="1", GENOME_STUCK_PARSING_SECONDS="8"
+        "worker-2", beat=True, GENOME_SWEEP_SECONDS="1", GENOME_STUCK_PARSING_SECONDS="20"
     )
     done = wait_until(
         lambda: GenomeUpload.objects.filter(pk=upload.pk, status="done", raw_file="").first(),
@@ -300,7 +316,11 @@ def test_worker_hosts_share_only_the_services_and_a_second_finishes_a_killed_par
         timeout=60,
         message="worker host 2 did not finish the task:\n" + cluster.logs(),
     )
-    assert done.attempts == 2 and done.is_current and done.snp_count == len(rows)
+    # The killed attempt and worker host 2's. On a very busy machine worker host 2's own parse
+    # may outlast the short threshold and be re-queued too: only the attempt holding the claim
+    # commits, so the upload still completes once (one PROCESSED entry, below).
+    assert done.attempts >= 2 and done.is_current and done.snp_count == len(rows)
+    assert worker.log().count("genome_upload_process[") == 1  # received, never finished
     assert (
         GeneticDataAuditLog.objects.filter(
             upload_id=upload.pk, action=GeneticDataAuditLog.Action.PROCESSED
