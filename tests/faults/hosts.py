@@ -25,11 +25,13 @@ import secrets
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from .processes import ROOT, stop_group, wait_port
 
-# Each host's own disk: a tmpfs, mounted by the host's init over the folder given as $0.
+# Each host's own disk: a tmpfs, mounted by the host's init over the folder given as $0. Its
+# size is a limit, not memory taken: above STORAGE_MIN_FREE_BYTES, or uploads are refused.
 _HOST_INIT = (
     'mount -t tmpfs -o mode=0700,size=2g tmpfs "$0" '
     '&& mkdir -m 0700 "$0/media" "$0/data" "$0/tmp" '
@@ -46,14 +48,14 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 def _networks_in_use() -> list[ipaddress.IPv4Network]:
-    """Every IPv4 network this machine has an address or a route in (all namespaces' bridges
-    and veths of other runs show up here too, since their services side is the root)."""
+    """Every IPv4 network this machine has an address or a route in (another run's bridge
+    among them: its services side is this root namespace too)."""
     used = []
     for item in json.loads(_ip("-j", "-4", "addr", "show").stdout or "[]"):
         for address in item.get("addr_info", []):
             used.append(ipaddress.ip_network(f"{address['local']}/{address['prefixlen']}", False))
     for route in json.loads(_ip("-j", "-4", "route", "show", "table", "all").stdout or "[]"):
-        if route.get("dst", "default") not in ("default", "broadcast"):
+        if route.get("dst", "default") != "default":
             destination = route["dst"] if "/" in route["dst"] else f"{route['dst']}/32"
             used.append(ipaddress.ip_network(destination, strict=False))
     return used
@@ -113,11 +115,9 @@ class Host:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            if self.init is not None:
-                try:
-                    self.init.wait(timeout=0.2)
-                except subprocess.TimeoutExpired:
-                    pass
+            if self.init is not None and self.init.poll() is None:
+                self.init.wait(timeout=10)  # reaped: the disk is gone with it
+            time.sleep(0.1)
         raise RuntimeError(f"processes survive on host {self.name}: {self.pids()}")
 
     def _create(self) -> None:
@@ -147,10 +147,7 @@ class Host:
                     return
             except OSError:
                 pass
-            try:
-                self.init.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
+            time.sleep(0.1)
         raise RuntimeError(f"host {self.name} never mounted its disk")
 
     def _destroy(self) -> None:

@@ -49,7 +49,7 @@ pytestmark = [
 
 BUCKET = "genlife-media"
 DB_PORT = 5432
-# The member's file: 23andMe, 300,000 SNPs (about 9 MB, past boto3's multipart threshold).
+# The member's file: 23andMe, 300,000 SNPs (about 9 MB).
 CALLS = {"rs1799971": "AG", "rs4680": "GG"}
 GENOME = {"n_snps": 300_000, "seed": 20261202, "include": CALLS}
 # Made-up credentials: moto accepts any, and boto3 must find some before it signs a request.
@@ -60,6 +60,10 @@ AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
+# A request in moto's access log: client address, method, object key (colours and query cut).
+S3_REQUEST = re.compile(
+    r'^(\S+) - - \[[^\]]*\] "(?:\x1b\[[\d;]*m)*([A-Z]+) /' + BUCKET + r"/([^\s?]+)", re.M
+)
 # A report card: the member's genotype, or the label saying why there is none.
 CARD_GENOTYPE = re.compile(
     r'data-rsid="(rs\d+)">.*?(?:<strong class="genotype">|class="gt-label gt-label--[a-z_]+">)'
@@ -77,6 +81,7 @@ class Cluster:
         shared = network.services_address
         self.redis = RedisServer(network.folder / "redis.log", host=shared)
         self.redis.start()
+        network.services.append(self.redis.process)  # stopped with the network, whatever fails
         s3_port = free_port(shared)
         network.service(
             "moto",
@@ -160,6 +165,10 @@ class Cluster:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
         return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
+    def s3_requests(self) -> set[tuple[str, str, str]]:
+        """(client address, method, key) of every request for an object the S3 server logged."""
+        return set(S3_REQUEST.findall((self.network.folder / "moto.log").read_text()))
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {path.name} ---\n{path.read_text(errors='replace')[-4000:]}"
@@ -167,15 +176,16 @@ class Cluster:
         )
 
     def close(self) -> None:
-        for process in self.processes:
-            if isinstance(process, WorkerProcess):
-                process.stop(signal.SIGKILL)
-            else:
-                process.stop()
+        """Every process goes (a worker at once, the web server gracefully), then the hosts
+        and the services; the hosts are powered off even if a stop fails."""
         try:
-            self.network.destroy()
+            for process in self.processes:
+                if isinstance(process, WorkerProcess):
+                    process.stop(signal.SIGKILL)
+                else:
+                    process.stop()
         finally:
-            self.redis.stop()
+            self.network.destroy()  # Redis too: it is one of the network's services
 
 
 def _boto_credentials() -> dict[str, str]:
@@ -321,12 +331,8 @@ def test_worker_hosts_share_only_the_services_and_a_second_finishes_a_killed_par
     # commits, so the upload still completes once (one PROCESSED entry, below).
     assert done.attempts >= 2 and done.is_current and done.snp_count == len(rows)
     assert worker.log().count("genome_upload_process[") == 1  # received, never finished
-    assert (
-        GeneticDataAuditLog.objects.filter(
-            upload_id=upload.pk, action=GeneticDataAuditLog.Action.PROCESSED
-        ).count()
-        == 1
-    )
+    audit = GeneticDataAuditLog.objects.filter(upload_id=upload.pk)
+    assert audit.filter(action=GeneticDataAuditLog.Action.PROCESSED).count() == 1
     results = dict(GenotypeResult.objects.filter(user=member).values_list("snp__rsid", "genotype"))
     assert {rsid: results[rsid] for rsid in CALLS} == CALLS
 
@@ -340,6 +346,14 @@ def test_worker_hosts_share_only_the_services_and_a_second_finishes_a_killed_par
     assert done.genome_file.name in cluster.bucket_keys()
     assert upload.raw_file.name not in cluster.bucket_keys()
     assert _files_on(web_host, "media") == [] and _files_on(second_host, "media") == []
+    # Each host reached the bucket from its own address: the web host stored the raw file, both
+    # worker hosts read it, and worker host 2 stored the genome.
+    raw_key, blob_key = upload.raw_file.name, done.genome_file.name
+    requests = cluster.s3_requests()
+    assert (web_host.address, "PUT", raw_key) in requests
+    assert (worker_host.address, "GET", raw_key) in requests
+    assert (second_host.address, "GET", raw_key) in requests
+    assert (second_host.address, "PUT", blob_key) in requests
     assert second_host.path("host-name").read_text() == "worker-2\n"
 
     # The article on the web host shows the member's genotypes.
