@@ -115,13 +115,16 @@ class WorkerProcess:
         app: str = "genlife",
         env: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
+        launcher: tuple[str, ...] = (),
     ) -> None:
-        """`app`, `env` (overrides of `worker_environment()`) and `extra_args` serve the
-        fault tests, which run workers against private brokers and databases."""
+        """`app`, `env` (overrides of `worker_environment()`), `extra_args` and `launcher` (a
+        command the worker runs through, e.g. onto another host) serve the fault tests, which
+        run workers against private brokers and databases."""
         self.log_path = log_path
         self.app = app
         self.env = dict(env or {})
         self.extra_args = tuple(extra_args)
+        self.launcher = tuple(launcher)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -130,6 +133,7 @@ class WorkerProcess:
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [
+                    *self.launcher,
                     sys.executable,
                     "-m",
                     "celery",

@@ -23,28 +23,33 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
-def _wait_port(
-    port: int, *, timeout: float, process: subprocess.Popen | None = None, what: str = "server"
+def wait_port(
+    port: int,
+    *,
+    timeout: float,
+    process: subprocess.Popen | None = None,
+    what: str = "server",
+    host: str = "127.0.0.1",
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{what} exited with code {process.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{what} did not listen on port {port} within {timeout} s")
+    raise RuntimeError(f"{what} did not listen on {host}:{port} within {timeout} s")
 
 
-def _stop_group(
+def stop_group(
     process: subprocess.Popen | None, *, sig: int = signal.SIGTERM, timeout: float = 20
 ) -> None:
     """Signal a process started with ``start_new_session=True`` and all its children."""
@@ -62,16 +67,17 @@ def _stop_group(
 
 
 class RedisServer:
-    """``redis-server`` on a free loopback port, in memory only; stop() and start() again keep
-    the port, as a restarted production Redis would."""
+    """``redis-server`` on a free loopback port (or on ``host``), in memory only; stop() and
+    start() again keep the port, as a restarted production Redis would."""
 
-    def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
+    def __init__(self, log_path: Path, *, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = free_port(host)
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
     def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
+        return f"redis://{self.host}:{self.port}/{db}"
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
@@ -81,7 +87,11 @@ class RedisServer:
                     "--port",
                     str(self.port),
                     "--bind",
-                    "127.0.0.1",
+                    self.host,
+                    # Off the loopback (the test hosts' services address) Redis refuses clients
+                    # without a password unless told that this network is trusted.
+                    "--protected-mode",
+                    "yes" if self.host == "127.0.0.1" else "no",
                     "--save",
                     "",
                     "--appendonly",
@@ -93,10 +103,10 @@ class RedisServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_port(self.port, timeout=15, process=self.process, what="redis-server")
+        wait_port(self.port, host=self.host, timeout=15, process=self.process, what="redis-server")
 
     def stop(self) -> None:
-        _stop_group(self.process, sig=signal.SIGKILL)
+        stop_group(self.process, sig=signal.SIGKILL)
 
 
 class PostgresCluster:
@@ -199,23 +209,38 @@ class PostgresCluster:
 
 class WebServer:
     """gunicorn serving genlife with production settings (gunicorn.conf.py, with the test's
-    worker and thread counts) and the given environment."""
+    worker and thread counts) and the given environment.
+
+    ``launcher`` runs the server through another command (``tests/faults/hosts.py`` puts it on
+    another host), where it listens on ``host`` and ``port`` instead of a free loopback port.
+    """
 
     def __init__(
-        self, env: dict[str, str], log_path: Path, *, workers: int = 2, threads: int = 4
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        launcher: tuple[str, ...] = (),
     ) -> None:
         self.env = env
         self.log_path = log_path
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.host = host
+        self.port = port or free_port()
+        self.base_url = f"http://{host}:{self.port}"
         self.workers = workers
         self.threads = threads
+        self.launcher = tuple(launcher)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [
+                    *self.launcher,
                     sys.executable,
                     "-m",
                     "gunicorn",
@@ -223,7 +248,7 @@ class WebServer:
                     "--config",
                     str(ROOT / "gunicorn.conf.py"),
                     "--bind",
-                    f"127.0.0.1:{self.port}",
+                    f"{self.host}:{self.port}",
                     "--workers",
                     str(self.workers),
                     "--threads",
@@ -239,7 +264,7 @@ class WebServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_port(self.port, timeout=60, process=self.process, what="gunicorn")
+        wait_port(self.port, host=self.host, timeout=60, process=self.process, what="gunicorn")
 
     def worker_pids(self) -> set[int]:
         """The pids of gunicorn's worker processes (children of the master)."""
@@ -252,7 +277,7 @@ class WebServer:
             return set()
 
     def stop(self) -> None:
-        _stop_group(self.process)
+        stop_group(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

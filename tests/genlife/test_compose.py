@@ -77,3 +77,21 @@ def test_web_serves_with_threaded_workers_from_the_shared_gunicorn_config():
     assert '"gunicorn", "genlife.wsgi:application", "--config", "gunicorn.conf.py"' in dockerfile
     for server in ("tests/e2e/site.py", "tests/faults/processes.py"):
         assert '"gunicorn.conf.py"' in (ROOT / server).read_text(), server
+
+
+def test_app_services_find_the_shared_services_and_bucket_through_the_environment():
+    """On several machines (README, "Production shape") the services machine's address and
+    the bucket come from the environment; on one machine they default to this file's services."""
+    for name in ("web", "worker", "beat"):
+        env = _compose()["services"][name]["environment"]
+        assert "@${POSTGRES_HOST:-postgres}:5432/genlife" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"] == "${CELERY_BROKER_URL:-redis://redis:6379/0}"
+        assert env["REDIS_URL"] == "${REDIS_URL:-redis://redis:6379/1}"
+        for key in (
+            "AWS_STORAGE_BUCKET_NAME",
+            "AWS_S3_ENDPOINT_URL",
+            "AWS_S3_REGION_NAME",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        ):
+            assert env[key] == "${" + key + ":-}", (name, key)

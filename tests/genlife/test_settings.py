@@ -168,3 +168,31 @@ def test_a_configured_site_url_wins_over_the_port(tmp_path):
     site_url, robots = result.stdout.split("\n", 1)
     assert site_url == "https://genlife.example"
     assert "Sitemap: https://genlife.example/sitemap.xml" in robots
+
+
+PRINT_STORAGE = (
+    "import django; from django.conf import settings; django.setup();"
+    "from django.core.files.storage import storages; s = storages['default'];"
+    "print(type(s).__name__);"
+    "print(s.bucket.name, s.connection.meta.client.meta.endpoint_url)"
+)
+
+
+def test_s3_storage_takes_the_empty_values_compose_passes_for_unset_variables(tmp_path):
+    # docker-compose.yml passes AWS_S3_ENDPOINT_URL and AWS_S3_REGION_NAME through, as "" when
+    # they are unset (storage on Amazon S3 itself): the client is built for Amazon's endpoint.
+    env = {
+        **PRODUCTION_ENV,
+        "AWS_STORAGE_BUCKET_NAME": "genlife-media",
+        "AWS_S3_ENDPOINT_URL": "",
+        "AWS_S3_REGION_NAME": "",
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+    }
+    result = _run(["-c", PRINT_STORAGE], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    backend, where = result.stdout.strip().split("\n")
+    assert backend == "S3Storage"
+    bucket, endpoint = where.split()
+    assert bucket == "genlife-media" and endpoint.startswith("https://s3.")
+    assert endpoint.endswith(".amazonaws.com")
