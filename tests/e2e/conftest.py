@@ -197,3 +197,36 @@ def new_tab(request, browser, site):
 def journey() -> dict:
     """State handed from one journey to the next (the member who joined, their file, ...)."""
     return {}
+
+
+def member_with_upload(site, browser, *, email: str, password: str, name: str, genome: Path):
+    """A complimentary member, signed in through the login page, whose ``genome`` file went
+    through the upload page and the worker: (the browser storage of that session, the path of
+    the upload's status page)."""
+    import re
+
+    site.manage(
+        "shell",
+        "-c",
+        "from members.services.users import user_ensure_verified; "
+        "from billing.services.memberships import membership_grant_complimentary; "
+        f"membership_grant_complimentary(user=user_ensure_verified(email='{email}', "
+        f"password='{password}', name='{name}'))",
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.base_url + "/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name=re.compile("^Log in$", re.I)).click()
+    page.wait_for_load_state("load")
+    page.goto(site.base_url + "/genetics/upload/")
+    page.locator("input[type=file]").set_input_files(str(genome))
+    page.get_by_role("checkbox").first.check()
+    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
+    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
+    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
+    status_path = page.url.removeprefix(site.base_url)
+    storage = context.storage_state()
+    context.close()
+    return storage, status_path

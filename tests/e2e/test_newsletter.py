@@ -15,7 +15,7 @@ def _log_in(tab) -> None:
     tab.goto("/accounts/login/")
     tab.page.locator("#id_login").fill(MEMBER[0])
     tab.page.locator("#id_password").fill(MEMBER[1])
-    tab.page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
+    tab.page.get_by_role("button", name=re.compile("^Log in$", re.IGNORECASE)).click()
     tab.page.wait_for_load_state("load")
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from genotypes.samples import SampleFormat, generate_rows, render_text
+from tests.e2e.conftest import member_with_upload
 
 MEMBER = ("print-member@example.com", "print-member-passphrase-71")
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
@@ -15,14 +16,6 @@ SUMMARY_PATH = LDN_PATH + "summary/"
 
 @pytest.fixture(scope="module")
 def member_storage(site, browser, tmp_path_factory):
-    site.manage(
-        "shell",
-        "-c",
-        "from members.services.users import user_ensure_verified; "
-        "from billing.services.memberships import membership_grant_complimentary; "
-        f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
-        f"password='{MEMBER[1]}', name='Pat Print'))",
-    )
     genome = tmp_path_factory.mktemp("print") / "genome.txt"
     genome.write_bytes(
         render_text(
@@ -30,21 +23,9 @@ def member_storage(site, browser, tmp_path_factory):
             generate_rows(n_snps=5_000, seed=9, include={"rs1799971": "AG"}),
         )
     )
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(site.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(MEMBER[0])
-    page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
-    page.wait_for_load_state("load")
-    page.goto(site.base_url + "/genetics/upload/")
-    page.locator("input[type=file]").set_input_files(str(genome))
-    page.get_by_role("checkbox").first.check()
-    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
-    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
-    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
-    storage = context.storage_state()
-    context.close()
+    storage, _ = member_with_upload(
+        site, browser, email=MEMBER[0], password=MEMBER[1], name="Pat Print", genome=genome
+    )
     return storage
 
 

@@ -9,13 +9,15 @@ import zipfile
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import StripeEvent
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
-from genotypes.services import backfill, parsing
+from genotypes.samples import generate_genome
+from genotypes.services import backfill, parsing, uploads
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
 from tests.genotypes.factories import SnpFactory, demo_catalogue, upload_for
 
@@ -222,3 +224,54 @@ def test_backfill_through_the_queue_is_logged_for_each_genome_read(
     assert GeneticDataAuditLog.objects.filter(
         subject_user_id=member.pk, action=Action.BACKFILLED, actor=None
     ).exists()
+
+
+def test_a_whole_genome_is_exported_one_stored_part_at_a_time(client, monkeypatch):
+    """A streamed (sealed, multi-part) genome: every call with an id reaches the text, read
+    from storage a part at a time; calls without an id are counted in a last comment."""
+    import gzip
+
+    from genotypes import genome_store
+    from genotypes.services import export
+
+    # Parts of 500 calls (a real one holds a million): the parse hands the writer 300 at a time.
+    monkeypatch.setattr(genome_store, "BLOB_PART_ROWS", 500)
+    write = genome_store.GenomeBlobWriter.write
+    monkeypatch.setattr(
+        genome_store.GenomeBlobWriter,
+        "write",
+        lambda self, frame: [write(self, frame.slice(i, 300)) for i in range(0, frame.height, 300)],
+    )
+    member, client = _member_client()
+    data = gzip.compress(generate_genome("vcf", n_snps=3_000, seed=3, vcf_ids=True))
+    upload = uploads.genome_upload_create(
+        user=member, file=SimpleUploadedFile("genome.vcf.gz", data), consent=True
+    )
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
+    upload.refresh_from_db()
+    assert upload.status == "done", upload.failure_reason
+    with upload.genome_file.open("rb") as handle:
+        blob = handle.read()
+    assert genome_store.is_sealed(blob)
+    stored = genome_store.genome_from_blob(blob)
+
+    parts = []
+    real = export.genome_frames_from_file
+    monkeypatch.setattr(
+        export,
+        "genome_frames_from_file",
+        lambda handle: (parts.append(frame.height) or frame for frame in real(handle)),
+    )
+    _reauthenticate(client)
+    archive = zipfile.ZipFile(
+        io.BytesIO(b"".join(client.post(reverse("genotypes:export")).streaming_content))
+    )
+    text = archive.read("genlife-genome-23andme.txt").decode()
+    lines = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    assert len(parts) > 1 and sum(parts) == stored.height
+    with_id = stored.drop_nulls("rsid")
+    assert len(lines) == with_id.height
+    assert {row[0] for row in lines} == set(with_id["rsid"].to_list())
+    without_id = stored.height - with_id.height
+    trailer = f"# {without_id} calls without an rsid are not included."
+    assert (trailer in text) == (without_id > 0)
