@@ -97,7 +97,8 @@ def test_article_join_pay_upload_by_drop_and_back_to_the_article(new_tab, site):
         """async (href) => {
             const blob = await (await fetch(href)).blob();
             const transfer = new DataTransfer();
-            transfer.items.add(new File([blob], "genlife-sample-23andme.txt", {type: "text/plain"}));
+            const name = "genlife-sample-23andme.txt";
+            transfer.items.add(new File([blob], name, {type: "text/plain"}));
             return transfer;
         }""",
         sample_href,

@@ -53,7 +53,7 @@ def test_home_page_has_title_description_and_one_h1(client, db):
 
 def test_header_offers_join_and_login_to_visitors(client, db):
     html = client.get("/").content.decode()
-    assert f'href="{reverse("billing:join")}"' in html
+    assert f'href="{reverse("billing:join")}?next=/"' in html  # joining leads back here
     assert reverse("account_login") in html
 
 

@@ -13,24 +13,14 @@ from billing.return_to import SESSION_KEY
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.services import current, parsing, uploads
 from genotypes.versions import member_scope
-from tests.factories import TEST_PASSWORD, MemberFactory
+from tests.factories import MemberFactory
 from tests.genotypes.factories import demo_catalogue, upload_for
+from tests.genotypes.test_views import _logged_in, _reauthenticate
 
 pytestmark = pytest.mark.django_db
 
 Action = GeneticDataAuditLog.Action
 CALLS = {"rs1799971": "AG", "rs4680": "AA", "rs1045642": "--", "rs4986790": "AA"}
-
-
-def _logged_in(client, user=None):
-    user = user or MemberFactory()
-    client.force_login(user)
-    return user
-
-
-def _reauthenticate(client):
-    response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
-    assert response.status_code == 302
 
 
 def _processed(member, django_capture_on_commit_callbacks, **kwargs):
@@ -48,6 +38,16 @@ def _failed(member, content=b"%PDF-1.5 not a genome"):
     parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
     upload.refresh_from_db()
     return upload
+
+
+def _two_files(member, django_capture_on_commit_callbacks):
+    """Two finished uploads that differ at rs4680 (AA, then GG): the newer one is in use."""
+    demo_catalogue()
+    older = _processed(member, django_capture_on_commit_callbacks, include=CALLS)
+    newer = _processed(
+        member, django_capture_on_commit_callbacks, include={**CALLS, "rs4680": "GG"}, seed=3
+    )
+    return older, newer
 
 
 def _results(user):
@@ -134,12 +134,8 @@ def test_finished_status_groups_the_count_and_leads_back_to_the_article(
 def test_removing_an_upload_asks_first_then_deletes_its_files_results_and_is_audited(
     client, django_capture_on_commit_callbacks
 ):
-    demo_catalogue()
     member = _logged_in(client)
-    older = _processed(member, django_capture_on_commit_callbacks, include=CALLS)
-    newer = _processed(
-        member, django_capture_on_commit_callbacks, include={**CALLS, "rs4680": "GG"}, seed=3
-    )
+    older, newer = _two_files(member, django_capture_on_commit_callbacks)
     newer_blob = newer.genome_file.name
     assert newer.is_current and _results(member)["rs4680"] == "GG"
     url = reverse("genotypes:upload_remove", args=[newer.pk])
@@ -200,12 +196,8 @@ def test_another_members_upload_cannot_be_removed_or_chosen(client, name):
 def test_member_chooses_an_earlier_file_and_results_follow_it(
     client, django_capture_on_commit_callbacks
 ):
-    demo_catalogue()
     member = _logged_in(client)
-    older = _processed(member, django_capture_on_commit_callbacks, include=CALLS)
-    newer = _processed(
-        member, django_capture_on_commit_callbacks, include={**CALLS, "rs4680": "GG"}, seed=3
-    )
+    older, newer = _two_files(member, django_capture_on_commit_callbacks)
     listing = client.get(reverse("genotypes:mine")).content.decode()
     use_older = reverse("genotypes:upload_make_current", args=[older.pk])
     assert f'action="{use_older}"' in listing
@@ -254,12 +246,8 @@ def test_a_newer_upload_finishing_later_still_becomes_current(
     client, django_capture_on_commit_callbacks
 ):
     """The member's choice holds until they upload again: the newest upload then wins."""
-    demo_catalogue()
     member = _logged_in(client)
-    older = _processed(member, django_capture_on_commit_callbacks, include=CALLS)
-    newer = _processed(
-        member, django_capture_on_commit_callbacks, include={**CALLS, "rs4680": "GG"}, seed=3
-    )
+    older, newer = _two_files(member, django_capture_on_commit_callbacks)
     current.genome_upload_make_current(user=member, upload_id=older.pk)
     newest = _processed(
         member, django_capture_on_commit_callbacks, include={**CALLS, "rs4680": "AG"}, seed=4

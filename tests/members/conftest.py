@@ -5,6 +5,8 @@ from django.core.cache import cache
 
 from billing.models import Plan
 
+from .helpers import SECRET
+
 
 def _clear_rate_limits() -> None:
     """Forget allauth's rate-limit counters and our sync nudges, and nothing else.
@@ -72,3 +74,22 @@ def plans(db):
         },
     )
     return {"monthly": monthly, "annual": annual}
+
+
+@pytest.fixture
+def gated_article(db):
+    """A published article whose lifehacks section is for members only."""
+    from articles.services import rendering as article_rendering
+    from tests.articles.factories import ArticleFactory, SectionFactory
+
+    article = ArticleFactory(title="Gated for the join test", slug="gated-join-test")
+    SectionFactory(article=article, order=1, heading="What it is", body="Public words.")
+    SectionFactory(
+        article=article,
+        order=2,
+        heading="Lifehacks",
+        kind="lifehacks",
+        access="members",
+        body=SECRET,
+    )
+    return article_rendering.article_render(article=article)

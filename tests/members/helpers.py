@@ -15,5 +15,9 @@ def subscription_event(event_id="evt_test_1", customer="cus_unknown", event_type
     )
 
 
+# The members-only text of the ``gated_article`` fixture (tests/members/conftest.py).
+SECRET = "Members learn here which dose worked best in the trial."
+
+
 def membership_of(user) -> Membership:
     return Membership.objects.get(user=user)

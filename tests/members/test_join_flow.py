@@ -13,7 +13,7 @@ from billing.selectors import is_member
 from tests.stripe_events import deliver, press, subscription_change
 from tests.utils import wait_until
 
-from .helpers import membership_of
+from .helpers import SECRET, membership_of
 
 
 def page(url: str) -> str:
@@ -24,28 +24,6 @@ def page(url: str) -> str:
 def local(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-SECRET = "Members learn here which dose worked best in the trial."
-
-
-@pytest.fixture
-def gated_article(db):
-    """A published article whose lifehacks section is for members only."""
-    from articles.services import rendering as article_rendering
-    from tests.articles.factories import ArticleFactory, SectionFactory
-
-    article = ArticleFactory(title="Gated for the join test", slug="gated-join-test")
-    SectionFactory(article=article, order=1, heading="What it is", body="Public words.")
-    SectionFactory(
-        article=article,
-        order=2,
-        heading="Lifehacks",
-        kind="lifehacks",
-        access="members",
-        body=SECRET,
-    )
-    return article_rendering.article_render(article=article)
 
 
 def gated_section_visible(client, user, article) -> bool:

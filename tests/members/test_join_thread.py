@@ -28,33 +28,14 @@ def unescape(href: str) -> str:
     return href.replace("&amp;", "&")
 
 
-@pytest.fixture
-def article(db):
-    """A published article with a members-only section (its Join link is what we follow)."""
-    from articles.services import rendering as article_rendering
-    from tests.articles.factories import ArticleFactory, SectionFactory
-
-    article = ArticleFactory(title="Where the reader started", slug="where-the-reader-started")
-    SectionFactory(article=article, order=1, heading="What it is", body="Public words.")
-    SectionFactory(
-        article=article,
-        order=2,
-        heading="Lifehacks",
-        kind="lifehacks",
-        access="members",
-        body="For members.",
-    )
-    return article_rendering.article_render(article=article)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_join_leads_from_the_article_through_payment_and_upload_back_to_it(
-    client, live_server, stripe_settings, plans, eager_tasks, article, settings, tmp_path
+    client, live_server, stripe_settings, plans, eager_tasks, gated_article, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path)
     fake = stripe_settings
     fake.webhook_url = live_server.url + "/stripe/webhook/"
-    path = article.get_absolute_url()
+    path = gated_article.get_absolute_url()
 
     # the article's Join link names the article
     article_page = client.get(path).content.decode()
@@ -137,17 +118,17 @@ def test_join_refuses_to_remember_anything_but_a_page_of_ours(client, db, next_u
     assert "evil.example" not in page
 
 
-def test_a_later_unsafe_next_keeps_the_page_remembered_before(client, db, article):
-    path = article.get_absolute_url()
+def test_a_later_unsafe_next_keeps_the_page_remembered_before(client, db, gated_article):
+    path = gated_article.get_absolute_url()
     client.get(reverse("billing:join"), {"next": path})
     client.get(reverse("billing:join"), {"next": "https://evil.example/"})
     assert client.session[SESSION_KEY] == path
 
 
-def test_header_offers_join_to_visitors_and_signed_in_non_members_only(client, db, article):
-    path = article.get_absolute_url()
-    join_link = f'href="{reverse("billing:join")}?next={urllib.parse.quote(path, safe="")}"'
-    assert join_link in client.get(path).content.decode()
+def test_header_offers_join_to_visitors_and_signed_in_non_members_only(client, db, gated_article):
+    path = gated_article.get_absolute_url()
+    join_link = f'href="{reverse("billing:join")}?next={path}">Join</a>'
+    assert join_link in client.get(path).content.decode().split("</header>")[0]
 
     client.force_login(UserFactory())
     html = client.get(reverse("articles:home")).content.decode()

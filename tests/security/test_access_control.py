@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db
 REVIEWED_PARAMETER_URLS = {
     "genotypes:upload_status": "an upload id: owner-only, tested below",
     "genotypes:upload_status_json": "an upload id: owner-only, tested below",
+    "genotypes:upload_remove": "an upload id: owner-only (even for permitted staff), tested below",
+    "genotypes:upload_make_current": "an upload id: owner-only (even for permitted staff), below",
     "genotypes:snp_detail": "a catalogue rsid; shows only the reader's own genotype (tested below)",
     "genotypes:gene_detail": "a gene symbol; shows only the reader's own genotypes (gating matrix)",
     "articles:detail": "a public slug; gating is the matrix's",
@@ -108,6 +110,42 @@ def test_someone_elses_upload_is_a_404_like_one_that_does_not_exist(client, name
         missing.wsgi_request.path.split("/")[3], ""
     )
     assert upload.original_name not in theirs.content.decode()
+
+
+def _another_member(client):
+    client.force_login(MemberFactory())
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+
+
+def _staff_with_genetic_data_permission_and_second_factor(client):
+    staff = StaffFactory()
+    staff.user_permissions.add(Permission.objects.get(codename="view_genetic_data"))
+    sign_in_with_two_factor(client, staff)
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    return staff
+
+
+@pytest.mark.parametrize("name", ["genotypes:upload_remove", "genotypes:upload_make_current"])
+@pytest.mark.parametrize(
+    "sign_in",
+    [
+        _another_member,
+        _staff_with_genetic_data_permission_and_second_factor,
+    ],
+    ids=["another member", "staff allowed to read genetic data"],
+)
+def test_only_the_owner_may_remove_an_upload_or_choose_it(client, name, sign_in):
+    owner = MemberFactory()
+    demo_catalogue()
+    upload = upload_for(owner)
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
+    sign_in(client)
+    theirs = client.post(reverse(name, args=[upload.pk]))
+    missing = client.post(reverse(name, args=[uuid.uuid4()]))
+    assert theirs.status_code == missing.status_code == 404
+    upload.refresh_from_db()
+    assert upload.is_current and upload.genome_file
+    assert GenotypeResult.objects.filter(user=owner, upload=upload).exists()
 
 
 @pytest.mark.parametrize("name", UPLOAD_URLS)
