@@ -6,6 +6,7 @@ Rendered HTML is stored beside the Markdown it comes from (`Section.body_html`),
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -307,3 +308,29 @@ def finding_genotype_problem(*, genotype: str, snp) -> str:
             f"{' and '.join(sorted(alleles))} on the plus strand."
         )
     return ""
+
+
+class GeneticsVisit(models.Model):
+    """What a member's results looked like when they last looked, for "new since your last
+    visit" on My genetics.
+
+    A visit is a run of views of that page with less than ``articles.services.visits.
+    VISIT_GAP`` between them. ``known_*`` is what the latest view showed; ``baseline_*`` is what
+    the previous visit had shown by its end, so a result is new for the whole of the visit that
+    first shows it. The ids say only which catalogue SNPs have a result row (one per catalogue
+    SNP for anyone with a processed file, whatever it holds) and which published articles
+    discuss them: no genotype, no call.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="genetics_visit"
+    )
+    visit_started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    known_snp_ids = models.JSONField(default=list)
+    known_article_ids = models.JSONField(default=list)
+    baseline_snp_ids = models.JSONField(default=list)
+    baseline_article_ids = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Visit of user {self.user_id} ({self.last_seen_at:%Y-%m-%d %H:%M})"

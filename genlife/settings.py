@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
     "billing",
     "articles",
     "genotypes",
+    # Above articles: the weekly email of a member's new results (its beat entry below).
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +267,11 @@ CELERY_BEAT_SCHEDULE = {
     "membership-reconcile": {
         "task": "billing.tasks.membership_reconcile",
         "schedule": 15 * 60,
+    },
+    # --- New-findings digest: Monday mornings; at most one email per member and ISO week.
+    "digests-send-weekly": {
+        "task": "digests.tasks.digests_send_weekly",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
 }
 

@@ -12,7 +12,6 @@ urlpatterns = [
     path(
         "uploads/<uuid:upload_id>/status.json", views.upload_status_json, name="upload_status_json"
     ),
-    path("me/", views.mine, name="mine"),
     path("evidence/", views.evidence_scale, name="evidence"),
     path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
     path("genes/<str:symbol>/", views.gene_detail, name="gene_detail"),
