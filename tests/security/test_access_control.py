@@ -39,6 +39,7 @@ REVIEWED_PARAMETER_URLS = {
     "articles:author_photo": "a public slug",
     "account_confirm_email": "allauth's signed key",
     "account_reset_password_from_key": "allauth's one-time key",
+    "digests:unsubscribe": "a signed user id; only opts that user out (tampering: tests/digests)",
 }
 
 UPLOAD_URLS = ["genotypes:upload_status", "genotypes:upload_status_json"]
