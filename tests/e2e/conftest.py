@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from genotypes.samples import SampleFormat, generate_rows, render_text
 from tests.e2e.site import Site
 from tests.faults.processes import RedisServer
 from tests.utils import TEST_PASSWORD_HASHERS
@@ -197,3 +199,41 @@ def new_tab(request, browser, site):
 def journey() -> dict:
     """State handed from one journey to the next (the member who joined, their file, ...)."""
     return {}
+
+
+def member_with_upload(
+    site, browser, folder: Path, *, login: tuple[str, str], name: str, include: dict, **rows
+) -> tuple[dict, str]:
+    """A member (complimentary membership) who logged in and uploaded a generated 23andMe file
+    holding ``include`` through the upload page, read by the site's worker: (their browser
+    storage state, the upload status page's path)."""
+    email, password = login
+    site.manage(
+        "shell",
+        "-c",
+        "from members.services.users import user_ensure_verified; "
+        "from billing.services.memberships import membership_grant_complimentary; "
+        f"membership_grant_complimentary(user=user_ensure_verified(email='{email}', "
+        f"password='{password}', name='{name}'))",
+    )
+    genome = folder / "genome.txt"
+    genome.write_bytes(
+        render_text(SampleFormat.TWENTYTHREEANDME, generate_rows(include=include, **rows))
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site.base_url + "/accounts/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
+    page.wait_for_load_state("load")
+    page.goto(site.base_url + "/genetics/upload/")
+    page.locator("input[type=file]").set_input_files(str(genome))
+    page.get_by_role("checkbox").first.check()
+    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
+    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
+    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
+    status_path = page.url.removeprefix(site.base_url)
+    storage = context.storage_state()
+    context.close()
+    return storage, status_path

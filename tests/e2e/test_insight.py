@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from genotypes.samples import SampleFormat, generate_rows, render_text
+from tests.e2e.conftest import member_with_upload
 from tests.e2e.test_quality import _open
 
 MEMBER = ("insight-member@example.com", "insight-member-passphrase-77")
@@ -17,35 +17,16 @@ PAGES = [("highlights", "/genetics/highlights/"), ("my-genetics", "/genetics/me/
 @pytest.fixture(scope="module")
 def member_storage(site, browser, tmp_path_factory):
     """A signed-in member whose file the site's worker has read: their browser storage."""
-    site.manage(
-        "shell",
-        "-c",
-        "from members.services.users import user_ensure_verified; "
-        "from billing.services.memberships import membership_grant_complimentary; "
-        f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
-        f"password='{MEMBER[1]}', name='Ines Insight'))",
+    storage, _ = member_with_upload(
+        site,
+        browser,
+        tmp_path_factory.mktemp("insight"),
+        login=MEMBER,
+        name="Ines Insight",
+        include=CALLS,
+        n_snps=3_000,
+        seed=11,
     )
-    genome = tmp_path_factory.mktemp("insight") / "genome.txt"
-    genome.write_bytes(
-        render_text(
-            SampleFormat.TWENTYTHREEANDME, generate_rows(n_snps=3_000, seed=11, include=CALLS)
-        )
-    )
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(site.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(MEMBER[0])
-    page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
-    page.wait_for_load_state("load")
-    page.goto(site.base_url + "/genetics/upload/")
-    page.locator("input[type=file]").set_input_files(str(genome))
-    page.get_by_role("checkbox").first.check()
-    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
-    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
-    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
-    storage = context.storage_state()
-    context.close()
     return storage
 
 

@@ -7,12 +7,10 @@ for the report, not asserted: timing belongs in bench/, not in a pass/fail test.
 """
 
 import json
-import re
 
 import pytest
 
-from genotypes.samples import SampleFormat, generate_rows, render_text
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, member_with_upload
 
 MEMBER = ("quality-member@example.com", "quality-member-passphrase-55")
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
@@ -21,38 +19,16 @@ LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 @pytest.fixture(scope="module")
 def member_pages(site, browser, tmp_path_factory):
     """A logged-in member with a processed upload: (browser context storage, status path)."""
-    site.manage(
-        "shell",
-        "-c",
-        "from members.services.users import user_ensure_verified; "
-        "from billing.services.memberships import membership_grant_complimentary; "
-        f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
-        f"password='{MEMBER[1]}', name='Quinn Quality'))",
+    return member_with_upload(
+        site,
+        browser,
+        tmp_path_factory.mktemp("quality"),
+        login=MEMBER,
+        name="Quinn Quality",
+        include={"rs4680": "AG"},
+        n_snps=5_000,
+        seed=5,
     )
-    genome = tmp_path_factory.mktemp("quality") / "genome.txt"
-    genome.write_bytes(
-        render_text(
-            SampleFormat.TWENTYTHREEANDME,
-            generate_rows(n_snps=5_000, seed=5, include={"rs4680": "AG"}),
-        )
-    )
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(site.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(MEMBER[0])
-    page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
-    page.wait_for_load_state("load")
-    page.goto(site.base_url + "/genetics/upload/")
-    page.locator("input[type=file]").set_input_files(str(genome))
-    page.get_by_role("checkbox").first.check()
-    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
-    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
-    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
-    status_path = page.url.removeprefix(site.base_url)
-    storage = context.storage_state()
-    context.close()
-    return storage, status_path
 
 
 def _pages(status_path: str) -> list[tuple[str, str, bool]]:

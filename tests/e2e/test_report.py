@@ -6,11 +6,9 @@ critical violation. Also takes the README's pictures of the report (docs/screens
 the copies the README shows; tests/e2e/screenshots/ is rewritten on every run).
 """
 
-import re
-
 import pytest
 
-from genotypes.samples import SampleFormat, generate_rows, render_text
+from tests.e2e.conftest import member_with_upload
 
 MEMBER = ("report-member@example.com", "report-member-passphrase-61")
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
@@ -22,36 +20,16 @@ PHONE, DESKTOP = (375, 812), (1280, 900)
 @pytest.fixture(scope="module")
 def member_storage(site, browser, tmp_path_factory):
     """A logged-in member whose processed upload holds GENOTYPES: the browser storage."""
-    site.manage(
-        "shell",
-        "-c",
-        "from members.services.users import user_ensure_verified; "
-        "from billing.services.memberships import membership_grant_complimentary; "
-        f"membership_grant_complimentary(user=user_ensure_verified(email='{MEMBER[0]}', "
-        f"password='{MEMBER[1]}', name='Robin Report'))",
+    storage, _ = member_with_upload(
+        site,
+        browser,
+        tmp_path_factory.mktemp("report"),
+        login=MEMBER,
+        name="Robin Report",
+        include=GENOTYPES,
+        n_snps=4_000,
+        seed=13,
     )
-    genome = tmp_path_factory.mktemp("report") / "genome.txt"
-    genome.write_bytes(
-        render_text(
-            SampleFormat.TWENTYTHREEANDME,
-            generate_rows(n_snps=4_000, seed=13, include=GENOTYPES),
-        )
-    )
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(site.base_url + "/accounts/login/")
-    page.locator("#id_login").fill(MEMBER[0])
-    page.locator("#id_password").fill(MEMBER[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.I)).click()
-    page.wait_for_load_state("load")
-    page.goto(site.base_url + "/genetics/upload/")
-    page.locator("input[type=file]").set_input_files(str(genome))
-    page.get_by_role("checkbox").first.check()
-    page.get_by_role("button", name=re.compile("Upload", re.I)).click()
-    page.wait_for_url(re.compile(r"/genetics/uploads/"), timeout=60_000)
-    page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
-    storage = context.storage_state()
-    context.close()
     return storage
 
 
