@@ -25,7 +25,7 @@ from genotypes.selectors import (
     snp_catalogue,
 )
 
-from .models import Article
+from .models import Article, ArticleFinding
 from .selectors import article_report_links
 from .services.visits import NO_BASELINE, VisitBaseline
 
@@ -68,6 +68,7 @@ class ResultItem:
     row: GenotypeRow
     url: str
     is_new: bool = False
+    finding: str = ""  # the member's finding in the article's own words where it has them
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ class MemberResults:
     uploads: list[GenomeUpload] = field(default_factory=list)
     rows: list[GenotypeRow] = field(default_factory=list)
     links: list[tuple[Article, list[tuple[int, str]]]] = field(default_factory=list)
+    # (article id, SNP id, genotype) -> the article's own finding (ArticleFinding)
+    article_findings: dict[tuple[int, int, str], str] = field(default_factory=dict)
 
     @property
     def current(self) -> GenomeUpload | None:
@@ -156,7 +159,25 @@ def member_results_for(*, user) -> MemberResults:
         return MemberResults(state="processing" if pending else "no_upload", uploads=uploads)
     report = genotype_report_for(user=user, snps=snp_catalogue())
     links = article_report_links(snp_ids=[row.snp.pk for row in report.rows])
-    return MemberResults(state="ready", uploads=uploads, rows=report.rows, links=links)
+    findings = ArticleFinding.objects.filter(
+        article_id__in=[article.pk for article, _ in links],
+        snp_id__in=[row.snp.pk for row in report.rows if row.yours],
+    ).values_list("article_id", "snp_id", "genotype", "text")
+    return MemberResults(
+        state="ready",
+        uploads=uploads,
+        rows=report.rows,
+        links=links,
+        article_findings={(a, snp, genotype): text for a, snp, genotype, text in findings},
+    )
+
+
+def _finding_in(results: MemberResults, article: Article, row: GenotypeRow) -> str:
+    """The member's finding as ``article`` words it (its report shows the same text)."""
+    if row.yours is None:
+        return row.interpretation
+    key = (article.pk, row.snp.pk, row.yours.genotype)
+    return results.article_findings.get(key) or row.interpretation
 
 
 def _article_results(results: MemberResults, baseline: VisitBaseline, keep) -> list[ArticleResults]:
@@ -170,6 +191,7 @@ def _article_results(results: MemberResults, baseline: VisitBaseline, keep) -> l
                 row=rows[snp_id],
                 url=f"{base}#{anchor}" if anchor else base,
                 is_new=article_new or baseline.snp_is_new(snp_id),
+                finding=_finding_in(results, article, rows[snp_id]),
             )
             for snp_id, anchor in links
             if snp_id in rows
@@ -315,7 +337,12 @@ def genetics_dashboard_for(
     everything = _article_results(results, baseline, _keep_all)
     covered = {item.row.snp.pk for entry in everything for item in entry.items}
     uncovered = [
-        ResultItem(row=row, url=row.snp.get_absolute_url(), is_new=baseline.snp_is_new(row.snp.pk))
+        ResultItem(
+            row=row,
+            url=row.snp.get_absolute_url(),
+            is_new=baseline.snp_is_new(row.snp.pk),
+            finding=row.interpretation,
+        )
         for row in sorted(results.rows, key=_row_rank)
         if row.snp.pk not in covered
     ]

@@ -300,3 +300,25 @@ def test_a_new_file_makes_nothing_new(client, library):
     processed_upload(member, include={"rs1799971": "GG", "rs4680": "AA"})
     html = client.get(reverse("genotypes:mine")).content.decode()
     assert "result-item__new" not in html
+
+
+def test_highlights_word_a_finding_as_the_article_does(client, library):
+    from articles.models import ArticleFinding
+
+    own = "In this article's words: the Asp40 copy matters little for pain relief."
+    ArticleFinding.objects.create(
+        article=library["pain"], snp=library["catalogue"]["rs1799971"], genotype="AG", text=own
+    )
+    report_article(
+        "Opioid receptors",
+        "opioid-receptors",
+        [library["catalogue"]["rs1799971"]],
+        topics=["Receptors"],
+    )
+    _member_with_dna(client)
+    html = client.get(reverse("articles:highlights")).content.decode()
+    pain = html[html.index('id="topic-pain"') :]
+    assert own in pain[: pain.index("</section>")]
+    receptors = html[html.index('id="topic-receptors"') :]
+    receptors = receptors[: receptors.index("</section>")]
+    assert own not in receptors and "One G (Asp40) copy." in receptors
