@@ -305,7 +305,7 @@ def test_a_new_file_makes_nothing_new(client, library):
 def test_highlights_word_a_finding_as_the_article_does(client, library):
     from articles.models import ArticleFinding
 
-    own = "In this article's words: the Asp40 copy matters little for pain relief."
+    own = "In these words: the Asp40 copy matters little for pain relief."
     ArticleFinding.objects.create(
         article=library["pain"], snp=library["catalogue"]["rs1799971"], genotype="AG", text=own
     )
