@@ -380,3 +380,29 @@ class SummaryShareLink(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class GeneticsVisit(models.Model):
+    """What a member's results looked like when they last looked, for "new since your last
+    visit" on My genetics.
+
+    A visit is a run of views of that page with less than ``articles.services.visits.
+    VISIT_GAP`` between them. ``known_*`` is what the latest view showed; ``baseline_*`` is what
+    the previous visit had shown by its end, so a result is new for the whole of the visit that
+    first shows it. The ids say only which catalogue SNPs have a result row (one per catalogue
+    SNP for anyone with a processed file, whatever it holds) and which published articles
+    discuss them: no genotype, no call.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="genetics_visit"
+    )
+    visit_started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    known_snp_ids = models.JSONField(default=list)
+    known_article_ids = models.JSONField(default=list)
+    baseline_snp_ids = models.JSONField(default=list)
+    baseline_article_ids = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Visit of user {self.user_id} ({self.last_seen_at:%Y-%m-%d %H:%M})"

@@ -425,11 +425,10 @@ def article_get_image(*, slug: str, include_drafts: bool = False) -> Article | N
     return articles.only("slug", "overview_image").filter(slug=slug).first()
 
 
-def article_list_covering_snps(*, snp_ids: list[int]) -> list[tuple[Article, list[int]]]:
-    """(article, [snp ids in section order]) for live articles covering any of ``snp_ids``.
-
-    Registered with genotypes.article_links at start-up, for the "My genetics" page.
-    """
+def article_report_links(*, snp_ids: list[int]) -> list[tuple[Article, list[tuple[int, str]]]]:
+    """(article, [(snp id, anchor of the report section discussing it)] in section order) for
+    live articles covering any of ``snp_ids``; the articles come with their topics. Two queries
+    and one for the topics."""
     if not snp_ids:
         return []
     links = (
@@ -437,11 +436,21 @@ def article_list_covering_snps(*, snp_ids: list[int]) -> list[tuple[Article, lis
             snp_id__in=snp_ids, section__article__in=Article.objects.published()
         )
         .order_by("section__article_id", "section__order", "order")
-        .values_list("section__article_id", "snp_id")
+        .values_list("section__article_id", "snp_id", "section__anchor")
     )
-    by_article: dict[int, list[int]] = defaultdict(list)
-    for article_id, snp_id in links:
-        if snp_id not in by_article[article_id]:
-            by_article[article_id].append(snp_id)
-    articles = Article.objects.in_bulk(list(by_article))
-    return [(articles[pk], ids) for pk, ids in by_article.items() if pk in articles]
+    by_article: dict[int, dict[int, str]] = defaultdict(dict)
+    for article_id, snp_id, anchor in links:
+        by_article[article_id].setdefault(snp_id, anchor)
+    articles = _card_queryset().prefetch_related("topics").in_bulk(list(by_article))
+    return [(articles[pk], list(snps.items())) for pk, snps in by_article.items() if pk in articles]
+
+
+def article_list_covering_snps(*, snp_ids: list[int]) -> list[tuple[Article, list[int]]]:
+    """(article, [snp ids in section order]) for live articles covering any of ``snp_ids``.
+
+    Registered with genotypes.article_links at start-up, for the SNP and gene pages.
+    """
+    return [
+        (article, [snp_id for snp_id, _ in links])
+        for article, links in article_report_links(snp_ids=snp_ids)
+    ]

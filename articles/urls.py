@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import feeds, sitemaps, summary_views, views
+from . import feeds, insight_views, sitemaps, summary_views, views
 
 app_name = "articles"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("authors/<slug:slug>/photo", views.author_photo, name="author_photo"),
     path("search/", views.search, name="search"),
+    path("genetics/highlights/", insight_views.highlights, name="highlights"),
     path("why-members/", views.why_members, name="why_members"),
     path("feed/", feeds.ArticleFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
@@ -24,7 +25,8 @@ from genotypes.selectors import RSID_PATTERN, genotype_report_sample
 from genotypes.services import audit
 from genotypes.versions import genotype_page_scopes
 
-from . import card_images, citations, personal_blocks, reports, selectors, seo
+from . import card_images, citations, insight_selectors, personal_blocks, reports, selectors, seo
+from .insight_views import member_results_audit
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -46,11 +48,17 @@ def _page_cache_seconds(longest: int = PAGE_CACHE_SECONDS) -> int:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page; visitors get it from the cache (one per article generation)."""
+    """The home page; visitors get it from the cache (one per article generation). A member
+    with results also sees their highlights: that page is theirs alone, never cached."""
     cacheable = not request.user.is_authenticated and len(get_messages(request)) == 0
     slot = page_cache.slot("articles:home-public", scopes=[ARTICLES_SCOPE]) if cacheable else None
     if slot is not None and slot.value is not None:
         return HttpResponse(slot.value)
+    member_home = None
+    if request.user.is_authenticated:
+        member_home = insight_selectors.member_home_for(user=request.user)
+        if member_home is not None:
+            member_results_audit(request=request, results=member_home.results, detail="home page")
     featured, latest = selectors.article_home_lists()
     response = render(
         request,
@@ -63,8 +71,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "sample_report": genotype_report_sample(rsids=SAMPLE_REPORT_RSIDS, calls=DEMO_CALLS),
             "plans": list(plan_list_offered()),
             "join_url": membership_join_url(),
+            "member_home": member_home,
         },
     )
+    if member_home is not None:
+        add_never_cache_headers(response)
     if slot is not None:
         slot.store(response.content.decode(), timeout=_page_cache_seconds())
     return response

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -95,6 +96,8 @@ INSTALLED_APPS = [
     "articles",
     "genotypes",
     "newsletter",
+    # Above articles: the weekly email of a member's new results (its beat entry below).
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
     "newsletter-issues-due": {
         "task": "newsletter.tasks.newsletter_issues_due",
         "schedule": env.int("NEWSLETTER_SWEEP_SECONDS", default=60),
+    },
+    # --- New-findings digest: Monday mornings; at most one email per member and ISO week.
+    "digests-send-weekly": {
+        "task": "digests.tasks.digests_send_weekly",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
 }
 

@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from articles.insight_views import genetics_mine
 from billing.webhooks import stripe_webhook
+from genotypes.urls import urlpatterns as genotypes_urlpatterns
 
 from .health import healthz
 
@@ -21,8 +23,16 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("members.urls")),
     path("account/", include("billing.urls")),
+    path("", include("digests.urls")),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
-    path("genetics/", include("genotypes.urls")),
+    # My genetics groups a member's results by the articles' topics, so its view lives above
+    # genotypes (articles.insight_views); it keeps its place and name, genotypes:mine.
+    path(
+        "genetics/",
+        include(
+            ([*genotypes_urlpatterns, path("me/", genetics_mine, name="mine")], "genotypes"),
+        ),
+    ),
     path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]

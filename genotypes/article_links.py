@@ -1,4 +1,4 @@
-"""Which published articles discuss which catalogue SNPs, for the "My genetics" page.
+"""Which published articles discuss which catalogue SNPs, for the SNP and gene pages.
 
 Only the articles app can answer, and genotypes sits below it (never imports it): articles
 registers its answer at start-up (``ArticlesConfig.ready``) and genotypes asks through here.

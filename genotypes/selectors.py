@@ -441,58 +441,6 @@ def snp_catalogue() -> list[Snp]:
 
 
 @dataclass(frozen=True)
-class GeneticsOverview:
-    uploads: list[GenomeUpload]
-    current: GenomeUpload | None
-    catalogue_size: int
-    found: int
-    no_calls: int
-    rows: list[GenotypeRow]
-    articles: list[dict]
-
-
-def genetics_overview_for(*, user) -> GeneticsOverview:
-    """Everything the "My genetics" page shows: uploads, coverage, results, articles."""
-    uploads = genome_uploads_of(user=user)
-    current = next((u for u in uploads if u.is_current), None)
-    snps = snp_catalogue()
-    rows: list[GenotypeRow] = []
-    if current is not None:
-        report = genotype_report_for(user=user, snps=snps)
-        rows = report.rows
-    found = sum(1 for r in rows if r.status in (Status.MATCH, Status.AMBIGUOUS_STRAND))
-    no_calls = sum(1 for r in rows if r.status == Status.NO_CALL)
-    articles = articles_with_results(rows=rows) if rows else []
-    return GeneticsOverview(
-        uploads=uploads,
-        current=current,
-        catalogue_size=len(snps),
-        found=found,
-        no_calls=no_calls,
-        rows=rows,
-        articles=articles,
-    )
-
-
-def articles_with_results(*, rows: list[GenotypeRow]) -> list[dict]:
-    """Articles whose genotype sections cover SNPs the member has results for.
-
-    Each entry: ``article``, ``notable`` (count of notable genotypes) and ``rows``. Notable
-    first, then by title.
-    """
-    from genotypes.article_links import articles_for_snps
-
-    by_snp = {r.snp.pk: r for r in rows if r.status in (Status.MATCH, Status.AMBIGUOUS_STRAND)}
-    entries = []
-    for article, snp_ids in articles_for_snps(snp_ids=list(by_snp)):
-        article_rows = [by_snp[i] for i in snp_ids if i in by_snp]
-        notable = sum(1 for r in article_rows if r.label == SnpInterpretation.Label.NOTABLE)
-        entries.append({"article": article, "notable": notable, "rows": article_rows})
-    entries.sort(key=lambda e: (-e["notable"], str(e["article"])))
-    return entries
-
-
-@dataclass(frozen=True)
 class FrequencyBar:
     genotype: str
     frequency: float

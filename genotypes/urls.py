@@ -14,7 +14,6 @@ urlpatterns = [
     ),
     path("uploads/<uuid:upload_id>/remove/", views.upload_remove, name="upload_remove"),
     path("uploads/<uuid:upload_id>/use/", views.upload_make_current, name="upload_make_current"),
-    path("me/", views.mine, name="mine"),
     path("evidence/", views.evidence_scale, name="evidence"),
     path("snps/<str:rsid>/", views.snp_detail, name="snp_detail"),
     path("genes/<str:symbol>/", views.gene_detail, name="gene_detail"),

@@ -1,5 +1,5 @@
-"""Genetics pages: upload, status, "My genetics", SNP and gene pages, rsid look-up, the
-member's activity log, export and deletion.
+"""Genetics pages: upload, status, SNP and gene pages, rsid look-up, the member's activity
+log, export and deletion (My genetics groups results by article topics: articles.insight_views).
 
 Views are thin: they check who is asking, call a selector or a service and render. Every
 URL that names an upload answers 404 to anyone but its owner (see ``selectors``).
@@ -279,24 +279,6 @@ def upload_status_json(request: HttpRequest, upload_id) -> JsonResponse:
             "format": upload_obj.format,
             "build": upload_obj.build,
         }
-    )
-
-
-@never_cache
-@login_required
-@require_GET
-def mine(request: HttpRequest) -> HttpResponse:
-    """My genetics: uploads, status, build, coverage and articles with results."""
-    overview = selectors.genetics_overview_for(user=request.user)
-    if overview.current is not None:
-        audit.genetic_data_audit(
-            actor=request.user,
-            subject_user_id=request.user.pk,
-            action=Action.VIEWED_RESULTS,
-            detail="my genetics page",
-        )
-    return render(
-        request, "genotypes/mine.html", {"overview": overview, "is_member": is_member(request.user)}
     )
 
 

@@ -4,6 +4,8 @@ The suite runs against whatever the environment configures: PostgreSQL and Redis
 (`DATABASE_URL`, `CELERY_BROKER_URL`), SQLite and the file-system broker on a laptop.
 """
 
+import email
+import email.policy
 import os
 import shutil
 import signal
@@ -36,6 +38,9 @@ _TEST_BROKER_DIR: str | None = None
 _TEST_CACHE_DIR: str | None = None
 if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     _TEST_CACHE_DIR = tempfile.mkdtemp(prefix="genlife-test-cache-")
+# The email a test's worker sends is written here, one file per connection
+# (``worker_mail_messages``), instead of reaching for a mail server.
+WORKER_MAIL_DIR = tempfile.mkdtemp(prefix="genlife-test-worker-mail-")
 if settings.CELERY_BROKER_URL.startswith("filesystem://"):
     _TEST_BROKER_DIR = tempfile.mkdtemp(prefix="genlife-test-broker-")
     celery_app.conf.broker_transport_options = {
@@ -92,8 +97,21 @@ def worker_environment() -> dict[str, str]:
         env["GENLIFE_BROKER_DIR"] = _TEST_BROKER_DIR
     if _TEST_CACHE_DIR:
         env["GENLIFE_CACHE_DIR"] = _TEST_CACHE_DIR
+    # django-environ reads the path after "filemail:///", so an absolute one takes a fourth /.
+    env["EMAIL_URL"] = f"filemail:///{WORKER_MAIL_DIR}"
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def worker_mail_messages() -> list[email.message.EmailMessage]:
+    """Every email the test session's workers have sent so far."""
+    messages = []
+    for path in sorted(Path(WORKER_MAIL_DIR).glob("*.log")):
+        chunks = path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
+        messages += [
+            email.message_from_bytes(c, policy=email.policy.default) for c in chunks if c.strip()
+        ]
+    return messages
 
 
 # Every worker a test started, so that none outlives the session (see pytest_sessionfinish).
@@ -216,7 +234,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 def pytest_sessionfinish(session, exitstatus):
     for worker in _STARTED_WORKERS:  # none survives the session, whatever failed
         worker.stop(signal.SIGKILL)
-    for folder in (_TEST_BROKER_DIR, _TEST_CACHE_DIR):
+    for folder in (_TEST_BROKER_DIR, _TEST_CACHE_DIR, WORKER_MAIL_DIR):
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
 

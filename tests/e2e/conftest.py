@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from genotypes.samples import SampleFormat, generate_rows, render_text
 from tests.e2e.site import Site
 from tests.faults.processes import RedisServer
 from tests.utils import TEST_PASSWORD_HASHERS
@@ -199,12 +201,13 @@ def journey() -> dict:
     return {}
 
 
-def member_with_upload(site, browser, *, email: str, password: str, name: str, genome: Path):
-    """A complimentary member, signed in through the login page, whose ``genome`` file went
-    through the upload page and the worker: (the browser storage of that session, the path of
-    the upload's status page)."""
-    import re
-
+def member_with_upload(
+    site, browser, folder: Path, *, login: tuple[str, str], name: str, include: dict, **rows
+) -> tuple[dict, str]:
+    """A member (complimentary membership) who logged in and uploaded a generated 23andMe file
+    holding ``include`` through the upload page, read by the site's worker: (their browser
+    storage state, the upload status page's path)."""
+    email, password = login
     site.manage(
         "shell",
         "-c",
@@ -212,6 +215,10 @@ def member_with_upload(site, browser, *, email: str, password: str, name: str, g
         "from billing.services.memberships import membership_grant_complimentary; "
         f"membership_grant_complimentary(user=user_ensure_verified(email='{email}', "
         f"password='{password}', name='{name}'))",
+    )
+    genome = folder / "genome.txt"
+    genome.write_bytes(
+        render_text(SampleFormat.TWENTYTHREEANDME, generate_rows(include=include, **rows))
     )
     context = browser.new_context()
     page = context.new_page()

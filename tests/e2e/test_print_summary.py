@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from genotypes.samples import SampleFormat, generate_rows, render_text
 from tests.e2e.conftest import member_with_upload
 
 MEMBER = ("print-member@example.com", "print-member-passphrase-71")
@@ -16,15 +15,15 @@ SUMMARY_PATH = LDN_PATH + "summary/"
 
 @pytest.fixture(scope="module")
 def member_storage(site, browser, tmp_path_factory):
-    genome = tmp_path_factory.mktemp("print") / "genome.txt"
-    genome.write_bytes(
-        render_text(
-            SampleFormat.TWENTYTHREEANDME,
-            generate_rows(n_snps=5_000, seed=9, include={"rs1799971": "AG"}),
-        )
-    )
     storage, _ = member_with_upload(
-        site, browser, email=MEMBER[0], password=MEMBER[1], name="Pat Print", genome=genome
+        site,
+        browser,
+        tmp_path_factory.mktemp("print"),
+        login=MEMBER,
+        name="Pat Print",
+        include={"rs1799971": "AG"},
+        n_snps=5_000,
+        seed=9,
     )
     return storage
 

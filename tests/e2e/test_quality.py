@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from genotypes.samples import SampleFormat, generate_rows, render_text
 from tests.e2e.conftest import SCREENSHOTS, member_with_upload
 
 MEMBER = ("quality-member@example.com", "quality-member-passphrase-55")
@@ -20,15 +19,15 @@ LDN_PATH = "/articles/ldn-naltrexone-genetics/"
 @pytest.fixture(scope="module")
 def member_pages(site, browser, tmp_path_factory):
     """A logged-in member with a processed upload: (browser context storage, status path)."""
-    genome = tmp_path_factory.mktemp("quality") / "genome.txt"
-    genome.write_bytes(
-        render_text(
-            SampleFormat.TWENTYTHREEANDME,
-            generate_rows(n_snps=5_000, seed=5, include={"rs4680": "AG"}),
-        )
-    )
     return member_with_upload(
-        site, browser, email=MEMBER[0], password=MEMBER[1], name="Quinn Quality", genome=genome
+        site,
+        browser,
+        tmp_path_factory.mktemp("quality"),
+        login=MEMBER,
+        name="Quinn Quality",
+        include={"rs4680": "AG"},
+        n_snps=5_000,
+        seed=5,
     )
 
 

@@ -8,7 +8,6 @@ the copies the README shows; tests/e2e/screenshots/ is rewritten on every run).
 
 import pytest
 
-from genotypes.samples import SampleFormat, generate_rows, render_text
 from tests.e2e.conftest import member_with_upload
 
 MEMBER = ("report-member@example.com", "report-member-passphrase-61")
@@ -21,15 +20,15 @@ PHONE, DESKTOP = (375, 812), (1280, 900)
 @pytest.fixture(scope="module")
 def member_storage(site, browser, tmp_path_factory):
     """A logged-in member whose processed upload holds GENOTYPES: the browser storage."""
-    genome = tmp_path_factory.mktemp("report") / "genome.txt"
-    genome.write_bytes(
-        render_text(
-            SampleFormat.TWENTYTHREEANDME,
-            generate_rows(n_snps=4_000, seed=13, include=GENOTYPES),
-        )
-    )
     storage, _ = member_with_upload(
-        site, browser, email=MEMBER[0], password=MEMBER[1], name="Robin Report", genome=genome
+        site,
+        browser,
+        tmp_path_factory.mktemp("report"),
+        login=MEMBER,
+        name="Robin Report",
+        include=GENOTYPES,
+        n_snps=4_000,
+        seed=13,
     )
     return storage
 

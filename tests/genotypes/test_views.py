@@ -356,8 +356,8 @@ def test_a_file_placing_a_catalogue_rsid_on_another_chromosome_shows_elsewhere(c
     html = client.get(reverse("genotypes:mine")).content.decode()
     assert "Elsewhere in your file" in html and "gt-label--other_chromosome" in html
     assert "What the labels mean" in html  # the one legend, as in article reports
-    assert "genotype-row--other_chromosome" in html
-    assert "genotype-row--match" in html  # rs1799971, on its own chromosome, still matched
+    assert "result-item--other_chromosome" in html
+    assert "result-item--notable" in html  # rs1799971 (AG), on its own chromosome, matched
     detail = client.get(reverse("genotypes:snp_detail", args=["rs4680"])).content.decode()
     assert "Your genotype: Your file places this variant elsewhere" in detail
     assert "another chromosome" in detail
