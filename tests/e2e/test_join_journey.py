@@ -141,6 +141,21 @@ def test_article_join_pay_upload_by_drop_and_back_to_the_article(new_tab, site):
     assert page.locator(".upload-status__bar").is_hidden()
     assert re.fullmatch(GROUPED, page.locator(".upload-status__count").inner_text())
     tab.screenshot("upload-status-done-return")
+
+    # The highlights first: the notable results across the articles, each leading into one.
+    page.locator("#status-highlights").click()
+    page.wait_for_url(re.compile(r"/genetics/highlights/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Your highlights"
+    into_articles = page.locator(".insight__article h3 a")
+    assert into_articles.count() >= 1
+    assert all(
+        href.startswith("/articles/")
+        for href in into_articles.evaluate_all("l => l.map(a => a.getAttribute('href'))")
+    )
+    tab.screenshot("highlights-after-joining")
+    page.go_back()
+    page.locator(".upload-status__done").wait_for(state="visible", timeout=30_000)
+
     back = page.locator("#status-return")
     assert back.get_attribute("href") == ARTICLE
     back.click()
