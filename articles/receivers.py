@@ -2,7 +2,8 @@
 
 Every cached page that prints articles, topics or authors is read under the ``"articles"``
 scope of genlife.page_cache (a member's article page too, so an article's own finding texts,
-``ArticleFinding``, retire it). A save or delete of anything a page prints, from the admin, an
+``ArticleFinding``, and its "What changed" list, ``ArticleChange``, retire it). A save or
+delete of anything a page prints, from the admin, an
 import or the shell, retires them all (related-article lists and topic names appear on
 other pages too). Writes that send no signals (``article_render``'s bulk updates) call
 ``articles_changed`` themselves.
@@ -30,6 +31,7 @@ def _changed(sender, **kwargs) -> None:
 def connect() -> None:
     from articles.models import (
         Article,
+        ArticleChange,
         ArticleFinding,
         Author,
         Reference,
@@ -38,7 +40,16 @@ def connect() -> None:
         Topic,
     )
 
-    for model in (Article, Section, Reference, SectionSnp, Topic, Author, ArticleFinding):
+    for model in (
+        Article,
+        Section,
+        Reference,
+        SectionSnp,
+        Topic,
+        Author,
+        ArticleFinding,
+        ArticleChange,
+    ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"articles.{model.__name__}.save")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"articles.{model.__name__}.delete"

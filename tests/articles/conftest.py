@@ -3,7 +3,13 @@ from django.core.cache import cache
 
 from articles.services import importing, rendering
 
-from .factories import ArticleFactory, ReferenceFactory, SectionFactory, ldn_catalogue
+from .factories import (
+    ArticleFactory,
+    ReferenceFactory,
+    SectionFactory,
+    TopicFactory,
+    ldn_catalogue,
+)
 
 GATED_TEXT = "Carriers of this allele responded twice as well in the secret trial."
 LIFEHACK_TEXT = "Keep a private diary of sleep quality for six weeks."
@@ -26,7 +32,12 @@ def _clear_cache():
 def gated_article(db):
     """A published article with public, genotype report and lifehacks sections, rendered."""
     snps = ldn_catalogue()
-    article = ArticleFactory(title="Gated example", slug="gated-example")
+    article = ArticleFactory(
+        title="Gated example",
+        slug="gated-example",
+        key_takeaways=["Low doses act differently from full doses."],
+    )
+    article.topics.add(TopicFactory(name="Medications", slug="medications"))
     ReferenceFactory(article=article, number=1)
     SectionFactory(
         article=article, order=1, heading="What it is", body="Public words about the drug [ref:1]."

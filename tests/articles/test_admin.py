@@ -10,7 +10,8 @@ from articles.models import Article
 from genotypes.models import Snp
 from tests.factories import StaffFactory, sign_in_with_two_factor
 
-from .factories import ArticleFactory, AuthorFactory, SnpFactory
+from .admin_forms import change_form_data
+from .factories import ArticleFactory, AuthorFactory, SnpFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,9 @@ def form_data(author, **overrides):
         "slug": "",
         "description": "A test article made in the admin.",
         "author": author.pk,
+        "topics": [TopicFactory().pk],
         "key_takeaways": "One.\nTwo.\n",
+        "rsids_not_reported": "",
         "status": "published",
         "published_at_0": "",
         "published_at_1": "",
@@ -203,36 +206,7 @@ def test_markdown_preview_requires_staff(client):
 def test_swapping_section_order_in_admin_does_not_trip_the_unique_constraint(editor, gated_article):
     sections = list(gated_article.sections.all())
     url = reverse("admin:articles_article_change", args=[gated_article.pk])
-    page = editor.get(url)
-    data = {}
-    form = page.context["adminform"].form
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if name == "key_takeaways":
-            value = "\n".join(value or [])
-        if name in ("topics", "related"):
-            value = []
-        if name == "published_at":
-            data["published_at_0"] = gated_article.published_at.strftime("%Y-%m-%d")
-            data["published_at_1"] = gated_article.published_at.strftime("%H:%M:%S")
-            continue
-        if name == "overview_image":
-            continue
-        if value is not None:
-            data[name] = value
-    for formset in page.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
-            data[f"{formset.formset.prefix}-{name}"] = management[name].value()
-        for inline_form in formset.formset.forms:
-            for name, field in inline_form.fields.items():
-                value = inline_form.initial.get(name, field.initial)
-                if name == "snp_rsids":
-                    value = inline_form.fields["snp_rsids"].initial or ""
-                if value is not None:
-                    data[f"{inline_form.prefix}-{name}"] = (
-                        value.pk if hasattr(value, "pk") else value
-                    )
+    data = change_form_data(editor, gated_article)
     data["sections-0-order"], data["sections-1-order"] = "2", "1"
     response = editor.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
