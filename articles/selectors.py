@@ -385,6 +385,15 @@ def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
     return hits
 
 
+def article_changes_visible_to(*, article: Article, access: AccessLevel) -> list[dict]:
+    """The article's "What changed" list, newest first: notes about members-only sections
+    only for members (like the sections themselves)."""
+    changes = article.changes.all()
+    if access != AccessLevel.MEMBERS:
+        changes = changes.filter(members_only=False)
+    return [{"date": change.date, "note": change.note} for change in changes]
+
+
 def reference_list_for(*, article: Article) -> list[Reference]:
     return list(article.references.all())
 

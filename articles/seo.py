@@ -39,7 +39,7 @@ def article_json_ld(
         "mainEntityOfPage": url,
         "url": url,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated.isoformat() if article.updated else None,
+        "dateModified": article.editorial_updated.isoformat(),
         "author": {
             "@type": "Organization" if "team" in article.author.name.lower() else "Person",
             "name": article.author.name,

@@ -197,12 +197,14 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "report_inputs": reports.article_report_inputs(article=article) if report_snps else None,
         "blocks": conditioned,
         "block_snps": block_snps,
+        "changes": selectors.article_changes_visible_to(article=article, access=access),
     }
 
 
-def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
+def _article_main_for(request: HttpRequest, fragments: dict, *, sample: bool = False) -> SafeString:
     """The cached article body with this reader's genotype reports (articles.reports) and
-    genotype-conditioned blocks (articles.personal_blocks) filled in."""
+    genotype-conditioned blocks (articles.personal_blocks) filled in; with ``sample``, those
+    of the made-up sample genome instead (an editor's preview as a member)."""
     main = fragments["main"]
     block_snps = fragments.get("block_snps", [])
     built, combined = reports.article_reports_for(
@@ -210,6 +212,7 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> SafeString:
         report_snps=fragments["report_snps"],
         inputs=fragments.get("report_inputs"),
         extra_snps=block_snps,
+        sample=sample,
     )
     for anchor, (report, result_sources) in built.items():
         table = render_to_string(
@@ -324,6 +327,9 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
     fragments = _article_fragments(
         article, access, viewer_authenticated=request.user.is_authenticated
     )
+    # As a member, the reports are always the sample genome's: a preview never shows the
+    # previewing reader's own genotypes (nor anyone else's), and says so.
+    sample = access == AccessLevel.MEMBERS
     status = article.get_status_display()
     if article.published_at:
         status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
@@ -332,9 +338,10 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
         "articles/article_detail.html",
         {
             "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
-            "main": _article_main_for(request, fragments),
+            "main": _article_main_for(request, fragments, sample=sample),
             "access": access,
             "preview": True,
+            "preview_sample": sample,
             "requested_access": requested,
             "preview_status": status,
         },

@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.http import Http404
 
 from genlife.revisions import RevisionAdminMixin
-
 from genotypes.services import backfill, deletion
 from genotypes.services.audit import genetic_data_audit
 

@@ -8,6 +8,7 @@ without both, cannot tell it exists.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from genotypes.models import (
     SnpInterpretation,
 )
 from genotypes.parsers import absent_means_reference
+from genotypes.samples import DEMO_CALLS
 
 GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
 
@@ -184,6 +186,7 @@ class GenotypeReport:
     upload_url: str = ""
     status_url: str = ""
     absent_may_be_reference: bool = False
+    sample: bool = False  # filled from the made-up sample genome (an editor's preview)
 
 
 def session_used_second_factor(*, request) -> bool:
@@ -383,12 +386,30 @@ def genotype_report_for(
         )
     snp_ids = [s.pk for s in snps]
     results = {r.snp_id: r for r in GenotypeResult.objects.filter(user=user, snp_id__in=snp_ids)}
+    raw = {snp.pk: results[snp.pk].genotype if snp.pk in results else "" for snp in snps}
+    return _report_from_calls(snps, raw, overrides, file_format=current.format)
+
+
+def genotype_report_sample(
+    *, snps: list[Snp], overrides: Mapping[tuple[int, str], str] | None = None
+) -> GenotypeReport:
+    """The report as a member whose file is the downloadable sample genome would read it
+    (``samples.DEMO_CALLS``, made up): for editors' previews. No member's data is read."""
+    raw = {snp.pk: DEMO_CALLS.get(snp.rsid, "") for snp in snps}
+    report = _report_from_calls(snps, raw, overrides or {}, file_format="23andme")
+    return dataclasses.replace(report, sample=True)
+
+
+def _report_from_calls(
+    snps: list[Snp], raw: dict[int, str], overrides, *, file_format: str
+) -> GenotypeReport:
+    """A ready report from raw calls by SNP id ("" when the file has none)."""
+    snp_ids = [s.pk for s in snps]
     interpretations: dict[int, dict[str, SnpInterpretation]] = {}
     for interpretation in SnpInterpretation.objects.filter(snp_id__in=snp_ids):
         interpretations.setdefault(interpretation.snp_id, {})[interpretation.genotype] = (
             interpretation
         )
-    raw = {snp.pk: results[snp.pk].genotype if snp.pk in results else "" for snp in snps}
     matches = {
         snp.pk: match_genotype(genotype=raw[snp.pk], ref=snp.ref, alt=snp.alt) for snp in snps
     }
@@ -410,8 +431,8 @@ def genotype_report_for(
     return GenotypeReport(
         state="ready",
         rows=rows,
-        upload_url=upload_url,
-        absent_may_be_reference=absent_means_reference(current.format),
+        upload_url=reverse("genotypes:upload"),
+        absent_may_be_reference=absent_means_reference(file_format),
     )
 
 

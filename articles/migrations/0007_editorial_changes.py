@@ -7,41 +7,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0006_section_genotype_blocks'),
+        ("articles", "0006_section_genotype_blocks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='revised_at',
+            model_name="article",
+            name="revised_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='article',
-            name='rsids_not_reported',
-            field=models.CharField(blank=True, help_text='rsids the text names that the genotype report leaves out on purpose, separated by spaces (e.g. variants no consumer chip reads).', max_length=500, verbose_name='rsids not reported'),
+            model_name="article",
+            name="rsids_not_reported",
+            field=models.CharField(
+                blank=True,
+                help_text="rsids the text names that the genotype report leaves out on purpose, separated by spaces (e.g. variants no consumer chip reads).",
+                max_length=500,
+                verbose_name="rsids not reported",
+            ),
         ),
         migrations.AlterField(
-            model_name='article',
-            name='slug',
-            field=models.SlugField(help_text='The last part of the address, /articles/your-slug/. Made from the title when left empty.', max_length=200, unique=True),
+            model_name="article",
+            name="slug",
+            field=models.SlugField(
+                help_text="The last part of the address, /articles/your-slug/. Made from the title when left empty.",
+                max_length=200,
+                unique=True,
+            ),
         ),
         migrations.CreateModel(
-            name='ArticleChange',
+            name="ArticleChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.CharField(max_length=500)),
-                ('members_only', models.BooleanField(default=False, help_text='The note is about members-only sections: visitors do not see it.')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='articles.article')),
-                ('editor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.CharField(max_length=500)),
+                (
+                    "members_only",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The note is about members-only sections: visitors do not see it.",
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "editor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('note', ''), _negated=True), name='article_change_note_not_empty')],
+                "ordering": ["-date", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("note", ""), _negated=True),
+                        name="article_change_note_not_empty",
+                    )
+                ],
             },
         ),
     ]

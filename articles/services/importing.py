@@ -14,7 +14,13 @@ from articles.article_file import (
     article_file_parse,
     catalogue_parse,
 )
-from articles.blocks import body_parts_parse, part_rsids, section_body_problems
+from articles.blocks import (
+    ArticleParts,
+    article_problems,
+    body_parts_parse,
+    part_rsids,
+    section_body_problems,
+)
 from articles.models import (
     Article,
     ArticleFinding,
@@ -134,6 +140,20 @@ def _block_errors(parsed: ParsedArticle, *, skip_missing_snps: bool) -> list[tup
             if skip_missing_snps and reason.endswith("is not in the SNP catalogue"):
                 continue  # the demo: loads before or after the catalogue, like 'snps'
             errors.append((line, f"cannot publish: {reason}"))
+    whole = ArticleParts(
+        key_takeaways=parsed.key_takeaways,
+        topic_count=len(parsed.topics),
+        bodies=[section.body for section in parsed.sections],
+        reference_dois={reference.number: reference.doi for reference in parsed.references},
+        report_rsids={
+            rsid.lower()
+            for section in parsed.sections
+            if section.kind == Section.Kind.GENOTYPE_REPORT
+            for rsid in section.snps
+        },
+        rsids_not_reported=set(parsed.rsids_not_reported),
+    )
+    errors += [(1, f"cannot publish: {reason}") for reason in article_problems(whole)]
     return errors
 
 
@@ -197,6 +217,7 @@ def article_import(
         article.title = parsed.title
         article.description = parsed.description
         article.key_takeaways = parsed.key_takeaways
+        article.rsids_not_reported = " ".join(parsed.rsids_not_reported)
         article.overview_image_alt = parsed.overview_image_alt
         article.author = author
         article.status = parsed.status

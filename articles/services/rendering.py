@@ -42,6 +42,7 @@ RESERVED_ANCHORS = frozenset(
         "why-join-title",
         "author-box-title",
         "search-q",
+        "what-changed-title",
     }
 )
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from articles.services import importing, rendering
+from tests.factories import StaffFactory, sign_in_with_two_factor
 
 from .factories import (
     ArticleFactory,
@@ -67,3 +68,11 @@ def gated_article(db):
 def demo_articles(db):
     ldn_catalogue()
     return importing.demo_articles_load()
+
+
+@pytest.fixture
+def editor(client):
+    """A client signed in as a superuser editor (with the second factor)."""
+    user = StaffFactory(is_superuser=True)
+    sign_in_with_two_factor(client, user)  # superusers hold the genetic-data permission
+    return client

@@ -8,73 +8,11 @@ from django.utils import timezone
 
 from articles.models import Article
 from genotypes.models import Snp
-from tests.factories import StaffFactory, sign_in_with_two_factor
 
-from .admin_forms import change_form_data
+from .admin_forms import change_form_data, form_data
 from .factories import ArticleFactory, AuthorFactory, SnpFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = StaffFactory(is_superuser=True)
-    sign_in_with_two_factor(client, user)  # superusers hold the genetic-data permission
-    return client
-
-
-def form_data(author, **overrides):
-    data = {
-        "title": "Ça marche: gènes et santé",
-        "slug": "",
-        "description": "A test article made in the admin.",
-        "author": author.pk,
-        "topics": [TopicFactory().pk],
-        "key_takeaways": "One.\nTwo.\n",
-        "rsids_not_reported": "",
-        "status": "published",
-        "published_at_0": "",
-        "published_at_1": "",
-        "overview_image_alt": "",
-        "sections-TOTAL_FORMS": "2",
-        "sections-INITIAL_FORMS": "0",
-        "sections-MIN_NUM_FORMS": "0",
-        "sections-MAX_NUM_FORMS": "1000",
-        "sections-0-order": "1",
-        "sections-0-heading": "Public part",
-        "sections-0-anchor": "",
-        "sections-0-access": "public",
-        "sections-0-kind": "standard",
-        "sections-0-teaser": "",
-        "sections-0-body": "Hello <script>alert(1)</script> [ref:1] and [ref:5].",
-        "sections-0-snp_rsids": "",
-        "sections-1-order": "2",
-        "sections-1-heading": "Your genotype report",
-        "sections-1-anchor": "",
-        "sections-1-access": "members",
-        "sections-1-kind": "genotype_report",
-        "sections-1-teaser": "",
-        "sections-1-body": "Members only.",
-        "sections-1-snp_rsids": "rs4680 rs1799971",
-        "references-TOTAL_FORMS": "1",
-        "references-INITIAL_FORMS": "0",
-        "references-MIN_NUM_FORMS": "0",
-        "references-MAX_NUM_FORMS": "1000",
-        "references-0-number": "1",
-        "references-0-authors": "Doe J",
-        "references-0-title": "Paper",
-        "references-0-journal": "J",
-        "references-0-year": "2020",
-        "references-0-doi": "10.1000/1",
-        "references-0-pmid": "",
-        "references-0-url": "",
-        "findings-TOTAL_FORMS": "0",
-        "findings-INITIAL_FORMS": "0",
-        "findings-MIN_NUM_FORMS": "0",
-        "findings-MAX_NUM_FORMS": "1000",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor):
@@ -273,8 +211,6 @@ def test_deleting_a_section_in_the_section_admin_removes_its_text_at_once(
 
 def test_bulk_deleting_topics_retires_cached_pages(editor, gated_article):
     from django.test import Client
-
-    from .factories import TopicFactory
 
     topic = TopicFactory(name="Zebrafish studies", slug="zebrafish-studies")
     gated_article.topics.add(topic)
