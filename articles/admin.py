@@ -39,8 +39,10 @@ from .rendering import slug_for
 from .selectors import AccessLevel, article_preview_url
 from .services import changes, rendering
 
+# Shown under every section's body, folded: one line each until an editor opens it.
 BODY_HELP = (
-    "Markdown. Cite references as [ref:3]. In a Lifehacks or Genotype report section, text "
+    "<details><summary>Markdown. Cite references as [ref:3]. Genotype blocks: syntax"
+    "</summary>In a Lifehacks or Genotype report section, text "
     "for some genotypes only goes in a block:<br>"
     '<code>::: if rs1799971 carries G "Optional title"</code><br>text…<br><code>:::</code><br>'
     "Conditions: <code>rs4680 is AA</code>, <code>rs4680 is one of AG GG</code>, "
@@ -50,6 +52,7 @@ BODY_HELP = (
     '<code>::: grid rs1799971 rs4680 "Title"</code>, one line per pair such as '
     "<code>AA GG: text</code>, then <code>:::</code>. A published article cannot have a "
     "citation without its reference or a block naming an rsid or genotype the catalogue lacks."
+    "</details>"
 )
 PUBLISH_REFUSED = "This article cannot be published until these are fixed (or save it as a draft)"
 
@@ -77,7 +80,7 @@ class SectionInlineForm(forms.ModelForm):
     class Meta:
         model = Section
         fields = ["order", "heading", "anchor", "access", "kind", "teaser", "body", "snp_rsids"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12, "class": "markdown-source"})}
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, "class": "markdown-source"})}
         help_texts = {"body": BODY_HELP}
 
     def __init__(self, *args, **kwargs):
@@ -191,6 +194,8 @@ class SectionInline(admin.StackedInline):
     formset = SectionInlineFormSet
     extra = 0
     ordering = ["order", "pk"]
+    # Short fields share a line: a long article's sections stay a scroll, not a trek.
+    fields = [("order", "heading", "anchor"), ("access", "kind"), "teaser", "body", "snp_rsids"]
 
 
 class ReferenceInline(admin.TabularInline):
@@ -205,13 +210,13 @@ class ArticleFindingInlineForm(forms.ModelForm):
     class Meta:
         model = ArticleFinding
         fields = ["snp", "genotype", "text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def clean_genotype(self) -> str:
         return normalise((self.cleaned_data.get("genotype") or "").strip())
 
 
-class ArticleFindingInline(admin.StackedInline):
+class ArticleFindingInline(admin.TabularInline):
     """The article's own wording of a genotype's finding, replacing the catalogue's here."""
 
     model = ArticleFinding
@@ -300,7 +305,7 @@ class ArticleAdmin(RevisionAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "featured", "topics", "author"]
     search_fields = ["title", "slug", "description"]
     date_hierarchy = "published_at"
-    filter_horizontal = ["topics", "related"]
+    autocomplete_fields = ["topics", "related"]  # one line each, not two 300 px lists
     readonly_fields = [
         "preview_links",
         "problems",
@@ -337,12 +342,15 @@ class ArticleAdmin(RevisionAdminMixin, admin.ModelAdmin):
             {"fields": ["overview_image", "overview_image_alt"], "classes": ["collapse"]},
         ),
         ("Related articles", {"fields": ["related"], "classes": ["collapse"]}),
-        ("Record", {"fields": ["created", "updated", "revised_at", "word_count"]}),
+        (
+            "Record",
+            {"fields": ["created", "updated", "revised_at", "word_count"], "classes": ["collapse"]},
+        ),
     ]
 
     class Media:
         js = ["articles/admin-preview.js"]
-        css = {"all": ["articles/admin.css"]}
+        css = {"all": ["css/admin-fit.css", "articles/admin.css"]}
 
     @admin.display(description="Status")
     def status_label(self, obj: Article) -> str:

@@ -3,8 +3,9 @@ genlife/revisions.py), and what a revision of an article holds.
 
 One revision per admin save holds the article with its sections (and their SNP lists), its
 references and its own findings, so a restore puts the whole article back at once. Fields that
-``article_render`` derives from the Markdown are not kept: a restore renders them again, which
-gives the same HTML as before because rendering depends only on what is kept.
+``article_render`` derives from the Markdown are not kept (a restore leaves their defaults and
+renders them again, which gives the same HTML as before because rendering depends only on what
+is kept).
 """
 
 import reversion
@@ -17,7 +18,6 @@ ARTICLE_DERIVED = [
     "word_count",
     "public_word_count",
     "render_problems",
-    "updated",
 ]
 SECTION_DERIVED = ["body_html", "body_text", "blocks", "subheadings"]
 

@@ -388,6 +388,8 @@ def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
 def article_changes_visible_to(*, article: Article, access: AccessLevel) -> list[dict]:
     """The article's "What changed" list, newest first: notes about members-only sections
     only for members (like the sections themselves)."""
+    if article.revised_at is None:  # set by the first change: none recorded, no query
+        return []
     changes = article.changes.all()
     if access != AccessLevel.MEMBERS:
         changes = changes.filter(members_only=False)

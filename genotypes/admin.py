@@ -53,6 +53,10 @@ class SnpAdmin(RevisionAdminMixin, admin.ModelAdmin):
     list_filter = ["verified", "chromosome"]
     search_fields = ["rsid", "gene", "common_names"]
     inlines = [SnpInterpretationInline, PopulationFrequencyInline]
+
+    class Media:
+        css = {"all": ["css/admin-fit.css"]}
+
     fieldsets = [
         (None, {"fields": ["rsid", "gene", "common_names", "summary"]}),
         (
