@@ -34,7 +34,16 @@ from .blocks import (
     problems_text,
     section_body_problems,
 )
-from .models import Article, ArticleFinding, Author, Reference, Section, SectionSnp, Topic
+from .models import (
+    Article,
+    ArticleChange,
+    ArticleFinding,
+    Author,
+    Reference,
+    Section,
+    SectionSnp,
+    Topic,
+)
 from .rendering import slug_for
 from .selectors import AccessLevel, article_preview_url
 from .services import changes, rendering
@@ -544,6 +553,28 @@ class SectionAdmin(RevisionAdminMixin, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         rendering.sections_delete(sections=queryset)
+
+
+@admin.register(ArticleChange)
+class ArticleChangeAdmin(admin.ModelAdmin):
+    """The "What changed" entries: recorded only by a substantive save of the article; here
+    their wording can be corrected or an entry removed (the "Updated" date follows)."""
+
+    list_display = ["date", "article", "note", "members_only", "editor"]
+    list_filter = ["members_only"]
+    search_fields = ["note", "article__title"]
+    list_select_related = ["article", "editor"]
+    fields = ["article", "date", "editor", "note", "members_only"]
+    readonly_fields = ["article", "date", "editor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def delete_model(self, request, obj):
+        changes.article_changes_delete(changes=ArticleChange.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        changes.article_changes_delete(changes=queryset)
 
 
 class NamedThingAdmin(admin.ModelAdmin):

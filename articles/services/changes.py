@@ -33,3 +33,13 @@ def article_revised_at_sync(*, article: Article) -> None:
     latest = article.changes.aggregate(latest=Max("date"))["latest"]
     Article.objects.filter(pk=article.pk).update(revised_at=latest)
     article.revised_at = latest
+
+
+def article_changes_delete(*, changes) -> None:
+    """Remove entries from "What changed" (e.g. a note recorded by mistake); each article's
+    "Updated" date goes back to its latest remaining entry."""
+    with transaction.atomic():
+        articles = list(Article.objects.filter(pk__in=changes.values("article_id")))
+        changes.delete()
+        for article in articles:
+            article_revised_at_sync(article=article)

@@ -13,7 +13,7 @@ from reversion.models import Version
 
 from articles.models import Article
 from articles.selectors import AccessLevel, article_preview_url
-from articles.services import rendering
+from articles.services import changes, rendering
 from genotypes.models import Snp, SnpInterpretation
 from genotypes.samples import DEMO_CALLS
 from tests.factories import MemberFactory
@@ -337,3 +337,22 @@ def test_article_factory_is_untouched_by_rendering():
     article = ArticleFactory()
     rendering.article_render(article=article)
     assert article.revised_at is None
+
+
+def test_removing_a_change_entry_moves_the_updated_date_back(editor, gated_article):
+    first = changes.article_change_record(
+        article=gated_article, note="First substantive change.", members_only=False, editor=None
+    )
+    second = changes.article_change_record(
+        article=gated_article, note="Recorded by mistake.", members_only=False, editor=None
+    )
+    gated_article.refresh_from_db()
+    assert gated_article.revised_at == second.date
+    reader = Client()
+    assert "Recorded by mistake." in reader.get(gated_article.get_absolute_url()).content.decode()
+    url = reverse("admin:articles_articlechange_delete", args=[second.pk])
+    assert editor.post(url, {"post": "yes"}).status_code == 302
+    gated_article.refresh_from_db()
+    assert gated_article.revised_at == first.date
+    page = reader.get(gated_article.get_absolute_url()).content.decode()
+    assert "Recorded by mistake." not in page and "First substantive change." in page
