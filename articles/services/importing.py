@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import reversion
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -205,7 +206,9 @@ def article_import(
     skipped = [
         rsid for section in parsed.sections for rsid in section.snps if rsid not in catalogue
     ]
-    with transaction.atomic():
+    # Kept as a revision like an admin save (articles/revisions.py), named after the file.
+    with transaction.atomic(), reversion.create_revision():
+        reversion.set_comment(f"Imported from {path.name}")
         author = _author_upsert(
             slug=parsed.author, entry=authors.get(parsed.author), base=path.parent
         )
@@ -284,6 +287,7 @@ def article_import(
         related = list(Article.objects.filter(slug__in=parsed.related))
         article.related.set(related)
         article_render(article=article)
+        reversion.add_to_revision(article)
     found = {other.slug for other in related}
     unresolved = [slug for slug in parsed.related if slug not in found]
     return ArticleImportResult(

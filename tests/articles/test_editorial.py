@@ -356,3 +356,13 @@ def test_removing_a_change_entry_moves_the_updated_date_back(editor, gated_artic
     assert gated_article.revised_at == first.date
     page = reader.get(gated_article.get_absolute_url()).content.decode()
     assert "Recorded by mistake." not in page and "First substantive change." in page
+
+
+def test_an_imported_article_is_kept_as_a_revision_named_after_its_file(editor):
+    call_command("load_demo_snps", stdout=StringIO())
+    call_command("load_demo_articles", stdout=StringIO())
+    article = Article.objects.get(slug="ldn-naltrexone-genetics")
+    version = Version.objects.get_for_object(article).get()
+    assert version.revision.get_comment() == "Imported from ldn-naltrexone-genetics.md"
+    held = {v.content_type.model for v in version.revision.version_set.all()}
+    assert {"article", "section", "reference", "sectionsnp"} <= held
