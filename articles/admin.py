@@ -1,10 +1,13 @@
 """Editorial admin: ordered section and reference inlines, SNP attachment, previews, history.
 
 The admin only collects input; after every save `rendering.article_render` renders the Markdown.
-Cached pages retire through articles/receivers.py on any save or delete. Django's own admin
-history records who changed what.
+Cached pages retire through articles/receivers.py on any save or delete. Every save is kept as
+a revision (articles/revisions.py) with who and when, shown as a diff and restorable
+(genlife/revisions.py); an editor may mark a save as substantive, which lists it under "What
+changed" on the article and moves its "Updated" date (articles/services/changes.py).
 """
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -17,19 +20,38 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from genlife.revisions import RevisionAdminMixin
 from genotypes.matching import normalise
 from genotypes.models import Snp
 
-from . import personal_blocks
+from . import personal_blocks, revisions  # noqa: F401 (revisions: registers the models)
 from .article_file import RSID_RE as RSID_PATTERN
-from .blocks import body_parts_parse, part_rsids, problems_text, section_body_problems
-from .models import Article, ArticleFinding, Author, Reference, Section, SectionSnp, Topic
+from .blocks import (
+    ArticleParts,
+    article_problems,
+    body_parts_parse,
+    part_rsids,
+    problems_text,
+    section_body_problems,
+)
+from .models import (
+    Article,
+    ArticleChange,
+    ArticleFinding,
+    Author,
+    Reference,
+    Section,
+    SectionSnp,
+    Topic,
+)
 from .rendering import slug_for
 from .selectors import AccessLevel, article_preview_url
-from .services import rendering
+from .services import changes, rendering
 
+# Shown under every section's body, folded: one line each until an editor opens it.
 BODY_HELP = (
-    "Markdown. Cite references as [ref:3]. In a Lifehacks or Genotype report section, text "
+    "<details><summary>Markdown. Cite references as [ref:3]. Genotype blocks: syntax"
+    "</summary>In a Lifehacks or Genotype report section, text "
     "for some genotypes only goes in a block:<br>"
     '<code>::: if rs1799971 carries G "Optional title"</code><br>text…<br><code>:::</code><br>'
     "Conditions: <code>rs4680 is AA</code>, <code>rs4680 is one of AG GG</code>, "
@@ -39,6 +61,7 @@ BODY_HELP = (
     '<code>::: grid rs1799971 rs4680 "Title"</code>, one line per pair such as '
     "<code>AA GG: text</code>, then <code>:::</code>. A published article cannot have a "
     "citation without its reference or a block naming an rsid or genotype the catalogue lacks."
+    "</details>"
 )
 PUBLISH_REFUSED = "This article cannot be published until these are fixed (or save it as a draft)"
 
@@ -66,7 +89,7 @@ class SectionInlineForm(forms.ModelForm):
     class Meta:
         model = Section
         fields = ["order", "heading", "anchor", "access", "kind", "teaser", "body", "snp_rsids"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12, "class": "markdown-source"})}
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, "class": "markdown-source"})}
         help_texts = {"body": BODY_HELP}
 
     def __init__(self, *args, **kwargs):
@@ -116,15 +139,15 @@ class SectionInlineFormSet(BaseInlineFormSet):
 
     reference_formset = None  # set by ArticleAdmin._create_formsets
 
-    def _reference_numbers(self) -> set[int]:
+    def _reference_dois(self) -> dict[int, str]:
         references = self.reference_formset
         if references is None:
             if not self.instance.pk:
-                return set()
-            return set(self.instance.references.values_list("number", flat=True))
+                return {}
+            return dict(self.instance.references.values_list("number", "doi"))
         references.is_valid()
         return {
-            form.cleaned_data["number"]
+            form.cleaned_data["number"]: form.cleaned_data.get("doi") or ""
             for form in references.forms
             if getattr(form, "cleaned_data", None)
             and form.cleaned_data.get("number")
@@ -141,7 +164,8 @@ class SectionInlineFormSet(BaseInlineFormSet):
             if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
         ]
         catalogue = _catalogue_for([form.cleaned_data.get("body", "") for form in forms_kept])
-        numbers = self._reference_numbers()
+        dois = self._reference_dois()
+        numbers = set(dois)
         refused = []
         for form in forms_kept:
             problems = section_body_problems(
@@ -153,6 +177,22 @@ class SectionInlineFormSet(BaseInlineFormSet):
             if problems:
                 form.add_error("body", problems_text(problems))
                 refused += problems_text(problems, where=form.cleaned_data.get("heading", ""))
+        article = self.instance
+        refused += article_problems(
+            ArticleParts(
+                key_takeaways=article.key_takeaways or [],
+                topic_count=getattr(article, "topic_count_pending", 0),
+                bodies=[form.cleaned_data.get("body", "") for form in forms_kept],
+                reference_dois=dois,
+                report_rsids={
+                    rsid
+                    for form in forms_kept
+                    if form.cleaned_data.get("kind") == Section.Kind.GENOTYPE_REPORT
+                    for rsid in form.cleaned_data.get("snp_rsids") or []
+                },
+                rsids_not_reported=set(article.rsids_not_reported.lower().split()),
+            )
+        )
         if refused:
             raise ValidationError(f"{PUBLISH_REFUSED}: " + "; ".join(refused))
 
@@ -163,6 +203,8 @@ class SectionInline(admin.StackedInline):
     formset = SectionInlineFormSet
     extra = 0
     ordering = ["order", "pk"]
+    # Short fields share a line: a long article's sections stay a scroll, not a trek.
+    fields = [("order", "heading", "anchor"), ("access", "kind"), "teaser", "body", "snp_rsids"]
 
 
 class ReferenceInline(admin.TabularInline):
@@ -177,13 +219,13 @@ class ArticleFindingInlineForm(forms.ModelForm):
     class Meta:
         model = ArticleFinding
         fields = ["snp", "genotype", "text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def clean_genotype(self) -> str:
         return normalise((self.cleaned_data.get("genotype") or "").strip())
 
 
-class ArticleFindingInline(admin.StackedInline):
+class ArticleFindingInline(admin.TabularInline):
     """The article's own wording of a genotype's finding, replacing the catalogue's here."""
 
     model = ArticleFinding
@@ -207,7 +249,29 @@ class TakeawaysField(forms.CharField):
 
 
 class ArticleAdminForm(forms.ModelForm):
-    key_takeaways = TakeawaysField(required=False, help_text="One short sentence per line.")
+    key_takeaways = TakeawaysField(
+        required=False,
+        help_text="One short sentence per line. A published article needs at least one.",
+    )
+    substantive_change = forms.BooleanField(
+        label="Substantive change",
+        required=False,
+        help_text="Tick when this save changes what readers learn: the note below is listed "
+        "under “What changed” on the article, and its “Updated” date becomes today.",
+    )
+    change_note = forms.CharField(
+        label="What changed",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text="One sentence for readers, e.g. “Added the 2024 trial of LDN in Crohn's "
+        "disease.”",
+    )
+    change_members_only = forms.BooleanField(
+        label="The note is about members-only sections",
+        required=False,
+        help_text="Visitors do not see it; members do.",
+    )
 
     class Meta:
         model = Article
@@ -217,8 +281,19 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
 
+    def clean_related(self):
+        related = self.cleaned_data.get("related")
+        if related is not None and self.instance.pk and self.instance in related:
+            raise ValidationError("An article cannot be related to itself.")
+        return related
+
     def clean(self):
         cleaned = super().clean()
+        # The sections' formset checks the whole article before publishing; topics are a
+        # many-to-many field, saved after it, so it reads their number from here.
+        self.instance.topic_count_pending = len(cleaned.get("topics") or [])
+        if cleaned.get("substantive_change") and not (cleaned.get("change_note") or "").strip():
+            self.add_error("change_note", "Say in one sentence what changed for readers.")
         if not cleaned.get("slug") and cleaned.get("title"):
             slug = slug_for(cleaned["title"], fallback="article")
             if Article.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
@@ -232,30 +307,60 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(RevisionAdminMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     inlines = [SectionInline, ReferenceInline, ArticleFindingInline]
     list_display = ["title", "status_label", "published_at", "author", "featured", "updated"]
     list_filter = ["status", "featured", "topics", "author"]
     search_fields = ["title", "slug", "description"]
     date_hierarchy = "published_at"
-    filter_horizontal = ["topics", "related"]
-    readonly_fields = ["preview_links", "problems", "created", "updated", "word_count"]
+    autocomplete_fields = ["topics", "related"]  # one line each, not two 300 px lists
+    readonly_fields = [
+        "preview_links",
+        "problems",
+        "created",
+        "updated",
+        "revised_at",
+        "word_count",
+    ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "description", "author", "topics", "key_takeaways"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "description",
+                    "author",
+                    "topics",
+                    "key_takeaways",
+                    "rsids_not_reported",
+                ]
+            },
+        ),
         ("Review", {"fields": ["reviewed_by", "reviewed_on"]}),
         (
             "Publishing",
             {"fields": ["status", "published_at", "featured", "preview_links", "problems"]},
         ),
-        ("Overview image", {"fields": ["overview_image", "overview_image_alt"]}),
-        ("Related articles", {"fields": ["related"]}),
-        ("Record", {"fields": ["created", "updated", "word_count"]}),
+        (
+            "What changed (for readers)",
+            {"fields": ["substantive_change", "change_note", "change_members_only"]},
+        ),
+        (
+            "Overview image",
+            {"fields": ["overview_image", "overview_image_alt"], "classes": ["collapse"]},
+        ),
+        ("Related articles", {"fields": ["related"], "classes": ["collapse"]}),
+        (
+            "Record",
+            {"fields": ["created", "updated", "revised_at", "word_count"], "classes": ["collapse"]},
+        ),
     ]
 
     class Media:
         js = ["articles/admin-preview.js"]
-        css = {"all": ["articles/admin.css"]}
+        css = {"all": ["css/admin-fit.css", "articles/admin.css"]}
 
     @admin.display(description="Status")
     def status_label(self, obj: Article) -> str:
@@ -282,8 +387,10 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Problems")
     def problems(self, obj: Article) -> str:
+        if not obj.pk:
+            return "Checked when the article is saved."
         if not obj.render_problems:
-            return "None found."
+            return "None: it can be published."
         return format_html(
             '<ul class="article-problems">{}</ul>',
             format_html_join(
@@ -339,12 +446,36 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = rendering.article_render(article=form.instance)
+        if form.cleaned_data.get("substantive_change"):
+            recorded = changes.article_change_record(
+                article=article,
+                note=form.cleaned_data["change_note"],
+                members_only=form.cleaned_data.get("change_members_only", False),
+                editor=request.user,
+            )
+            request.article_change_note = recorded.note  # for the revision's comment
         if article.render_problems:
             messages.warning(
                 request,
                 "This draft cannot be published until these are fixed: "
                 + "; ".join(f"{_where(p)}: {p['message']}" for p in article.render_problems),
             )
+
+    def log_addition(self, request, obj, message):
+        return self._note_in_revision(request, super().log_addition(request, obj, message))
+
+    def log_change(self, request, obj, message):
+        return self._note_in_revision(request, super().log_change(request, obj, message))
+
+    def _note_in_revision(self, request, entry):
+        note = getattr(request, "article_change_note", "")
+        if note and reversion.is_active():
+            reversion.set_comment(f"{entry.get_change_message()} Substantive: {note}")
+        return entry
+
+    def revision_restored(self, obj: Article) -> None:
+        rendering.article_render(article=obj)
+        changes.article_revised_at_sync(article=obj)
 
 
 def _where(problem: dict) -> str:
@@ -399,7 +530,7 @@ class SectionAdminForm(forms.ModelForm):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(RevisionAdminMixin, admin.ModelAdmin):
     """Direct editing of one section, mainly to attach SNPs to a genotype report."""
 
     form = SectionAdminForm
@@ -415,11 +546,36 @@ class SectionAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         rendering.article_render(article=form.instance.article)
 
+    def revision_restored(self, obj: Section) -> None:
+        rendering.article_render(article=obj.article)
+
     def delete_model(self, request, obj):
         rendering.sections_delete(sections=Section.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
         rendering.sections_delete(sections=queryset)
+
+
+@admin.register(ArticleChange)
+class ArticleChangeAdmin(admin.ModelAdmin):
+    """The "What changed" entries: recorded only by a substantive save of the article; here
+    their wording can be corrected or an entry removed (the "Updated" date follows)."""
+
+    list_display = ["date", "article", "note", "members_only", "editor"]
+    list_filter = ["members_only"]
+    search_fields = ["note", "article__title"]
+    list_select_related = ["article", "editor"]
+    fields = ["article", "date", "editor", "note", "members_only"]
+    readonly_fields = ["article", "date", "editor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def delete_model(self, request, obj):
+        changes.article_changes_delete(changes=ArticleChange.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        changes.article_changes_delete(changes=queryset)
 
 
 class NamedThingAdmin(admin.ModelAdmin):

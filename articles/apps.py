@@ -6,7 +6,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from articles import receivers, selectors
+        # revisions registers the models with django-reversion (before the admin would
+        # register them its own way: articles.admin imports it too, and may run first).
+        from articles import receivers, revisions, selectors  # noqa: F401
         from genotypes import article_links
 
         receivers.connect()

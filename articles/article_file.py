@@ -28,6 +28,7 @@ FRONT_MATTER_KEYS = {
     "published_at",
     "featured",
     "related",
+    "rsids_not_reported",
     "references",
     "findings",
 }
@@ -92,6 +93,7 @@ class ParsedArticle:
     published_at: dt.datetime | None = None
     featured: bool = False
     related: list[str] = field(default_factory=list)
+    rsids_not_reported: list[str] = field(default_factory=list)
     references: list[ParsedReference] = field(default_factory=list)
     sections: list[ParsedSection] = field(default_factory=list)
     findings: list[ParsedFinding] = field(default_factory=list)
@@ -487,6 +489,21 @@ def article_file_parse(text: str) -> ParsedArticle:
     )
     if slug and slug in related:
         errors.append((lines["related"], "an article cannot be related to itself"))
+    not_reported_line = lines.get("rsids_not_reported", 1)
+    rsids_not_reported = [
+        rsid.lower()
+        for rsid in _string_list(
+            data.get("rsids_not_reported"),
+            name="rsids_not_reported",
+            line=not_reported_line,
+            errors=errors,
+        )
+    ]
+    for rsid in rsids_not_reported:
+        if not RSID_RE.match(rsid):
+            errors.append(
+                (not_reported_line, f"'rsids_not_reported' entry '{rsid}' is not an rsid")
+            )
 
     value_nodes = {}
     if isinstance(root, yaml.MappingNode):
@@ -515,6 +532,7 @@ def article_file_parse(text: str) -> ParsedArticle:
         published_at=published_at,
         featured=featured,
         related=related,
+        rsids_not_reported=rsids_not_reported,
         references=references,
         sections=sections,
         findings=findings,

@@ -227,9 +227,8 @@ def _grid_problems(block: GridBlock, catalogue: Mapping) -> list[tuple[int, str]
     return problems
 
 
-def citations_missing(body: str, reference_numbers, *, first_line: int = 1) -> list[tuple]:
-    """(line, number) for each citation of a number the reference list lacks (code left alone)."""
-    missing = []
+def _citations(body: str, *, first_line: int = 1):
+    """(line, number) for every citation in a body (code left alone)."""
     in_fence = False
     for index, raw in enumerate((body or "").splitlines()):
         if _FENCE_RE.match(raw):
@@ -237,9 +236,17 @@ def citations_missing(body: str, reference_numbers, *, first_line: int = 1) -> l
         if in_fence:
             continue
         for citation in re.finditer(CITATION_RE, raw):
-            numbers = citation_numbers(citation.group(1)) or []  # None: not a citation
-            missing += [(first_line + index, n) for n in numbers if n not in reference_numbers]
-    return missing
+            for number in citation_numbers(citation.group(1)) or []:  # None: not a citation
+                yield first_line + index, number
+
+
+def citations_missing(body: str, reference_numbers, *, first_line: int = 1) -> list[tuple]:
+    """(line, number) for each citation of a number the reference list lacks (code left alone)."""
+    return [
+        (line, n)
+        for line, n in _citations(body, first_line=first_line)
+        if n not in reference_numbers
+    ]
 
 
 def section_body_problems(
@@ -280,3 +287,56 @@ def section_body_problems(
 def problems_text(problems: list[tuple[int, str]], *, where: str = "") -> list[str]:
     prefix = f"{where}, " if where else ""
     return [f"{prefix}line {line}: {reason}" for line, reason in problems]
+
+
+# What a published health article must have besides sound sections (articles/demo/README.md,
+# "Publishing"): a reader gets the gist, can find related reading, and can check every claim.
+_RSID_IN_TEXT_RE = re.compile(r"(?<![A-Za-z0-9_])rs[0-9]+(?![A-Za-z0-9_])", re.IGNORECASE)
+DOI_RE = re.compile(r"^10\.[0-9]{4,9}/\S+$")
+
+
+@dataclass
+class ArticleParts:
+    """An article as the publish check sees it, whatever holds it (admin forms, an article
+    file, the database)."""
+
+    key_takeaways: list[str]
+    topic_count: int
+    bodies: list[str]
+    reference_dois: dict[int, str]  # number -> DOI ("" when none)
+    report_rsids: set[str]  # the rsids its genotype report sections list
+    rsids_not_reported: set[str]
+
+
+def rsids_named(text: str) -> list[str]:
+    """Every rsid a text names, lower case, in order of first mention."""
+    return list(dict.fromkeys(m.group(0).lower() for m in _RSID_IN_TEXT_RE.finditer(text or "")))
+
+
+def article_problems(parts: ArticleParts) -> list[str]:
+    """What keeps a whole article from being published, in words (sections are checked one by
+    one by ``section_body_problems``): key takeaways, a topic and references are required,
+    every reference is cited and has a well-formed DOI when it has one, and every rsid the
+    text names is in its genotype report or listed as not reported."""
+    problems = []
+    if not any(line.strip() for line in parts.key_takeaways):
+        problems.append("it has no key takeaways (one short sentence per line)")
+    if parts.topic_count < 1:
+        problems.append("it has no topic")
+    if not parts.reference_dois:
+        problems.append("it has no references: a health article cites its sources")
+    cited = {number for body in parts.bodies for _, number in _citations(body)}
+    for number in sorted(set(parts.reference_dois) - cited):
+        problems.append(f"reference {number} is never cited in the text")
+    for number, doi in sorted(parts.reference_dois.items()):
+        if doi and not DOI_RE.match(doi):
+            problems.append(f"reference {number} has the DOI '{doi}', which is not 10.NNNN/suffix")
+    accounted = {r.lower() for r in parts.report_rsids | parts.rsids_not_reported}
+    named = rsids_named("\n".join(parts.bodies))
+    for rsid in named:
+        if rsid not in accounted:
+            problems.append(
+                f"{rsid} is named in the text but is neither in a genotype report nor listed "
+                "under rsids not reported"
+            )
+    return problems

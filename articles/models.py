@@ -75,7 +75,8 @@ class Article(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="The address: /articles/<slug>/. Made from the title when left empty.",
+        help_text="The last part of the address, /articles/your-slug/. Made from the title "
+        "when left empty.",
     )
     description = models.CharField(
         "meta description",
@@ -109,8 +110,17 @@ class Article(models.Model):
         help_text="A future time schedules the article: it appears on its own at that moment.",
     )
     featured = models.BooleanField(default=False, help_text="Featured articles lead the home page.")
+    rsids_not_reported = models.CharField(
+        "rsids not reported",
+        max_length=500,
+        blank=True,
+        help_text="rsids the text names that the genotype report leaves out on purpose, "
+        "separated by spaces (e.g. variants no consumer chip reads).",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # The last substantive editorial change (an ArticleChange): the "Updated" date readers see.
+    revised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Written by services.article_render, read by pages; never edited by hand.
     public_text = models.TextField(blank=True, editable=False)
@@ -153,6 +163,13 @@ class Article(models.Model):
         return reverse(name, kwargs={"slug": self.slug})
 
     @property
+    def editorial_updated(self):
+        """The date readers are shown as "Updated": the last substantive change an editor
+        marked, else the publication date (a save that changes nothing of substance, or a
+        re-render, never moves it)."""
+        return self.revised_at or self.published_at or self.created
+
+    @property
     def reading_minutes(self) -> int:
         """For members, who are shown every section."""
         return max(1, round(self.word_count / 220))
@@ -161,6 +178,30 @@ class Article(models.Model):
     def public_reading_minutes(self) -> int:
         """For everyone else: members-only text is not theirs to read (nor to measure)."""
         return max(1, round(self.public_word_count / 220))
+
+
+class ArticleChange(models.Model):
+    """A substantive change an editor marked at save time, listed under "What changed"."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="changes")
+    date = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=500)
+    members_only = models.BooleanField(
+        default=False,
+        help_text="The note is about members-only sections: visitors do not see it.",
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="article_change_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article}: {self.note}"
 
 
 class Section(models.Model):

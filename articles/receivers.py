@@ -4,7 +4,8 @@ every share link to their printable summaries.
 
 Every cached page that prints articles, topics or authors is read under the ``"articles"``
 scope of genlife.page_cache (a member's article page too, so an article's own finding texts,
-``ArticleFinding``, retire it). A save or delete of anything a page prints, from the admin, an
+``ArticleFinding``, and its "What changed" list, ``ArticleChange``, retire it). A save or
+delete of anything a page prints, from the admin, an
 import or the shell, retires them all (related-article lists and topic names appear on
 other pages too). Writes that send no signals (``article_render``'s bulk updates) call
 ``articles_changed`` themselves.
@@ -41,6 +42,7 @@ def connect() -> None:
     genetic_data_deleted.connect(_share_links_revoke, dispatch_uid="articles.share_links_revoke")
     from articles.models import (
         Article,
+        ArticleChange,
         ArticleFinding,
         Author,
         Reference,
@@ -49,7 +51,16 @@ def connect() -> None:
         Topic,
     )
 
-    for model in (Article, Section, Reference, SectionSnp, Topic, Author, ArticleFinding):
+    for model in (
+        Article,
+        Section,
+        Reference,
+        SectionSnp,
+        Topic,
+        Author,
+        ArticleFinding,
+        ArticleChange,
+    ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"articles.{model.__name__}.save")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"articles.{model.__name__}.delete"

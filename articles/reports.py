@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from genotypes.selectors import GenotypeReport, genotype_report_for
+from genotypes.selectors import GenotypeReport, genotype_report_for, genotype_report_sample
 
 from .citations import ResultSource, reports_cited
 from .models import Article
@@ -41,21 +41,30 @@ def article_report_inputs(*, article: Article) -> ArticleReportInputs:
 
 
 def article_reports_for(
-    *, user, report_snps: dict[str, list], inputs: ArticleReportInputs | None, extra_snps=()
+    *,
+    user,
+    report_snps: dict[str, list],
+    inputs: ArticleReportInputs | None,
+    extra_snps=(),
+    sample: bool = False,
 ) -> tuple[dict[str, tuple[GenotypeReport, list[ResultSource]]], GenotypeReport | None]:
     """Per report section (anchor, in page order): the reader's report and the sources first
     cited there that the article's reference list lacks; and the combined report over every SNP
     on the page (``extra_snps``: those the genotype-conditioned blocks name), for the blocks.
 
     One ``genotype_report_for`` call for the whole page keeps the member's query count constant
-    however many report sections and blocks an article has.
+    however many report sections and blocks an article has. With ``sample`` (an editor's
+    preview as a member) the genotypes are the made-up sample genome's, never the reader's.
     """
     if not report_snps and not extra_snps:
         return {}, None
     inputs = inputs or ArticleReportInputs(findings={}, references=[])
     on_page = [*(snp for snps in report_snps.values() for snp in snps), *extra_snps]
     all_snps = list({snp.pk: snp for snp in on_page}.values())
-    combined = genotype_report_for(user=user, snps=all_snps, overrides=inputs.findings)
+    if sample:
+        combined = genotype_report_sample(snps=all_snps, overrides=inputs.findings)
+    else:
+        combined = genotype_report_for(user=user, snps=all_snps, overrides=inputs.findings)
     rows_by_snp = {row.snp.pk: row for row in combined.rows}
     reports = {
         anchor: dataclasses.replace(

@@ -391,6 +391,17 @@ def _search_fallback(*, terms: list[str], limit: int) -> list[SearchHit]:
     return hits
 
 
+def article_changes_visible_to(*, article: Article, access: AccessLevel) -> list[dict]:
+    """The article's "What changed" list, newest first: notes about members-only sections
+    only for members (like the sections themselves)."""
+    if article.revised_at is None:  # set by the first change: none recorded, no query
+        return []
+    changes = article.changes.all()
+    if access != AccessLevel.MEMBERS:
+        changes = changes.filter(members_only=False)
+    return [{"date": change.date, "note": change.note} for change in changes]
+
+
 def reference_list_for(*, article: Article) -> list[Reference]:
     """In the order readers see them numbered (articles.citations)."""
     return sorted(article.references.all(), key=lambda reference: reference.shown_number)

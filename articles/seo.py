@@ -52,7 +52,7 @@ def article_json_ld(
         "mainEntityOfPage": url,
         "url": url,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated.isoformat() if article.updated else None,
+        "dateModified": article.editorial_updated.isoformat(),
         "author": _person(article.author),
         "publisher": {
             "@type": "Organization",

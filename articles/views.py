@@ -20,8 +20,8 @@ from billing.selectors import is_member, membership_join_url, plan_list_offered
 from genlife import page_cache
 from genlife.page_cache import Audience
 from genotypes.models import GeneticDataAuditLog
-from genotypes.samples import DEMO_CALLS, SAMPLE_REPORT_RSIDS
-from genotypes.selectors import RSID_PATTERN, genotype_report_sample
+from genotypes.samples import SAMPLE_REPORT_RSIDS
+from genotypes.selectors import RSID_PATTERN, genotype_report_sample, snp_list_by_rsid
 from genotypes.services import audit
 from genotypes.versions import genotype_page_scopes
 
@@ -68,7 +68,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest": latest,
             "topics": selectors.topic_list_with_articles(),
             # Made-up genotypes through the real report template, labelled as a sample.
-            "sample_report": genotype_report_sample(rsids=SAMPLE_REPORT_RSIDS, calls=DEMO_CALLS),
+            "sample_report": genotype_report_sample(
+                snps=snp_list_by_rsid(rsids=SAMPLE_REPORT_RSIDS)
+            ),
             "plans": list(plan_list_offered()),
             "join_url": membership_join_url(),
             "member_home": member_home,
@@ -225,13 +227,17 @@ def _article_fragments(article, access: AccessLevel, *, viewer_authenticated: bo
         "report_inputs": reports.article_report_inputs(article=article) if report_snps else None,
         "blocks": conditioned,
         "block_snps": block_snps,
+        "changes": selectors.article_changes_visible_to(article=article, access=access),
     }
 
 
-def _article_main_for(request: HttpRequest, fragments: dict) -> tuple[SafeString, bool]:
+def _article_main_for(
+    request: HttpRequest, fragments: dict, *, sample: bool = False
+) -> tuple[SafeString, bool]:
     """The cached article body with this reader's genotype reports (articles.reports) and
     genotype-conditioned blocks (articles.personal_blocks) filled in, and whether it shows
-    the reader's own genotypes (their activity log then records the view)."""
+    the reader's own genotypes (their activity log then records the view); with ``sample``,
+    those of the made-up sample genome instead (an editor's preview as a member)."""
     main = fragments["main"]
     block_snps = fragments.get("block_snps", [])
     built, combined = reports.article_reports_for(
@@ -239,6 +245,7 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> tuple[SafeString
         report_snps=fragments["report_snps"],
         inputs=fragments.get("report_inputs"),
         extra_snps=block_snps,
+        sample=sample,
     )
     for anchor, (report, result_sources) in built.items():
         table = render_to_string(
@@ -254,7 +261,9 @@ def _article_main_for(request: HttpRequest, fragments: dict) -> tuple[SafeString
             report=combined,
             genes={snp.rsid: snp.gene for snp in block_snps},
         )
-    shown = combined is not None and combined.state == "ready" and bool(combined.rows)
+    shown = (
+        not sample and combined is not None and combined.state == "ready" and bool(combined.rows)
+    )
     return mark_safe(main), shown  # rendered by our templates from sanitised HTML
 
 
@@ -372,10 +381,13 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
     fragments = _article_fragments(
         article, access, viewer_authenticated=request.user.is_authenticated
     )
+    # As a member, the reports are always the sample genome's: a preview never shows the
+    # previewing reader's own genotypes (nor anyone else's), and says so.
+    sample = access == AccessLevel.MEMBERS
     status = article.get_status_display()
     if article.published_at:
         status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
-    main, shown = _article_main_for(request, fragments)
+    main, shown = _article_main_for(request, fragments, sample=sample)
     if shown:
         _audit_genotypes_shown(request, f"{article.title} (preview)")
     response = render(
@@ -386,6 +398,7 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
             "main": main,
             "access": access,
             "preview": True,
+            "preview_sample": sample,
             "requested_access": requested,
             "preview_status": status,
         },

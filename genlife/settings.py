@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    # Revisions of articles and the SNP catalogue (articles/revisions.py, genotypes/admin.py).
+    "reversion",
     # Apps connect their receivers in this order: billing must hear of an account deletion
     # before genotypes (members/signals.py says why).
     "members",

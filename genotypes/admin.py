@@ -1,13 +1,15 @@
 """Admin: the SNP catalogue for editors; uploads and the audit log read-only for support.
 
 No member genotype appears in any list or form here: results are not registered at all, and
-uploads show only their status, format and counts.
+uploads show only their status, format and counts. Every save of a SNP keeps a revision of it
+with its interpretations and frequencies (who, when, a diff, restorable: genlife/revisions.py).
 """
 
 from django.contrib import admin
 from django.http import Http404
 from django.template.response import TemplateResponse
 
+from genlife.revisions import RevisionAdminMixin
 from genotypes.services import backfill, deletion
 from genotypes.services.audit import genetic_data_audit
 
@@ -38,7 +40,7 @@ class PopulationFrequencyInline(admin.TabularInline):
 
 
 @admin.register(Snp)
-class SnpAdmin(admin.ModelAdmin):
+class SnpAdmin(RevisionAdminMixin, admin.ModelAdmin):
     list_display = [
         "rsid",
         "gene",
@@ -52,6 +54,10 @@ class SnpAdmin(admin.ModelAdmin):
     list_filter = ["verified", "chromosome"]
     search_fields = ["rsid", "gene", "common_names"]
     inlines = [SnpInterpretationInline, PopulationFrequencyInline]
+
+    class Media:
+        css = {"all": ["css/admin-fit.css"]}
+
     fieldsets = [
         (None, {"fields": ["rsid", "gene", "common_names", "summary"]}),
         (
@@ -74,6 +80,9 @@ class SnpAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # Members who uploaded earlier get their genotype for this SNP without re-uploading.
         backfill.snp_catalogue_changed(snp=form.instance)
+
+    def revision_restored(self, obj: Snp) -> None:
+        backfill.snp_catalogue_changed(snp=obj)
 
 
 @admin.register(Gene)

@@ -228,3 +228,25 @@ def catalogue_search(*, query: str, terms: list[str]) -> CatalogueHits:
             url = Gene(symbol=snp.gene).get_absolute_url()
             gene_hits.append(GeneHit(snp.gene, "", "", url))
     return CatalogueHits(snps=snps, genes=gene_hits, named_snps=named)
+
+
+def snp_catalogue_problems() -> tuple[list[str], list[str]]:
+    """What the catalogue lacks for a SNP to be placed and matched against a member's file:
+    its chromosome, a position on GRCh37 or GRCh38, and its alleles (``check_content``).
+    Problems for SNPs marked verified; notices for those marked not yet confirmed, whose
+    missing facts are known gaps (the site shows their calls without an interpretation)."""
+    problems, notices = [], []
+    for snp in Snp.objects.order_by("rsid"):
+        missing = []
+        if not snp.chromosome:
+            missing.append("chromosome")
+        if snp.position_grch37 is None and snp.position_grch38 is None:
+            missing.append("position (GRCh37 or GRCh38)")
+        if not snp.ref or not snp.alt:
+            missing.append("alleles")
+        if missing:
+            text = f"SNP {snp.rsid} lacks: {', '.join(missing)}"
+            (problems if snp.verified else notices).append(
+                text if snp.verified else f"{text} (marked not yet confirmed)"
+            )
+    return problems, notices

@@ -8,6 +8,7 @@ without both, cannot tell it exists.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from genotypes.models import (
     SnpInterpretation,
 )
 from genotypes.parsers import absent_means_reference
+from genotypes.samples import DEMO_CALLS
 
 GENETIC_DATA_PERMISSION = "genotypes.view_genetic_data"
 
@@ -185,6 +187,7 @@ class GenotypeReport:
     upload_url: str = ""
     status_url: str = ""
     absent_may_be_reference: bool = False
+    sample: bool = False  # filled from the made-up sample genome (an editor's preview)
 
 
 def session_used_second_factor(*, request) -> bool:
@@ -387,28 +390,30 @@ def genotype_report_for(
         for r in GenotypeResult.objects.filter(user=user, snp_id__in=[s.pk for s in snps])
     }
     raw = {snp.pk: results[snp.pk].genotype if snp.pk in results else "" for snp in snps}
-    return GenotypeReport(
-        state="ready",
-        rows=_rows(snps, raw, overrides),
-        upload_url=upload_url,
-        absent_may_be_reference=absent_means_reference(current.format),
-    )
+    return _report_from_calls(snps, raw, overrides, file_format=current.format)
 
 
-def genotype_report_sample(*, rsids: list[str], calls: Mapping[str, str]) -> GenotypeReport:
-    """A report for made-up genotypes (``calls``: rsid -> genotype, e.g.
-    genotypes.samples.DEMO_CALLS) of the catalogue SNPs ``rsids`` that exist, in that order:
-    what a member's report looks like, for pages anyone may read. Reads no one's data."""
+def genotype_report_sample(
+    *, snps: list[Snp], overrides: Mapping[tuple[int, str], str] | None = None
+) -> GenotypeReport:
+    """The report as a member whose file is the downloadable sample genome would read it
+    (``samples.DEMO_CALLS``, made up), marked ``sample``: for editors' previews and the home
+    page's labelled example. No member's data is read."""
+    raw = {snp.pk: DEMO_CALLS.get(snp.rsid, "") for snp in snps}
+    report = _report_from_calls(snps, raw, overrides or {}, file_format="23andme")
+    return dataclasses.replace(report, sample=True)
+
+
+def snp_list_by_rsid(*, rsids: list[str]) -> list[Snp]:
+    """The catalogue SNPs among ``rsids``, in that order (unknown rsids are left out)."""
     by_rsid = {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=rsids)}
-    snps = [by_rsid[rsid] for rsid in rsids if rsid in by_rsid]
-    raw = {snp.pk: calls.get(snp.rsid, "") for snp in snps}
-    return GenotypeReport(state="ready", rows=_rows(snps, raw, {}))
+    return [by_rsid[rsid] for rsid in rsids if rsid in by_rsid]
 
 
-def _rows(
-    snps: list[Snp], raw: dict[int, str], overrides: Mapping[tuple[int, str], str]
-) -> list[GenotypeRow]:
-    """Report rows for raw calls (SNP id -> call as stored), in three queries."""
+def _report_from_calls(
+    snps: list[Snp], raw: dict[int, str], overrides, *, file_format: str
+) -> GenotypeReport:
+    """A ready report from raw calls by SNP id ("" when the file has none), in three queries."""
     snp_ids = [s.pk for s in snps]
     interpretations: dict[int, dict[str, SnpInterpretation]] = {}
     for interpretation in SnpInterpretation.objects.filter(snp_id__in=snp_ids):
@@ -433,7 +438,12 @@ def _rows(
         )
         for snp in snps
     ]
-    return rows
+    return GenotypeReport(
+        state="ready",
+        rows=rows,
+        upload_url=reverse("genotypes:upload"),
+        absent_may_be_reference=absent_means_reference(file_format),
+    )
 
 
 def snp_catalogue() -> list[Snp]:

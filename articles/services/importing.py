@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import reversion
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,13 @@ from articles.article_file import (
     article_file_parse,
     catalogue_parse,
 )
-from articles.blocks import body_parts_parse, part_rsids, section_body_problems
+from articles.blocks import (
+    ArticleParts,
+    article_problems,
+    body_parts_parse,
+    part_rsids,
+    section_body_problems,
+)
 from articles.models import (
     Article,
     ArticleFinding,
@@ -134,6 +141,20 @@ def _block_errors(parsed: ParsedArticle, *, skip_missing_snps: bool) -> list[tup
             if skip_missing_snps and reason.endswith("is not in the SNP catalogue"):
                 continue  # the demo: loads before or after the catalogue, like 'snps'
             errors.append((line, f"cannot publish: {reason}"))
+    whole = ArticleParts(
+        key_takeaways=parsed.key_takeaways,
+        topic_count=len(parsed.topics),
+        bodies=[section.body for section in parsed.sections],
+        reference_dois={reference.number: reference.doi for reference in parsed.references},
+        report_rsids={
+            rsid.lower()
+            for section in parsed.sections
+            if section.kind == Section.Kind.GENOTYPE_REPORT
+            for rsid in section.snps
+        },
+        rsids_not_reported=set(parsed.rsids_not_reported),
+    )
+    errors += [(1, f"cannot publish: {reason}") for reason in article_problems(whole)]
     return errors
 
 
@@ -185,7 +206,9 @@ def article_import(
     skipped = [
         rsid for section in parsed.sections for rsid in section.snps if rsid not in catalogue
     ]
-    with transaction.atomic():
+    # Kept as a revision like an admin save (articles/revisions.py), named after the file.
+    with transaction.atomic(), reversion.create_revision():
+        reversion.set_comment(f"Imported from {path.name}")
         author = _author_upsert(
             slug=parsed.author, entry=authors.get(parsed.author), base=path.parent
         )
@@ -197,6 +220,7 @@ def article_import(
         article.title = parsed.title
         article.description = parsed.description
         article.key_takeaways = parsed.key_takeaways
+        article.rsids_not_reported = " ".join(parsed.rsids_not_reported)
         article.overview_image_alt = parsed.overview_image_alt
         article.author = author
         article.status = parsed.status
@@ -263,6 +287,7 @@ def article_import(
         related = list(Article.objects.filter(slug__in=parsed.related))
         article.related.set(related)
         article_render(article=article)
+        reversion.add_to_revision(article)
     found = {other.slug for other in related}
     unresolved = [slug for slug in parsed.related if slug not in found]
     return ArticleImportResult(

@@ -12,9 +12,11 @@ from django.utils import timezone
 from articles import receivers
 from articles.blocks import (
     BLOCK_KINDS,
+    ArticleParts,
     GridBlock,
     IfBlock,
     TextPart,
+    article_problems,
     body_parts_parse,
     citations_missing,
     part_rsids,
@@ -41,6 +43,7 @@ RESERVED_ANCHORS = frozenset(
         "why-join-title",
         "author-box-title",
         "search-q",
+        "what-changed-title",
     }
 )
 
@@ -103,6 +106,12 @@ def article_render(*, article: Article) -> Article:
             catalogue=catalogue,
         ):
             problems.append({"section": section.heading, "line": line, "message": reason})
+    problems += [
+        {"section": "Article", "line": None, "message": message}
+        for message in article_problems(
+            article_parts(article=article, bodies=[s.body for s in sections])
+        )
+    ]
     if sections:
         Section.objects.bulk_update(
             sections, ["anchor", "body_html", "body_text", "blocks", "subheadings"]
@@ -138,6 +147,22 @@ def _citation_order(sections: list[Section], reference_numbers: set[int]) -> dic
             body=section.body, reference_numbers=reference_numbers, anchor_prefix="order"
         ).cited
     return citation_order(cited=cited, reference_numbers=reference_numbers)
+
+
+def article_parts(*, article: Article, bodies: list[str]) -> ArticleParts:
+    """The stored article as the publish check (articles.blocks.article_problems) reads it."""
+    return ArticleParts(
+        key_takeaways=list(article.key_takeaways or []),
+        topic_count=article.topics.count(),
+        bodies=bodies,
+        reference_dois=dict(article.references.values_list("number", "doi")),
+        report_rsids=set(
+            SectionSnp.objects.filter(
+                section__article=article, section__kind=Section.Kind.GENOTYPE_REPORT
+            ).values_list("snp__rsid", flat=True)
+        ),
+        rsids_not_reported=set(article.rsids_not_reported.lower().split()),
+    )
 
 
 def block_catalogue(*, rsids: list[str]) -> dict[str, Snp]:

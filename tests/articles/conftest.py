@@ -2,8 +2,15 @@ import pytest
 from django.core.cache import cache
 
 from articles.services import importing, rendering
+from tests.factories import StaffFactory, sign_in_with_two_factor
 
-from .factories import ArticleFactory, ReferenceFactory, SectionFactory, ldn_catalogue
+from .factories import (
+    ArticleFactory,
+    ReferenceFactory,
+    SectionFactory,
+    TopicFactory,
+    ldn_catalogue,
+)
 
 GATED_TEXT = "Carriers of this allele responded twice as well in the secret trial."
 LIFEHACK_TEXT = "Keep a private diary of sleep quality for six weeks."
@@ -26,7 +33,12 @@ def _clear_cache():
 def gated_article(db):
     """A published article with public, genotype report and lifehacks sections, rendered."""
     snps = ldn_catalogue()
-    article = ArticleFactory(title="Gated example", slug="gated-example")
+    article = ArticleFactory(
+        title="Gated example",
+        slug="gated-example",
+        key_takeaways=["Low doses act differently from full doses."],
+    )
+    article.topics.add(TopicFactory(name="Medications", slug="medications"))
     ReferenceFactory(article=article, number=1)
     SectionFactory(
         article=article, order=1, heading="What it is", body="Public words about the drug [ref:1]."
@@ -56,3 +68,11 @@ def gated_article(db):
 def demo_articles(db):
     ldn_catalogue()
     return importing.demo_articles_load()
+
+
+@pytest.fixture
+def editor(client):
+    """A client signed in as a superuser editor (with the second factor)."""
+    user = StaffFactory(is_superuser=True)
+    sign_in_with_two_factor(client, user)  # superusers hold the genetic-data permission
+    return client

@@ -8,70 +8,11 @@ from django.utils import timezone
 
 from articles.models import Article
 from genotypes.models import Snp
-from tests.factories import StaffFactory, sign_in_with_two_factor
 
-from .factories import ArticleFactory, AuthorFactory, SnpFactory
+from .admin_forms import change_form_data, form_data
+from .factories import ArticleFactory, AuthorFactory, SnpFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = StaffFactory(is_superuser=True)
-    sign_in_with_two_factor(client, user)  # superusers hold the genetic-data permission
-    return client
-
-
-def form_data(author, **overrides):
-    data = {
-        "title": "Ça marche: gènes et santé",
-        "slug": "",
-        "description": "A test article made in the admin.",
-        "author": author.pk,
-        "key_takeaways": "One.\nTwo.\n",
-        "status": "published",
-        "published_at_0": "",
-        "published_at_1": "",
-        "overview_image_alt": "",
-        "sections-TOTAL_FORMS": "2",
-        "sections-INITIAL_FORMS": "0",
-        "sections-MIN_NUM_FORMS": "0",
-        "sections-MAX_NUM_FORMS": "1000",
-        "sections-0-order": "1",
-        "sections-0-heading": "Public part",
-        "sections-0-anchor": "",
-        "sections-0-access": "public",
-        "sections-0-kind": "standard",
-        "sections-0-teaser": "",
-        "sections-0-body": "Hello <script>alert(1)</script> [ref:1] and [ref:5].",
-        "sections-0-snp_rsids": "",
-        "sections-1-order": "2",
-        "sections-1-heading": "Your genotype report",
-        "sections-1-anchor": "",
-        "sections-1-access": "members",
-        "sections-1-kind": "genotype_report",
-        "sections-1-teaser": "",
-        "sections-1-body": "Members only.",
-        "sections-1-snp_rsids": "rs4680 rs1799971",
-        "references-TOTAL_FORMS": "1",
-        "references-INITIAL_FORMS": "0",
-        "references-MIN_NUM_FORMS": "0",
-        "references-MAX_NUM_FORMS": "1000",
-        "references-0-number": "1",
-        "references-0-authors": "Doe J",
-        "references-0-title": "Paper",
-        "references-0-journal": "J",
-        "references-0-year": "2020",
-        "references-0-doi": "10.1000/1",
-        "references-0-pmid": "",
-        "references-0-url": "",
-        "findings-TOTAL_FORMS": "0",
-        "findings-INITIAL_FORMS": "0",
-        "findings-MIN_NUM_FORMS": "0",
-        "findings-MAX_NUM_FORMS": "1000",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_editor_creates_article_with_inlines_snps_and_transliterated_slug(editor):
@@ -203,36 +144,7 @@ def test_markdown_preview_requires_staff(client):
 def test_swapping_section_order_in_admin_does_not_trip_the_unique_constraint(editor, gated_article):
     sections = list(gated_article.sections.all())
     url = reverse("admin:articles_article_change", args=[gated_article.pk])
-    page = editor.get(url)
-    data = {}
-    form = page.context["adminform"].form
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if name == "key_takeaways":
-            value = "\n".join(value or [])
-        if name in ("topics", "related"):
-            value = []
-        if name == "published_at":
-            data["published_at_0"] = gated_article.published_at.strftime("%Y-%m-%d")
-            data["published_at_1"] = gated_article.published_at.strftime("%H:%M:%S")
-            continue
-        if name == "overview_image":
-            continue
-        if value is not None:
-            data[name] = value
-    for formset in page.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
-            data[f"{formset.formset.prefix}-{name}"] = management[name].value()
-        for inline_form in formset.formset.forms:
-            for name, field in inline_form.fields.items():
-                value = inline_form.initial.get(name, field.initial)
-                if name == "snp_rsids":
-                    value = inline_form.fields["snp_rsids"].initial or ""
-                if value is not None:
-                    data[f"{inline_form.prefix}-{name}"] = (
-                        value.pk if hasattr(value, "pk") else value
-                    )
+    data = change_form_data(editor, gated_article)
     data["sections-0-order"], data["sections-1-order"] = "2", "1"
     response = editor.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -299,8 +211,6 @@ def test_deleting_a_section_in_the_section_admin_removes_its_text_at_once(
 
 def test_bulk_deleting_topics_retires_cached_pages(editor, gated_article):
     from django.test import Client
-
-    from .factories import TopicFactory
 
     topic = TopicFactory(name="Zebrafish studies", slug="zebrafish-studies")
     gated_article.topics.add(topic)

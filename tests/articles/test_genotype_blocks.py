@@ -299,7 +299,7 @@ def test_a_draft_file_imports_and_lists_its_block_problems(tmp_path):
     call_command("import_article", str(write(tmp_path, text)), stdout=StringIO())
     article = Article.objects.get()
     assert article.status == Article.Status.DRAFT
-    assert article.render_problems == [
+    assert [p for p in article.render_problems if p["section"] == "Tips"] == [
         {
             "section": "Tips",
             "line": 3,
@@ -328,12 +328,18 @@ def editor(client):
 
 
 def _lifehacks_form(article, section, body: str, status: str) -> dict:
+    """The whole article, complete but for the body under test (which gets a closing line
+    citing the one reference, below everything it holds)."""
+    from .factories import TopicFactory
+
     return {
         "title": article.title,
         "slug": article.slug,
         "description": article.description,
         "author": article.author_id,
-        "key_takeaways": "",
+        "key_takeaways": "One takeaway.",
+        "topics": [TopicFactory().pk],
+        "rsids_not_reported": "rs1799971 rs999",
         "status": status,
         "published_at_0": "2026-01-01",
         "published_at_1": "08:00:00",
@@ -350,9 +356,13 @@ def _lifehacks_form(article, section, body: str, status: str) -> dict:
         "sections-0-access": "members",
         "sections-0-kind": "lifehacks",
         "sections-0-teaser": "",
-        "sections-0-body": body,
+        "sections-0-body": f"{body}\n\nSource [ref:1].",
         "sections-0-snp_rsids": "",
-        "references-TOTAL_FORMS": "0",
+        "references-TOTAL_FORMS": "1",
+        "references-0-number": "1",
+        "references-0-authors": "Doe J",
+        "references-0-title": "Paper",
+        "references-0-year": "2020",
         "references-INITIAL_FORMS": "0",
         "references-MIN_NUM_FORMS": "0",
         "references-MAX_NUM_FORMS": "1000",

@@ -18,6 +18,7 @@ title: "Ünïcode genes"
 description: A test article.
 author: test-author
 topics: [genes]
+key_takeaways: [Genes matter a little.]
 status: published
 published_at: 2020-01-01T00:00:00Z
 references:
@@ -80,8 +81,8 @@ def test_invalid_file_reports_errors_by_line_and_writes_nothing(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_article", str(write(tmp_path, bad)), stdout=StringIO(), stderr=err)
     output = err.getvalue()
-    assert "article.md:13: reference 1 needs a four-digit 'year'" in output
-    assert "article.md:18: citation [ref:2]" in output
+    assert "article.md:14: reference 1 needs a four-digit 'year'" in output
+    assert "article.md:19: citation [ref:2]" in output
     assert Article.objects.count() == 0
 
 
@@ -121,7 +122,9 @@ def test_unknown_snp_is_an_import_error(tmp_path):
 def test_existing_author_on_site_may_be_used_without_authors_yaml(tmp_path):
     AuthorFactory(slug="test-author", name="Already here")
     path = tmp_path / "solo.md"
-    path.write_text(GOOD.replace("topics: [genes]\n", ""))
+    path.write_text(
+        GOOD.replace("topics: [genes]\n", "").replace("status: published", "status: draft")
+    )
     call_command("import_article", str(path), stdout=StringIO())
     assert Article.objects.get().author.name == "Already here"
 
@@ -257,10 +260,10 @@ def test_import_stores_the_articles_own_findings_and_replaces_them_on_reimport(t
 @pytest.mark.parametrize(
     "change,message",
     [
-        (("genotype: GG", "genotype: CC"), "article.md:20: CC is impossible for rs1799971"),
-        (("genotype: GG", "genotype: G"), "article.md:20: finding genotype 'G' must be two"),
-        (("genotype: GG", "genotype: AG"), "article.md:20: rs1799971 AG already has a finding"),
-        (("    text: Two G copies.\n", ""), "article.md:20: the finding for rs1799971 GG needs"),
+        (("genotype: GG", "genotype: CC"), "article.md:21: CC is impossible for rs1799971"),
+        (("genotype: GG", "genotype: G"), "article.md:21: finding genotype 'G' must be two"),
+        (("genotype: GG", "genotype: AG"), "article.md:21: rs1799971 AG already has a finding"),
+        (("    text: Two G copies.\n", ""), "article.md:21: the finding for rs1799971 GG needs"),
         (("rsid: rs1799971\n    genotype: GG", "rsid: rs4680\n    genotype: GG"), "rs4680 is not"),
     ],
 )

@@ -78,7 +78,8 @@ def test_article_page_shows_dates_reading_time_related_and_references(client, ga
     gated_article.related.add(other)
     rendering.article_render(article=gated_article)
     content = client.get(gated_article.get_absolute_url()).content.decode()
-    assert "Last updated" in content and "min read" in content
+    assert "Published <time" in content and "min read" in content
+    assert "Updated <time" not in content  # no substantive change recorded: no "Updated" date
     assert "A related read" in content and "One line about it." in content
     assert 'id="ref-1"' in content and "https://doi.org/10.1000/" in content
     assert 'href="#ref-1"' in content
