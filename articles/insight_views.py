@@ -41,7 +41,7 @@ def highlights(request: HttpRequest) -> HttpResponse:
     """The member's notable results in every published article, grouped by topic, each
     linking to the report that holds it."""
     results = insight_selectors.member_results_for(user=request.user)
-    member_results_audit(request=request, results=results, detail="highlights page")
+    member_results_audit(request=request, results=results, detail="on your highlights page")
     page = insight_selectors.member_highlights_for(results=results)
     return render(
         request,
@@ -69,7 +69,7 @@ def genetics_mine(request: HttpRequest) -> HttpResponse:
         dashboard = insight_selectors.genetics_dashboard_for(
             results=results, baseline=baseline, filters=filters
         )
-        member_results_audit(request=request, results=results, detail="my genetics page")
+        member_results_audit(request=request, results=results, detail="on My genetics")
     return render(
         request,
         "genotypes/mine.html",

@@ -301,7 +301,7 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     page = catalogue_selectors.snp_page_for(
         user=request.user, rsid=rsid, population=request.GET.get("population", "")
     )
-    _audit_own_results(request, page.members, "snp page")
+    _audit_own_results(request, page.members, "on a SNP page")
     return render(
         request,
         "genotypes/snp_detail.html",
@@ -319,7 +319,7 @@ def gene_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     if canonical != symbol:
         return redirect("genotypes:gene_detail", symbol=canonical, permanent=True)
     page = catalogue_selectors.gene_page_for(user=request.user, symbol=canonical)
-    _audit_own_results(request, page.members, "gene page")
+    _audit_own_results(request, page.members, "on a gene page")
     return render(
         request,
         "genotypes/gene_detail.html",

@@ -87,7 +87,10 @@ def test_highlights_lists_notable_results_by_topic_each_linking_to_its_report(cl
     assert response["Cache-Control"].startswith("max-age=0")
     assert "no-store" in response["Cache-Control"]
     assert GeneticDataAuditLog.objects.filter(
-        actor=member, subject_user_id=member.pk, action="viewed_results", detail="highlights page"
+        actor=member,
+        subject_user_id=member.pk,
+        action="viewed_results",
+        detail="on your highlights page",
     ).exists()
 
 
@@ -159,7 +162,7 @@ def test_my_genetics_groups_by_topic_and_article_notable_first(client, library):
     assert "Not on your chip" in html
     assert (
         "Chip coverage" in html
-        and GeneticDataAuditLog.objects.filter(actor=member, detail="my genetics page").exists()
+        and GeneticDataAuditLog.objects.filter(actor=member, detail="on My genetics").exists()
     )
 
 

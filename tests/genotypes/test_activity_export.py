@@ -80,8 +80,8 @@ def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
     expected = [
         ("A DNA file was uploaded: ", "you"),
         ("Our worker read your file and stored your genome: 23andMe", "genlife&#x27;s worker"),
-        ("Your genotypes were shown on the my genetics page.", "you"),
-        ("Your genotypes were shown on the snp page.", "you"),
+        ("Your genotypes were shown on My genetics.", "you"),
+        ("Your genotypes were shown on a SNP page.", "you"),
         ("A variant was looked up in your stored genome.", "you"),
         ("Your data was downloaded as a zip file.", "you"),
         ("to add a newly catalogued variant (rs3094315).", "genlife&#x27;s worker"),
@@ -177,7 +177,7 @@ def test_export_holds_account_billing_history_and_the_activity_log(client):
     assert activity[0] == ["when_utc", "what", "by"]
     whats = [row[1] for row in activity[1:]]
     assert whats[0] == "Your data was downloaded as a zip file."  # this export, newest first
-    assert "Your genotypes were shown on the my genetics page." in whats
+    assert "Your genotypes were shown on My genetics." in whats
     assert whats[-1].startswith("A DNA file was uploaded: ")
     genome = archive.read("genlife-genome-23andme.txt").decode()
     assert genome.startswith("# genlife export of your stored genome, in the 23andMe")
