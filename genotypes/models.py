@@ -446,6 +446,9 @@ class GeneticDataAuditLog(models.Model):
         SHARE_CREATED = "share_created", "Created a share link"
         SHARE_REVOKED = "share_revoked", "Revoked a share link"
         SHARE_VIEWED = "share_viewed", "Shared summary opened"
+        # The member picked another of their finished uploads: its stored genome was read to
+        # recompute every result (genotypes.services.current).
+        CHOSE_CURRENT = "chose_current", "Chose the file in use"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

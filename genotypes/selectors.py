@@ -666,6 +666,9 @@ _ACTIVITY_WORDS = {
     GeneticDataAuditLog.Action.SHARE_VIEWED: (
         "Someone holding your share link opened your printable summary"
     ),
+    GeneticDataAuditLog.Action.CHOSE_CURRENT: (
+        "Your results were worked out again from the file you chose to use"
+    ),
 }
 _WORKER_ACTIONS = {
     GeneticDataAuditLog.Action.PROCESSED,

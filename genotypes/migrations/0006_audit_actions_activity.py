@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
                     ("share_created", "Created a share link"),
                     ("share_revoked", "Revoked a share link"),
                     ("share_viewed", "Shared summary opened"),
+                    ("chose_current", "Chose the file in use"),
                 ],
                 max_length=20,
             ),

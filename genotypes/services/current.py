@@ -105,9 +105,8 @@ def genome_upload_make_current(
         genetic_data_audit(
             actor=user,
             subject_user_id=user.pk,
-            action=Action.PROCESSED,
+            action=Action.CHOSE_CURRENT,
             upload_id=fresh.pk,
-            detail="chosen by the member as the file in use",
         )
     return fresh
 

@@ -160,7 +160,7 @@ def test_removing_an_upload_asks_first_then_deletes_its_files_results_and_is_aud
     assert _member_version(member) != before  # cached pages with the old genotypes retire
     log = GeneticDataAuditLog.objects.filter(subject_user_id=member.pk)
     assert log.filter(action=Action.DELETED, actor=member, upload_id=newer.pk).exists()
-    assert log.filter(action=Action.PROCESSED, actor=member, upload_id=older.pk).exists()
+    assert log.filter(action=Action.CHOSE_CURRENT, actor=member, upload_id=older.pk).exists()
 
 
 def test_removing_the_last_upload_leaves_no_results(client, django_capture_on_commit_callbacks):
@@ -215,7 +215,7 @@ def test_member_chooses_an_earlier_file_and_results_follow_it(
     }
     assert _member_version(member) != before
     assert GeneticDataAuditLog.objects.filter(
-        subject_user_id=member.pk, action=Action.PROCESSED, actor=member, upload_id=older.pk
+        subject_user_id=member.pk, action=Action.CHOSE_CURRENT, actor=member, upload_id=older.pk
     ).exists()
 
     # and back again
