@@ -18,7 +18,6 @@ from django.views.decorators.http import require_safe
 from billing.selectors import is_member, membership_join_url, plan_list_offered
 from genlife import page_cache
 from genlife.page_cache import Audience
-from genotypes.samples import DEMO_CALLS, SAMPLE_REPORT_RSIDS
 from genotypes.selectors import RSID_PATTERN, genotype_report_sample
 from genotypes.versions import genotype_page_scopes
 
@@ -57,8 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "featured": featured,
             "latest": latest,
             "topics": selectors.topic_list_with_articles(),
-            # Made-up genotypes through the real report template, labelled as a sample.
-            "sample_report": genotype_report_sample(rsids=SAMPLE_REPORT_RSIDS, calls=DEMO_CALLS),
+            # Made-up genotypes and texts through the real report template, labelled "Sample".
+            "sample_report": genotype_report_sample(),
             "plans": list(plan_list_offered()),
             "join_url": membership_join_url(),
         },

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
+from genotypes import samples
 from genotypes.genome_store import GenomeBlobError, genome_from_blob
 from genotypes.matching import Match, Status, match_genotype
 from genotypes.models import (
@@ -394,14 +395,33 @@ def genotype_report_for(
     )
 
 
-def genotype_report_sample(*, rsids: list[str], calls: Mapping[str, str]) -> GenotypeReport:
-    """A report for made-up genotypes (``calls``: rsid -> genotype, e.g.
-    genotypes.samples.DEMO_CALLS) of the catalogue SNPs ``rsids`` that exist, in that order:
-    what a member's report looks like, for pages anyone may read. Reads no one's data."""
-    by_rsid = {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=rsids)}
-    snps = [by_rsid[rsid] for rsid in rsids if rsid in by_rsid]
-    raw = {snp.pk: calls.get(snp.rsid, "") for snp in snps}
-    return GenotypeReport(state="ready", rows=_rows(snps, raw, {}))
+def genotype_report_sample() -> GenotypeReport:
+    """A made-up report (genotypes.samples.SAMPLE_REPORT): what a member's report looks like,
+    for pages anyone may read. Its texts are placeholders written for it, never the
+    catalogue's findings (members' text), and it reads no one's data."""
+    rows = []
+    for rsid, gene, genotype, label, evidence, others in samples.SAMPLE_REPORT:
+        findings = tuple(
+            GenotypeFinding(
+                genotype=option,
+                label=label if option == genotype else "",
+                text=samples.SAMPLE_FINDING_TEXT.format(genotype=option, gene=gene),
+                is_yours=option == genotype,
+            )
+            for option in sorted((genotype, *others))
+        )
+        rows.append(
+            GenotypeRow(
+                snp=Snp(rsid=rsid, gene=gene),
+                status=Status.MATCH,
+                genotype=genotype,
+                label=label,
+                interpretation=samples.SAMPLE_FINDING_TEXT.format(genotype=genotype, gene=gene),
+                evidence=evidence,
+                findings=findings,
+            )
+        )
+    return GenotypeReport(state="ready", rows=rows)
 
 
 def _rows(
