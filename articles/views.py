@@ -20,8 +20,7 @@ from billing.selectors import is_member, membership_join_url, plan_list_offered
 from genlife import page_cache
 from genlife.page_cache import Audience
 from genotypes.models import GeneticDataAuditLog
-from genotypes.samples import SAMPLE_REPORT_RSIDS
-from genotypes.selectors import RSID_PATTERN, genotype_report_sample, snp_list_by_rsid
+from genotypes.selectors import RSID_PATTERN, genotype_report_public_example
 from genotypes.services import audit
 from genotypes.versions import genotype_page_scopes
 
@@ -67,10 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "featured": featured,
             "latest": latest,
             "topics": selectors.topic_list_with_articles(),
-            # Made-up genotypes through the real report template, labelled as a sample.
-            "sample_report": genotype_report_sample(
-                snps=snp_list_by_rsid(rsids=SAMPLE_REPORT_RSIDS)
-            ),
+            # Made-up genotypes and texts through the real report template, labelled "Sample".
+            "sample_report": genotype_report_public_example(),
             "plans": list(plan_list_offered()),
             "join_url": membership_join_url(),
             "member_home": member_home,

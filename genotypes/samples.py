@@ -138,9 +138,19 @@ DEMO_CALLS: dict[str, str] = {
 }
 
 
-# The variants of the sample report on the home page (made-up genotypes from DEMO_CALLS): a
-# typical and a notable result, and one that differs from the reference.
-SAMPLE_REPORT_RSIDS = ["rs1799971", "rs4680", "rs1045642"]
+# The sample report on the home page: made-up genotypes from DEMO_CALLS with made-up texts
+# describing what a member reads in each place. The catalogue's own findings are members' text,
+# so a sample never shows them. (rsid, gene, genotype, label, evidence, the other genotypes).
+SAMPLE_REPORT = [
+    ("rs1799971", "OPRM1", "AG", "notable", "moderate", ("AA", "GG")),
+    ("rs4680", "COMT", "AA", "typical", "limited", ("AG", "GG")),
+    ("rs1045642", "ABCB1", "AG", "typical", "moderate", ("AA", "GG")),
+]
+SAMPLE_FINDING_TEXT = (
+    "Sample text. Here a member reads what studies found for people with the {genotype} "
+    "genotype of {gene}: how many people were studied, what changed for them, and what it may "
+    "mean for a medicine or a condition the article discusses."
+)
 
 
 def _position_for(rsid: str, build: int) -> tuple[str, int]:

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
+from genotypes import samples
 from genotypes.genome_store import GenomeBlobError, genome_from_blob
 from genotypes.matching import Match, Status, match_genotype
 from genotypes.models import (
@@ -397,17 +398,40 @@ def genotype_report_sample(
     *, snps: list[Snp], overrides: Mapping[tuple[int, str], str] | None = None
 ) -> GenotypeReport:
     """The report as a member whose file is the downloadable sample genome would read it
-    (``samples.DEMO_CALLS``, made up), marked ``sample``: for editors' previews and the home
-    page's labelled example. No member's data is read."""
+    (``samples.DEMO_CALLS``, made up), marked ``sample``: for editors' previews, which may
+    show the catalogue's findings (members' text). No member's data is read."""
     raw = {snp.pk: DEMO_CALLS.get(snp.rsid, "") for snp in snps}
     report = _report_from_calls(snps, raw, overrides or {}, file_format="23andme")
     return dataclasses.replace(report, sample=True)
 
 
-def snp_list_by_rsid(*, rsids: list[str]) -> list[Snp]:
-    """The catalogue SNPs among ``rsids``, in that order (unknown rsids are left out)."""
-    by_rsid = {snp.rsid: snp for snp in Snp.objects.filter(rsid__in=rsids)}
-    return [by_rsid[rsid] for rsid in rsids if rsid in by_rsid]
+def genotype_report_public_example() -> GenotypeReport:
+    """A made-up report (genotypes.samples.SAMPLE_REPORT): what a member's report looks like,
+    for pages anyone may read. Its texts are placeholders written for it, never the
+    catalogue's findings (members' text), and it reads no one's data."""
+    rows = []
+    for rsid, gene, genotype, label, evidence, others in samples.SAMPLE_REPORT:
+        findings = tuple(
+            GenotypeFinding(
+                genotype=option,
+                label=label if option == genotype else "",
+                text=samples.SAMPLE_FINDING_TEXT.format(genotype=option, gene=gene),
+                is_yours=option == genotype,
+            )
+            for option in sorted((genotype, *others))
+        )
+        rows.append(
+            GenotypeRow(
+                snp=Snp(rsid=rsid, gene=gene),
+                status=Status.MATCH,
+                genotype=genotype,
+                label=label,
+                interpretation=samples.SAMPLE_FINDING_TEXT.format(genotype=genotype, gene=gene),
+                evidence=evidence,
+                findings=findings,
+            )
+        )
+    return GenotypeReport(state="ready", rows=rows, sample=True)
 
 
 def _report_from_calls(

@@ -13,6 +13,7 @@ from articles.citations import citation_order
 from articles.models import Section
 from articles.services import rendering
 from billing.models import Plan
+from genotypes.models import SnpInterpretation
 from tests.factories import MemberFactory
 
 from .factories import (
@@ -144,6 +145,7 @@ def test_drawn_card_picture_is_a_sandboxed_svg_and_the_same_each_time(client):
 
 def test_home_shows_a_labelled_sample_report_and_the_price(client):
     call_command("load_demo_snps", verbosity=0)
+    catalogue_texts = list(SnpInterpretation.objects.values_list("text", flat=True))
     Plan.objects.update_or_create(
         slug="monthly", defaults={"name": "Monthly", "interval": "month", "amount": 700}
     )
@@ -158,6 +160,9 @@ def test_home_shows_a_labelled_sample_report_and_the_price(client):
     assert "OPRM1" in sample and "rs1799971" in sample
     assert "€7" in content and "per month" in content
     assert "All your genotypes" not in sample  # no link to a member's own pages
+    # The catalogue's findings are members' text: the sample has its own placeholders.
+    assert catalogue_texts and not [t for t in catalogue_texts if t[:60] in content]
+    assert "Sample text." in sample
 
 
 def test_author_box_shows_credentials_and_the_reviewer(client):

@@ -199,10 +199,25 @@ def test_citations_use_the_articles_reference_numbers_or_continue_after_the_last
         ("6", "6", "https://doi.org/10.1016/j.pain.2006.10.023"),
     ]
     # Reference 2 itself is in the article's list, with the anchor its citations point to.
-    assert '<li id="ref-2" value="2">' in page
+    assert '<li id="ref-2" value="2" class="reference">' in page
     # Stable: the same numbers on the next (cached) request.
     again = client.get(article.get_absolute_url()).content.decode()
     assert _citations(again) == _citations(page)
+
+
+def test_report_citations_follow_the_numbers_the_text_gives_its_references(catalogue):
+    """The text cites the editor's reference 2 first, so readers see it as 1: the report's
+    findings citing it say 1 too, and its own sources continue after the last reference."""
+    article = _article(catalogue, slug="cited-first", title="Cited first")
+    article.sections.filter(heading="Background").update(body="First [ref:2], then [ref:1].")
+    rendering.article_render(article=article)
+    _, client = _member_with({catalogue["oprm1"]: "AG"})
+    page = client.get(article.get_absolute_url()).content.decode()
+    own = _citations(_own_finding(_cards(page)["rs1799971"]))
+    assert own == [("#ref-1", "1"), ("#result-source-4", "4"), ("#result-source-5", "5")]
+    listed = re.findall(r'<li id="ref-(\d+)" value="\d+" class="reference">\s*<span[^>]*>', page)
+    assert listed == ["1", "2", "3"]
+    assert f"doi:{DOI_IN_REFERENCES}" in page.split('<li id="ref-1"', 1)[1].split("</li>", 1)[0]
 
 
 def test_no_sources_list_when_the_article_lists_every_source(catalogue):

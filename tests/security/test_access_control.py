@@ -35,6 +35,7 @@ REVIEWED_PARAMETER_URLS = {
     "genotypes:gene_detail": "a gene symbol; shows only the reader's own genotypes (gating matrix)",
     "articles:detail": "a public slug; gating is the matrix's",
     "articles:overview_image": "a public slug; drafts' images only to staff",
+    "articles:card_image": "a public slug; a drawn picture, drafts only to staff (404 tested)",
     "articles:preview": "a signed token; the matrix tests tampering",
     "articles:topic": "a public slug",
     "articles:author": "a public slug",
