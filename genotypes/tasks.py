@@ -48,5 +48,24 @@ def snp_results_backfill(snp_id: int) -> int:
     max_retries=4,
 )
 def genotype_results_backfill_chunk(snp_id: int, upload_ids: list[str]) -> int:
-    """Materialise one SNP for a chunk of stored genomes."""
+    """Materialise one SNP for a chunk of stored genomes (messages sent before the tasks
+    below existed)."""
     return backfill.genotype_results_backfill_chunk(snp_id=snp_id, upload_ids=upload_ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=4)
+def snps_results_backfill(snp_ids: list[int]) -> int:
+    """Fan several new or changed catalogue SNPs out to every stored genome, in chunks."""
+    return backfill.snps_results_backfill(snp_ids=snp_ids)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=4,
+)
+def genotype_results_backfill_snps(snp_ids: list[int], upload_ids: list[str]) -> int:
+    """Materialise several SNPs for a chunk of stored genomes, reading each genome once."""
+    return backfill.genotype_results_backfill_snps(snp_ids=snp_ids, upload_ids=upload_ids)
