@@ -436,5 +436,8 @@ def article_list_covering_snps(*, snp_ids: list[int]) -> list[tuple[Article, lis
     for article_id, snp_id in links:
         if snp_id not in by_article[article_id]:
             by_article[article_id].append(snp_id)
-    articles = Article.objects.in_bulk(list(by_article))
+    # without the long text columns: at scale a gene or rsid is covered by hundreds of articles
+    articles = Article.objects.defer("public_text", "render_problems", "search_vector").in_bulk(
+        list(by_article)
+    )
     return [(articles[pk], ids) for pk, ids in by_article.items() if pk in articles]

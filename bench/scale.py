@@ -200,7 +200,12 @@ def dataset_build(shape: Shape) -> None:
     )
     PopulationFrequency.objects.bulk_create(
         PopulationFrequency(
-            snp=snp, population=population, allele="G", frequency=share, source="made up"
+            snp=snp,
+            population=population,
+            allele="G",
+            frequency=share,
+            source="made up",
+            release="scale benchmark",
         )
         for snp in snps
         for population, share in (("European", 0.30), ("East Asian", 0.21))
@@ -454,6 +459,13 @@ def page_targets(measured: dict[str, str]) -> list[load.Target]:
         load.Target(
             "search_rsid", "/search/?" + urlencode({"q": "rs4680"}), must_contain=("COMT",)
         ),
+        # a member's search is built every time (only visitors' result pages are cached)
+        load.Target(
+            "search_member",
+            "/search/?" + urlencode({"q": "naltrexone"}),
+            member=True,
+            must_contain=(load.LDN_SLUG,),
+        ),
         load.Target("my_genetics", "/genetics/me/", member=True, must_contain=("<h1",)),
         load.Target(
             "snp_page",
@@ -612,6 +624,8 @@ def backfill_measure(args, *, template: str, dataset_env: dict[str, str]) -> lis
         **_site_free_env(),
         **dataset_env,
         "DATABASE_URL": _with_database(os.environ["DATABASE_URL"], database),
+        # broker and cache in one Redis database, as the site's processes have them
+        "REDIS_URL": os.environ["CELERY_BROKER_URL"],
     }
     try:
         result = subprocess.run(

@@ -19,13 +19,13 @@ MEMBERSHIP_READ_WITH_USER = "_genlife_membership_read_with_user"
 
 class MemberAuthenticationBackend(AuthenticationBackend):
     def get_user(self, user_id):
-        user = (
-            get_user_model()
-            ._default_manager.select_related("membership")
-            .filter(pk=user_id)
-            .first()
-        )
-        if user is None or not self.user_can_authenticate(user):
+        model = get_user_model()
+        try:
+            # get(), not first(): no ORDER BY to compile and send
+            user = model._default_manager.select_related("membership").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        if not self.user_can_authenticate(user):
             return None
         setattr(user, MEMBERSHIP_READ_WITH_USER, True)
         return user
