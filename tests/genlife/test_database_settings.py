@@ -9,7 +9,8 @@ PRINT_DATABASE = (
     "import json, django; from django.conf import settings; django.setup();"
     "db = settings.DATABASES['default'];"
     "print(json.dumps({'age': db['CONN_MAX_AGE'], 'health': db['CONN_HEALTH_CHECKS'],"
-    " 'pool': db['OPTIONS'].get('pool'), 'prepare': db['OPTIONS'].get('prepare_threshold', 'unset')}))"
+    " 'pool': db['OPTIONS'].get('pool'),"
+    " 'prepare': db['OPTIONS'].get('prepare_threshold', 'unset')}))"
 )
 
 
