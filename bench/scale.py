@@ -487,6 +487,25 @@ class ScaleSite(Site):
         database_clone(template=self.template, name=self._database_name)
 
 
+def site_drain(site, *, quick_seconds: float = 0.5, timeout: float = 300) -> None:
+    """Wait until the server has worked off what the last wrk run left queued.
+
+    wrk stops at the end of its time and drops its connections, but the requests it had sent
+    stay in the server's queues: after a slow page (My genetics takes most of a second at
+    this size), fifty of them would fill the next page's window. Three answers from the floor
+    in a row, each quicker than ``quick_seconds``, mean the queues are empty.
+    """
+    probe = load.Client("127.0.0.1", site.web_port)
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 3:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the site did not catch up with the load within 5 minutes")
+        started = time.monotonic()
+        status, _, _ = probe.request("GET", "/bench/floor")
+        quick = quick + 1 if status == 200 and time.monotonic() - started < quick_seconds else 0
+
+
 def pages_measure(args, *, template: str, dataset_env: dict[str, str]) -> dict:
     database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/") + "_scale"
     redis_db = int(urlsplit(os.environ["CELERY_BROKER_URL"]).path.lstrip("/") or 0)
@@ -531,13 +550,15 @@ def pages_measure(args, *, template: str, dataset_env: dict[str, str]) -> dict:
         base = f"http://127.0.0.1:{site.web_port}"
 
         def run(target, seconds):
-            return load.wrk_run(
+            figures = load.wrk_run(
                 base + target.path,
                 duration=seconds,
                 connections=args.connections,
                 threads=1,
                 cookie_file=cookie_file if target.member else None,
             )
+            site_drain(site)
+            return figures
 
         for target in targets:
             run(target, args.warmup)
@@ -550,7 +571,10 @@ def pages_measure(args, *, template: str, dataset_env: dict[str, str]) -> dict:
         machine = load.machine_describe(site)
     finally:
         site.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep_logs:
+            print(f"site logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     results = {
         t.name: {"path": t.path, "member": t.member, **load.runs_combine(runs[t.name])}
         for t in targets
@@ -722,6 +746,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--members", type=int, default=50, help="members' sessions the load uses")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the site's logs")
     args = parser.parse_args()
     load.environment_check(need_wrk=not args.only_backfill)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
