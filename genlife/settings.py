@@ -171,8 +171,9 @@ else:
                 "min_size": env.int("DJANGO_DB_POOL_MIN_SIZE", default=1),
                 # gunicorn.conf.py serves up to 8 requests at once per worker process
                 "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=8),
-                # a request waits this long for a free connection, then gets the 503 page
-                "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=10),
+                # A request waits this long for a connection (a free one, or a new one while
+                # PostgreSQL is away), then gets the 503 page: as long as a connect attempt.
+                "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=options["connect_timeout"]),
             }
             DATABASES["default"]["CONN_MAX_AGE"] = 0
             DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(

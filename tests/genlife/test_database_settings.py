@@ -22,7 +22,7 @@ def _database_settings(tmp_path, **extra) -> dict:
 
 def test_production_pools_connections_without_a_check_per_request(tmp_path):
     values = _database_settings(tmp_path)
-    assert values["pool"] == {"min_size": 1, "max_size": 8, "timeout": 10.0}
+    assert values["pool"] == {"min_size": 1, "max_size": 8, "timeout": 3.0}
     assert values["age"] == 0  # Django refuses persistent connections beside a pool
     assert values["health"] is False
     assert values["prepare"] == "unset"  # Django's default: off, safe behind PgBouncer
