@@ -538,16 +538,7 @@ def pages_measure(args, *, template: str, dataset_env: dict[str, str]) -> dict:
             for line in result.stdout.splitlines()
             if line.startswith("{")
         ]
-        for target in targets:
-            page = members[0] if target.member else load.Client("127.0.0.1", site.web_port)
-            status, _, text = page.request("GET", target.path)
-            missing = [s for s in target.must_contain if s not in text]
-            present = [s for s in target.must_not_contain if s in text]
-            if status != 200 or missing or present:
-                raise RuntimeError(
-                    f"{target.name} {target.path}: HTTP {status}, missing {missing}, "
-                    f"unexpected {present}"
-                )
+        load.targets_check(site, members[0], targets)
         cookie_file = workdir / "member-cookies.txt"
         cookie_file.write_text("".join(c.cookie_header() + "\n" for c in members))
         base = f"http://127.0.0.1:{site.web_port}"
