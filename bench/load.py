@@ -477,6 +477,15 @@ def goals_check(results: dict[str, dict]) -> dict[str, bool]:
 # --- main ------------------------------------------------------------------------------------
 
 
+def site_stop(site, workdir: Path, *, keep_logs: bool) -> None:
+    """Stop the site's processes; keep its working folder (the logs) only when asked."""
+    site.stop()
+    if keep_logs:
+        print(f"site logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def environment_check(*, need_wrk: bool = True) -> tuple[str, int]:
     database_url = os.environ.get("DATABASE_URL", "")
     broker_url = os.environ.get("CELERY_BROKER_URL", "")
@@ -646,11 +655,7 @@ def main() -> None:
         if args.profile:
             profile_pages(site, targets, cookie=client.cookie_header())
     finally:
-        site.stop()
-        if args.keep_logs:
-            print(f"site logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        site_stop(site, workdir, keep_logs=args.keep_logs)
 
     goals = goals_check(results)
     floor = results["floor"]["rps"]

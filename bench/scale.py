@@ -564,11 +564,7 @@ def pages_measure(args, *, template: str, dataset_env: dict[str, str]) -> dict:
                 time.sleep(1)
         machine = load.machine_describe(site)
     finally:
-        site.stop()
-        if args.keep_logs:
-            print(f"site logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        load.site_stop(site, workdir, keep_logs=args.keep_logs)
     results = {
         t.name: {"path": t.path, "member": t.member, **load.runs_combine(runs[t.name])}
         for t in targets
