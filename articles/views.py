@@ -1,6 +1,7 @@
 """Reading pages. Thin: selectors decide what is visible, templates print it, and
 genlife.page_cache keeps the pages."""
 
+import hashlib
 import math
 import mimetypes
 
@@ -22,7 +23,7 @@ from genlife.page_cache import Audience
 from genotypes.models import GeneticDataAuditLog
 from genotypes.selectors import RSID_PATTERN, genotype_report_public_example
 from genotypes.services import audit
-from genotypes.versions import genotype_page_scopes
+from genotypes.versions import CATALOGUE_SCOPE, genotype_page_scopes
 
 from . import card_images, citations, insight_selectors, personal_blocks, reports, selectors, seo
 from .insight_views import member_results_audit
@@ -31,6 +32,8 @@ from .selectors import AccessLevel
 
 PAGE_SIZE = 10
 PAGE_CACHE_SECONDS = 600
+# Visitors' search pages: one entry per distinct query, so they expire sooner.
+SEARCH_CACHE_SECONDS = 300
 
 
 def _page(request: HttpRequest, articles):
@@ -122,8 +125,29 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """Articles, SNP pages and gene pages; members also get the look-up of an rsid in their
-    own file (when the query is an rsid, it is filled in)."""
+    own file (when the query is an rsid, it is filled in). Visitors' result pages are cached
+    per query under the articles' and the catalogue's versions (a search costs tens of
+    full-text snippets; popular queries repeat)."""
     query = selectors.search_query_clean(request.GET.get("q"))
+    cacheable = bool(query) and not request.user.is_authenticated
+    cacheable = cacheable and len(get_messages(request)) == 0
+    slot = (
+        page_cache.slot(
+            "articles:search-public:" + hashlib.sha256(query.encode()).hexdigest(),
+            scopes=[ARTICLES_SCOPE, CATALOGUE_SCOPE],
+        )
+        if cacheable
+        else None
+    )
+    if slot is not None and slot.value is not None:
+        return HttpResponse(slot.value)
+    response = _search_page(request, query)
+    if slot is not None:
+        slot.store(response.content.decode(), timeout=_page_cache_seconds(SEARCH_CACHE_SECONDS))
+    return response
+
+
+def _search_page(request: HttpRequest, query: str) -> HttpResponse:
     results = selectors.site_search(query=query) if query else None
     member = is_member(request.user)
     lookup_rsid = query.lower() if member and RSID_PATTERN.fullmatch(query.lower()) else ""

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 
 from members.models import User
 
+from .auth_backends import MEMBERSHIP_READ_WITH_USER
 from .models import Membership, Plan, StripeEvent
 
 Status = Membership.Status
@@ -59,8 +60,13 @@ def is_member(user: User | AnonymousUser) -> bool:
         return False
     if user.is_staff:
         return True
-    # A fresh read each time: a user object can outlive a change made by a webhook.
-    membership = next(iter(Membership.objects.filter(user_id=user.pk)[:1]), None)  # unordered
+    if getattr(user, MEMBERSHIP_READ_WITH_USER, False):
+        # The request's user, read with its membership in one query at the start of this
+        # request (billing.auth_backends): this request's own read, never kept across requests.
+        membership = getattr(user, "membership", None)
+    else:
+        # A fresh read otherwise: a user object can outlive a change made by a webhook.
+        membership = next(iter(Membership.objects.filter(user_id=user.pk)[:1]), None)
     return membership is not None and membership_is_entitled(membership=membership)
 
 

@@ -154,6 +154,7 @@ if LOCAL_MODE:
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Fail fast when PostgreSQL is unreachable instead of hanging a web worker.
         options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -163,7 +164,40 @@ else:
         # e.g. `DJANGO_DB_STATEMENT_TIMEOUT=0 manage.py migrate` for a long migration.
         statement_timeout = env.float("DJANGO_DB_STATEMENT_TIMEOUT", default=15)
         options["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # --- Connection pool (Django 5.2, psycopg_pool; bench/README.md, "Scale") ----------
+        # Each request borrows an open connection from its process's pool and gives it back
+        # at the end, instead of every thread keeping its own and checking it with a
+        # `SELECT 1` round trip before each request's first query. The pool checks nothing
+        # on borrowing either: a connection that broke while idle (PostgreSQL restarted)
+        # fails the one request that meets it (the friendly 503 page) and the pool replaces
+        # it; DJANGO_DB_POOL_CHECK=true buys a check on every borrow instead. Pooling and
+        # CONN_MAX_AGE exclude each other: DJANGO_DB_POOL=false restores persistent
+        # connections with health checks. Celery's prefork workers close the pool they
+        # inherit (celery.fixups.django), so each child opens its own.
+        if env.bool("DJANGO_DB_POOL", default=True):
+            options["pool"] = {
+                "min_size": env.int("DJANGO_DB_POOL_MIN_SIZE", default=1),
+                # gunicorn.conf.py serves up to 8 requests at once per worker process
+                "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=8),
+                # A request waits this long for a connection (a free one, or a new one while
+                # PostgreSQL is away), then gets the 503 page: as long as a connect attempt.
+                "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=options["connect_timeout"]),
+            }
+            DATABASES["default"]["CONN_MAX_AGE"] = 0
+            DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+                "DJANGO_DB_POOL_CHECK", default=False
+            )
+        # Server-side prepared statements: psycopg prepares a query the Nth time a connection
+        # runs it, after which PostgreSQL skips parsing and planning it. Off by default
+        # (Django's choice) because a pooler in transaction mode hands a client a different
+        # server connection per transaction; PgBouncer 1.21+ copes when its
+        # max_prepared_statements is set (psycopg uses protocol-level prepares). A number
+        # turns them on.
+        prepare_threshold = env("DJANGO_DB_PREPARE_THRESHOLD", default="")
+        if prepare_threshold:
+            options["prepare_threshold"] = int(prepare_threshold)
+if LOCAL_MODE:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write at the same time: take the write lock when a
     # transaction starts (no deadlocking lock upgrades), wait for it, and let readers read
@@ -288,8 +322,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth and accounts ----------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
+    # allauth's backend, reading the user's membership in the same query (billing/auth_backends.py)
+    "billing.auth_backends.MemberAuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Django's default hashers (PBKDF2 first: ~300 ms a hash, on purpose). DJANGO_PASSWORD_HASHERS
 # replaces the list: the test suite and the servers it starts name Django's MD5 hasher, as

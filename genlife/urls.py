@@ -38,9 +38,12 @@ urlpatterns = [
 ]
 
 if settings.GENLIFE_BENCH_FLOOR:  # bench/load.py's reference page; never set in production
-    from .bench_views import floor
+    from .bench_views import floor, floor_identified
 
-    urlpatterns.insert(0, path("bench/floor", floor, name="bench_floor"))
+    urlpatterns[:0] = [
+        path("bench/floor", floor, name="bench_floor"),
+        path("bench/identified", floor_identified, name="bench_floor_identified"),
+    ]
 
 handler404 = "genlife.errors.page_not_found"
 handler500 = "genlife.errors.server_error"

@@ -34,19 +34,37 @@ def genome_files_sweep_orphans() -> int:
     return deletion.genome_files_sweep_orphans()
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=4)
+# The backfill: fan-out tasks list the genomes, chunk tasks read and write them (killed
+# mid-way, a chunk is redelivered; written twice, it changes nothing).
+FAN_OUT = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 5,
+    "max_retries": 4,
+}
+CHUNK = {**FAN_OUT, "reject_on_worker_lost": True}
+
+
+@shared_task(**FAN_OUT)
 def snp_results_backfill(snp_id: int) -> int:
     """Fan a new or changed catalogue SNP out to every stored genome, in chunks."""
     return backfill.snp_results_backfill(snp_id=snp_id)
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=5,
-    max_retries=4,
-)
+@shared_task(**CHUNK)
 def genotype_results_backfill_chunk(snp_id: int, upload_ids: list[str]) -> int:
-    """Materialise one SNP for a chunk of stored genomes."""
+    """Materialise one SNP for a chunk of stored genomes (messages sent before the tasks
+    below existed)."""
     return backfill.genotype_results_backfill_chunk(snp_id=snp_id, upload_ids=upload_ids)
+
+
+@shared_task(**FAN_OUT)
+def snps_results_backfill(snp_ids: list[int]) -> int:
+    """Fan several new or changed catalogue SNPs out to every stored genome, in chunks."""
+    return backfill.snps_results_backfill(snp_ids=snp_ids)
+
+
+@shared_task(**CHUNK)
+def genotype_results_backfill_snps(snp_ids: list[int], upload_ids: list[str]) -> int:
+    """Materialise several SNPs for a chunk of stored genomes, reading each genome once."""
+    return backfill.genotype_results_backfill_snps(snp_ids=snp_ids, upload_ids=upload_ids)

@@ -31,9 +31,23 @@ def snp_catalogue_changed(*, snp: Snp) -> None:
     queue.task_send_on_commit(snp_results_backfill, snp_id)
 
 
+def snps_catalogue_changed(*, snp_ids: list[int]) -> None:
+    """After several SNPs are added or changed at once (a catalogue import), fill in every
+    member's results for all of them in one pass over each stored genome."""
+    from genotypes.tasks import snps_results_backfill
+
+    if snp_ids:
+        queue.task_send_on_commit(snps_results_backfill, sorted(set(snp_ids)))
+
+
 def snp_results_backfill(*, snp_id: int) -> int:
-    """Split the backfill of one SNP into chunks of uploads, one task each."""
-    from genotypes.tasks import genotype_results_backfill_chunk
+    return snps_results_backfill(snp_ids=[snp_id])
+
+
+def snps_results_backfill(*, snp_ids: list[int]) -> int:
+    """Split the backfill of some SNPs into chunks of uploads, one task each; each task reads
+    each of its genomes once for all the SNPs."""
+    from genotypes.tasks import genotype_results_backfill_snps
 
     ids = [
         str(pk)
@@ -44,23 +58,34 @@ def snp_results_backfill(*, snp_id: int) -> int:
     ]
     for start in range(0, len(ids), BACKFILL_CHUNK):
         queue.task_send(
-            genotype_results_backfill_chunk, snp_id, ids[start : start + BACKFILL_CHUNK]
+            genotype_results_backfill_snps, list(snp_ids), ids[start : start + BACKFILL_CHUNK]
         )
     return len(ids)
 
 
-@sensitive_variables()
 def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> int:
-    """Materialise one SNP for a chunk of stored genomes. Safe to run twice.
+    return genotype_results_backfill_snps(snp_ids=[snp_id], upload_ids=upload_ids)
+
+
+@sensitive_variables()
+def genotype_results_backfill_snps(*, snp_ids: list[int], upload_ids: list[str]) -> int:
+    """Materialise some SNPs for a chunk of stored genomes, reading each genome once.
+    Safe to run twice; returns the number of uploads written.
 
     Blobs are read and decrypted outside any transaction; the results are then written in
     one statement for the uploads that are still current (a newer upload that committed in
-    the meantime has already written its own result for this SNP).
+    the meantime has already written its own results for these SNPs).
     """
-    snp = Snp.objects.filter(pk=snp_id).first()
-    if snp is None:
+    snps = list(Snp.objects.filter(pk__in=snp_ids))
+    if not snps:
         return 0
-    positions = [(snp.chromosome, p) for p in (snp.position_grch37, snp.position_grch38) if p]
+    rsids = [snp.rsid for snp in snps]
+    positions = [
+        (snp.chromosome, p)
+        for snp in snps
+        for p in (snp.position_grch37, snp.position_grch38)
+        if p and snp.chromosome
+    ]
     found: dict = {}
     uploads = GenomeUpload.objects.filter(pk__in=upload_ids, is_current=True).only(
         "pk", "user_id", "build", "format", "genome_file"
@@ -73,11 +98,11 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
             continue
         # Only VCFs hold records without an rsid; positions are looked up among those.
         frame = genome_from_blob(
-            blob, rsids=[snp.rsid], positions=positions if upload.format in VCF_LABELS else ()
+            blob, rsids=rsids, positions=positions if upload.format in VCF_LABELS else ()
         )
         found[upload.pk] = (
             upload.user_id,
-            genome_results_for(frame, upload.build, [snp], format_label=upload.format)[snp.pk],
+            genome_results_for(frame, upload.build, snps, format_label=upload.format),
         )
     if not found:
         return 0
@@ -91,10 +116,11 @@ def genotype_results_backfill_chunk(*, snp_id: int, upload_ids: list[str]) -> in
         GenotypeResult.objects.bulk_create(
             [
                 GenotypeResult(
-                    user_id=user_id, upload_id=pk, snp=snp, genotype=genotype, updated=now
+                    user_id=user_id, upload_id=pk, snp=snp, genotype=genotypes[snp.pk], updated=now
                 )
-                for pk, (user_id, genotype) in found.items()
+                for pk, (user_id, genotypes) in found.items()
                 if pk in current
+                for snp in snps
             ],
             update_conflicts=True,
             unique_fields=["user", "snp"],

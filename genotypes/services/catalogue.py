@@ -20,7 +20,7 @@ from genotypes.models import (
     SnpInterpretation,
     common_names_split,
 )
-from genotypes.services.backfill import snp_catalogue_changed
+from genotypes.services.backfill import snps_catalogue_changed
 
 _CATALOGUE_GENOTYPE = frozenset("".join(sorted(a + b)) for a in "ACGT" for b in "ACGT") | frozenset(
     "ACGT"
@@ -134,6 +134,7 @@ def snp_catalogue_import(*, rows: Iterable[dict]) -> CatalogueImport:
     SNP is backfilled into members' results after commit.
     """
     outcome = CatalogueImport()
+    changed: list[int] = []
     grouped: dict[str, list[dict]] = {}
     for row in rows:
         rsid = (row.get("rsid") or "").strip().lower()
@@ -215,8 +216,10 @@ def snp_catalogue_import(*, rows: Iterable[dict]) -> CatalogueImport:
                 )
                 interpretation.full_clean()
                 outcome.interpretations += 1
-            snp_catalogue_changed(snp=snp)
+            changed.append(snp.pk)
             outcome.snps += 1
+        # one backfill for the whole file: each stored genome is read once for all its SNPs
+        snps_catalogue_changed(snp_ids=changed)
     return outcome
 
 
