@@ -683,7 +683,7 @@ _ACTIVITY_WORDS = {
     GeneticDataAuditLog.Action.FAILED: "Our worker could not read a file you uploaded.",
     GeneticDataAuditLog.Action.LOOKED_UP: "A variant was looked up in your stored genome.",
     GeneticDataAuditLog.Action.BACKFILLED: (
-        "Our worker read your stored genome to add a newly catalogued variant"
+        "Our worker read your stored genome for newly catalogued variants"
     ),
     GeneticDataAuditLog.Action.SHARE_CREATED: "A share link to a printable summary was made",
     GeneticDataAuditLog.Action.SHARE_REVOKED: "Share links were revoked",

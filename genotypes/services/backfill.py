@@ -133,6 +133,6 @@ def genotype_results_backfill_snps(*, snp_ids: list[int], upload_ids: list[str])
         genetic_data_audit_many(
             subjects=[(user_id, pk) for pk, (user_id, _) in found.items()],
             action=GeneticDataAuditLog.Action.BACKFILLED,
-            detail=snp.rsid,
+            detail=", ".join(sorted(rsids)),
         )
     return len(current)

@@ -15,11 +15,11 @@ def _sign_in_editor(tab) -> None:
     tab.goto("/admin/login/")
     page.locator("#id_login").fill(ADMIN_LOGIN[0])
     page.locator("#id_password").fill(ADMIN_LOGIN[1])
-    page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
+    page.get_by_role("button", name=re.compile("^Log in$", re.IGNORECASE)).click()
     page.wait_for_url(re.compile(r"/2fa/authenticate/"))
     used = totp_code(ADMIN_TOTP_SECRET)
     page.locator("#id_code").fill(used)
-    page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
+    page.get_by_role("button", name=re.compile("^Log in$", re.IGNORECASE)).click()
     page.wait_for_load_state()
     if "/2fa/authenticate/" in page.url:  # a code is accepted once: another test used it
         code = wait_until(
@@ -29,7 +29,7 @@ def _sign_in_editor(tab) -> None:
             message="no new TOTP code",
         )
         page.locator("#id_code").fill(code)
-        page.get_by_role("button", name=re.compile("^Sign In$", re.IGNORECASE)).click()
+        page.get_by_role("button", name=re.compile("^Log in$", re.IGNORECASE)).click()
     page.wait_for_url(re.compile(r"/admin/$"))
 
 

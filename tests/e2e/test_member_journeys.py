@@ -294,7 +294,7 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
         _answer_password_prompt(page)
     password_given_at = time.monotonic()
     archive = zipfile.ZipFile(download_info.value.path())
-    results_name = next(name for name in archive.namelist() if name.endswith(".csv"))
+    results_name = "genlife-results.csv"
     results = list(csv.DictReader(io.StringIO(archive.read(results_name).decode("utf-8-sig"))))
     exported = {row["rsid"]: row["your_genotype"] for row in results}
     for rsid in ("rs1799971", "rs4680"):
@@ -302,6 +302,7 @@ def test_journey_5_member_cancels_exports_and_deletes_genetic_data(new_tab, site
 
     _wait_past_reauthentication(password_given_at)
     tab.goto("/genetics/delete/")
+    page.get_by_label("I understand; delete my genetic data.").check()
     page.get_by_role("button", name="Delete my genetic data").click()
     _answer_password_prompt(page)
     page.wait_for_url(lambda url: "/accounts/reauthenticate/" not in url)

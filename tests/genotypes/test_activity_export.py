@@ -84,7 +84,7 @@ def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
         ("Your genotypes were shown on a SNP page.", "you"),
         ("A variant was looked up in your stored genome.", "you"),
         ("Your data was downloaded as a zip file.", "you"),
-        ("to add a newly catalogued variant (rs3094315).", "genlife&#x27;s worker"),
+        ("for newly catalogued variants (rs3094315).", "genlife&#x27;s worker"),
         (
             "An upload&#x27;s details (status and counts) were opened on the site.",
             "genlife support staff",

@@ -277,8 +277,10 @@ def test_a_vcf_path_is_streamed_by_the_command_reader(tmp_path):
 def test_a_whole_genome_vcf_is_read_in_bounded_memory(tmp_path):
     """Peak memory of the parse_genome command grows little with the file (not a timing).
 
-    Ten times the records may add at most 60 MiB to the peak: holding the calls (the old
-    whole-text reader) added several hundred for this file.
+    Ten times the records may add at most 120 MiB to the peak: holding the calls (the old
+    whole-text reader) added several hundred for this file. The allocator's high-water mark
+    varies by tens of MiB from run to run when the machine is busy (60 MiB seen once), hence
+    the margin.
     """
 
     def peak_mib(records: int) -> float:
@@ -313,4 +315,4 @@ def test_a_whole_genome_vcf_is_read_in_bounded_memory(tmp_path):
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     small, large = peak_mib(60_000), peak_mib(600_000)
-    assert large - small < 60, (small, large)
+    assert large - small < 120, (small, large)
