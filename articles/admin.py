@@ -267,10 +267,11 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="One sentence for readers, e.g. “Added the 2024 trial of LDN in Crohn's "
         "disease.”",
     )
-    change_members_only = forms.BooleanField(
-        label="The note is about members-only sections",
+    change_public = forms.BooleanField(
+        label="Visitors may read the note too",
         required=False,
-        help_text="Visitors do not see it; members do.",
+        help_text="Leave it unticked when the note tells of members-only sections (the Genotype "
+        "report, the Lifehacks): only members then see it.",
     )
 
     class Meta:
@@ -345,7 +346,7 @@ class ArticleAdmin(RevisionAdminMixin, admin.ModelAdmin):
         ),
         (
             "What changed (for readers)",
-            {"fields": ["substantive_change", "change_note", "change_members_only"]},
+            {"fields": ["substantive_change", "change_note", "change_public"]},
         ),
         (
             "Overview image",
@@ -450,7 +451,7 @@ class ArticleAdmin(RevisionAdminMixin, admin.ModelAdmin):
             recorded = changes.article_change_record(
                 article=article,
                 note=form.cleaned_data["change_note"],
-                members_only=form.cleaned_data.get("change_members_only", False),
+                members_only=not form.cleaned_data.get("change_public", False),
                 editor=request.user,
             )
             request.article_change_note = recorded.note  # for the revision's comment

@@ -113,7 +113,8 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     if summary is None:
         response = render(request, "articles/summary_shared_gone.html", status=404)
     else:
-        sharing.summary_share_link_viewed(link=link)
+        if request.method == "GET":  # a HEAD (a link checker) reads nothing: not a view
+            sharing.summary_share_link_viewed(link=link)
         response = render(
             request, "articles/summary_shared.html", {"summary": summary, "link": link}
         )

@@ -448,7 +448,7 @@ def overview_image(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_get_image(slug=slug, include_drafts=request.user.is_staff)
     if article is None or not article.overview_image:
         raise Http404("No image")
-    return _stored_file_response(article.overview_image)
+    return _private_for_staff(request, _stored_file_response(article.overview_image))
 
 
 @require_safe
@@ -461,6 +461,13 @@ def card_image(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=86400"
+    return _private_for_staff(request, response)
+
+
+def _private_for_staff(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Staff may be served a draft's picture: never into a shared cache."""
+    if request.user.is_staff:
+        response["Cache-Control"] = response["Cache-Control"].replace("public", "private")
     return response
 
 

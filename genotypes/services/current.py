@@ -19,6 +19,7 @@ from genotypes.parsers import GenomeFormat
 from genotypes.services import deletion
 from genotypes.services.audit import genetic_data_audit
 from genotypes.services.parsing import genome_results_for
+from genotypes.signals import genetic_data_deleted
 from genotypes.versions import genotype_data_changed
 
 Action = GeneticDataAuditLog.Action
@@ -125,6 +126,8 @@ def genome_upload_remove(*, user, upload_id) -> bool:
     ):
         return False
     if was_current:
+        # What the member's share links showed is gone: they stop working (articles revokes).
+        genetic_data_deleted.send(sender=GenomeUpload, user_id=user.pk)
         successors = (
             GenomeUpload.objects.filter(user_id=user.pk, status=Status.DONE)
             .exclude(genome_file="")

@@ -284,13 +284,13 @@ def test_a_substantive_change_is_listed_and_dates_the_article(editor, gated_arti
         gated_article,
         substantive_change="on",
         change_note="Added the 2024 trial in Crohn's disease.",
+        change_public="on",
     )
     _save_in_admin(
         editor,
         gated_article,
         substantive_change="on",
-        change_note="Rewrote the lifehacks for members.",
-        change_members_only="on",
+        change_note="Rewrote the lifehacks for members.",  # members only unless ticked
     )
     gated_article.refresh_from_db()
     latest = gated_article.changes.first()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from articles.models import SummaryShareLink
 from articles.services import rendering
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
-from genotypes.services import deletion
+from genotypes.services import current, deletion
 from tests.factories import MemberFactory, UserFactory
 from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory
 
@@ -201,6 +201,25 @@ def test_deleting_genetic_data_or_the_account_kills_every_link(article):
     users.user_delete(user=other)
     assert Client().get(path).status_code == 404
     assert not SummaryShareLink.objects.filter(user_id=other.pk).exists()
+
+
+def test_removing_the_file_in_use_kills_every_link(article):
+    member, client = _member_with_genotype(article)
+    path = _share(client, article)
+    assert Client().get(path).status_code == 200
+    upload = GenomeUpload.objects.get(user=member, is_current=True)
+    assert current.genome_upload_remove(user=member, upload_id=upload.pk)
+    assert Client().get(path).status_code == 404
+    assert not SummaryShareLink.objects.filter(user=member, revoked_at__isnull=True).exists()
+
+
+def test_a_head_request_is_not_counted_as_a_view(article):
+    member, client = _member_with_genotype(article)
+    path = _share(client, article)
+    assert Client().head(path).status_code == 200
+    assert _audit(member, "share_viewed").count() == 0
+    assert Client().get(path).status_code == 200
+    assert _audit(member, "share_viewed").count() == 1
 
 
 def test_forged_or_tampered_tokens_open_nothing(article):
