@@ -102,6 +102,7 @@ def genotype_results_csv(*, user) -> str:
 # Rows of the genome written to the zip at a time: the text of one slice is all that exists.
 EXPORT_SLICE_ROWS = 100_000
 GENOME_TEXT_NAME = "genlife-genome-23andme.txt"
+UPLOADS_CSV_NAME = "genlife-uploads.csv"
 
 
 class _ZipStream:
@@ -154,7 +155,8 @@ def activity_export_csv(*, user) -> str:
 
 
 def genome_data_export(*, user) -> Iterator[bytes]:
-    """The member's export as a zip, streamed: account and billing, activity, results, genome.
+    """The member's export as a zip, streamed: account and billing, activity, results, the
+    list of uploads, and the genome of every upload whose genome we keep.
 
     Audited when called (so the export's own activity log lists it); the zip is then produced
     piece by piece as the response is sent. The genome text is written a slice of
@@ -173,12 +175,65 @@ def _export_pieces(*, user) -> Iterator[bytes]:
         archive.writestr("genlife-account.json", account_export_json(user=user))
         archive.writestr("genlife-activity.csv", activity_export_csv(user=user))
         archive.writestr("genlife-results.csv", genotype_results_csv(user=user))
+        uploads = list(GenomeUpload.objects.filter(user=user).order_by("-created"))
+        names = _genome_text_names(uploads)
+        archive.writestr(UPLOADS_CSV_NAME, uploads_csv(uploads=uploads, names=names))
         yield out.take()
-        upload = GenomeUpload.objects.filter(user=user, is_current=True).first()
-        if upload is not None and upload.genome_file:
-            with archive.open(GENOME_TEXT_NAME, "w") as member:
-                yield from _genome_text(upload, member, out)
+        for upload in uploads:
+            if upload.pk in names:
+                with archive.open(names[upload.pk], "w") as member:
+                    yield from _genome_text(upload, member, out)
     yield out.take()
+
+
+def _genome_text_names(uploads: list[GenomeUpload]) -> dict:
+    """Upload id -> the name of its genome text in the zip, for every upload whose genome we
+    keep: the file in use gets ``GENOME_TEXT_NAME``; earlier ones (kept so the member can go
+    back to them) are named by when they were uploaded."""
+    names = {}
+    for upload in uploads:
+        if upload.genome_file:
+            names[upload.pk] = (
+                GENOME_TEXT_NAME
+                if upload.is_current
+                else f"genlife-genome-uploaded-{upload.created:%Y%m%d-%H%M%S}-23andme.txt"
+            )
+    return names
+
+
+def uploads_csv(*, uploads: list[GenomeUpload], names: dict) -> str:
+    """Every upload we hold a record of: when, which file, what we read, and where its
+    genome is in the export (empty when we keep none: a failed or removed one)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "uploaded_utc",
+            "file_name",
+            "status",
+            "format",
+            "build",
+            "snps",
+            "no_calls",
+            "in_use",
+            "genome_in_this_export",
+        ]
+    )
+    for upload in uploads:
+        writer.writerow(
+            [
+                upload.created.isoformat(),
+                csv_safe(upload.original_name),
+                upload.get_status_display(),
+                csv_safe(upload.format),
+                upload.build or "",
+                upload.snp_count,
+                upload.no_call_count,
+                "yes" if upload.is_current else "no",
+                names.get(upload.pk, ""),
+            ]
+        )
+    return buffer.getvalue()
 
 
 @sensitive_variables()

@@ -165,6 +165,7 @@ def test_export_holds_account_billing_history_and_the_activity_log(client):
         "genlife-account.json",
         "genlife-activity.csv",
         "genlife-results.csv",
+        "genlife-uploads.csv",
         "genlife-genome-23andme.txt",
     }
     account = json.loads(archive.read("genlife-account.json"))

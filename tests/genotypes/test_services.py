@@ -304,19 +304,35 @@ def test_results_csv_neutralises_formula_injection():
     assert row[1].startswith("'=") and row[3] == "no call"
 
 
-def test_export_holds_results_and_the_parsed_genome():
+def test_export_holds_results_and_every_kept_genome():
     demo_catalogue()
     member = MemberFactory()
-    _process(upload_for(member, include=CALLS))
+    earlier = _process(upload_for(member, include={**CALLS, "rs4680": "GG"}))
+    _process(upload_for(member, include=CALLS))  # the file in use; the earlier genome is kept
+    earlier.refresh_from_db()
+    assert earlier.genome_file and not earlier.is_current
+    failed = upload_for(member)
+    GenomeUpload.objects.filter(pk=failed.pk).update(status="failed")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(export.genome_data_export(user=member))))
+    earlier_name = f"genlife-genome-uploaded-{earlier.created:%Y%m%d-%H%M%S}-23andme.txt"
     assert set(archive.namelist()) == {
         "genlife-account.json",
         "genlife-activity.csv",
         "genlife-results.csv",
+        "genlife-uploads.csv",
         "genlife-genome-23andme.txt",
+        earlier_name,
     }
     assert "rs4680,COMT,22,AA" in archive.read("genlife-results.csv").decode()
     assert "rs1799971\t6\t154360797\tAG" in archive.read("genlife-genome-23andme.txt").decode()
+    assert "\nrs4680\t22\t" in archive.read(earlier_name).decode()
+    assert "rs4680\t22\t19951271\tGG" in archive.read(earlier_name).decode()
+    listed = list(csv.DictReader(io.StringIO(archive.read("genlife-uploads.csv").decode())))
+    assert [(row["in_use"], row["genome_in_this_export"]) for row in listed] == [
+        ("no", ""),  # the failed one, newest: no genome kept
+        ("yes", "genlife-genome-23andme.txt"),
+        ("no", earlier_name),
+    ]
     assert GeneticDataAuditLog.objects.filter(action="exported", subject_user_id=member.pk).exists()
 
 
