@@ -142,9 +142,19 @@ DEMO_CALLS: dict[str, str] = {
 # describing what a member reads in each place. The catalogue's own findings are members' text,
 # so a sample never shows them. (rsid, gene, genotype, label, evidence, the other genotypes).
 SAMPLE_REPORT = [
-    ("rs1799971", "OPRM1", "AG", "notable", "moderate", ("AA", "GG")),
-    ("rs4680", "COMT", "AA", "typical", "limited", ("AG", "GG")),
-    ("rs1045642", "ABCB1", "AG", "typical", "moderate", ("AA", "GG")),
+    (
+        rsid,
+        gene,
+        DEMO_CALLS[rsid],
+        label,
+        evidence,
+        tuple(sorted({"AA", "AG", "GG"} - {DEMO_CALLS[rsid]})),
+    )
+    for rsid, gene, label, evidence in (
+        ("rs1799971", "OPRM1", "notable", "moderate"),
+        ("rs4680", "COMT", "typical", "limited"),
+        ("rs1045642", "ABCB1", "typical", "moderate"),
+    )
 ]
 SAMPLE_FINDING_TEXT = (
     "Sample text. Here a member reads what studies found for people with the {genotype} "
