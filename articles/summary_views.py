@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.selectors import is_member, membership_join_url
-from genotypes.models import GeneticDataAuditLog
 from genotypes.services import audit
 
 from . import selectors, summaries
@@ -48,11 +47,8 @@ def _owner_page(request: HttpRequest, article, *, status: int = 200, **extra) ->
     if summary is None:
         return _members_only(request)
     if summary.state == "ready" and summary.rows:
-        audit.genetic_data_audit(
-            actor=request.user,
-            subject_user_id=request.user.pk,
-            action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
-            detail=f"printable summary of “{article.title}”",
+        audit.genetic_data_shown(
+            user=request.user, where=f"the printable summary of “{article.title}”"
         )
     context = {
         "summary": summary,

@@ -730,9 +730,9 @@ def _activity_what(entry: GeneticDataAuditLog) -> str:
     if not detail:
         return words if words.endswith(".") else words + "."
     Action = GeneticDataAuditLog.Action
-    if entry.action in (Action.VIEWED_RESULTS, Action.VIEWED_STATUS):
-        return f"{words} {'' if detail.startswith(('in ', 'on ')) else 'on the '}{detail}."
-    if entry.action == Action.BACKFILLED:
+    if entry.action == Action.VIEWED_RESULTS:  # the detail names the page: "My genetics"
+        return f"{words} on {detail}."
+    if entry.action in (Action.VIEWED_STATUS, Action.BACKFILLED):
         return f"{words} ({detail})."
     if entry.action == Action.FAILED:
         return words

@@ -90,7 +90,7 @@ def test_highlights_lists_notable_results_by_topic_each_linking_to_its_report(cl
         actor=member,
         subject_user_id=member.pk,
         action="viewed_results",
-        detail="on your highlights page",
+        detail="your highlights",
     ).exists()
 
 
@@ -123,7 +123,7 @@ def test_member_home_shows_highlights_and_articles_and_is_never_cached(client, l
     assert 'href="/articles/opioids-and-pain/#your-pain-genotypes"' in html
     assert "Articles with your results" in html and "Drug transporters" in html
     assert "no-store" in response["Cache-Control"]
-    assert GeneticDataAuditLog.objects.filter(actor=member, detail="home page").exists()
+    assert GeneticDataAuditLog.objects.filter(actor=member, detail="the home page").exists()
 
 
 def test_visitor_home_stays_shared_and_identical_after_a_member_visit(client, library):
@@ -162,7 +162,7 @@ def test_my_genetics_groups_by_topic_and_article_notable_first(client, library):
     assert "Not on your chip" in html
     assert (
         "Chip coverage" in html
-        and GeneticDataAuditLog.objects.filter(actor=member, detail="on My genetics").exists()
+        and GeneticDataAuditLog.objects.filter(actor=member, detail="My genetics").exists()
     )
 
 

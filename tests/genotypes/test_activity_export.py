@@ -86,7 +86,7 @@ def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
         ("Your data was downloaded as a zip file.", "you"),
         ("for newly catalogued variants (rs3094315).", "genlife&#x27;s worker"),
         (
-            "An upload&#x27;s details (status and counts) were opened on the site.",
+            "An upload&#x27;s details (status and counts) were opened (on the site).",
             "genlife support staff",
         ),
     ]
@@ -117,7 +117,7 @@ def test_article_page_with_the_members_genotypes_is_logged_cached_or_not(client)
         subject_user_id=member.pk, action=Action.VIEWED_RESULTS, detail__contains="COMT and you"
     )
     assert viewed.count() == 2
-    assert "Your genotypes were shown on the article page “COMT and you”." in _activity(client)
+    assert "Your genotypes were shown on the article “COMT and you”." in _activity(client)
 
 
 def test_activity_page_is_paginated_and_shows_only_the_members_own_entries(client):
