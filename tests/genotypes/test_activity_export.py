@@ -79,12 +79,12 @@ def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
     assert html.count("<h1") == 1 and 'name="description"' in html
     expected = [
         ("A DNA file was uploaded: ", "you"),
-        ("Our worker read your file and stored your genome: 23andMe", "genlife&#x27;s worker"),
+        ("Your file was read and your genome stored: 23andMe", "genlife (automatically)"),
         ("Your genotypes were shown on My genetics.", "you"),
         ("Your genotypes were shown on a SNP page.", "you"),
         ("A variant was looked up in your stored genome.", "you"),
         ("Your data was downloaded as a zip file.", "you"),
-        ("for newly catalogued variants (rs3094315).", "genlife&#x27;s worker"),
+        ("for newly catalogued variants (rs3094315).", "genlife (automatically)"),
         (
             "An upload&#x27;s details (status and counts) were opened (on the site).",
             "genlife support staff",
@@ -135,6 +135,21 @@ def test_activity_page_is_paginated_and_shows_only_the_members_own_entries(clien
     assert "Page 1 of 2" in first and 'rel="next"' in first
     assert "downloaded" not in first + second
     assert Client().get(reverse("genotypes:activity")).status_code == 302  # visitors log in
+
+
+def test_every_kind_of_access_has_its_own_sentence_and_an_empty_log_says_so(client):
+    member, client = _member_client()
+    assert "No one has accessed your genetic data yet." in _activity(client)
+    GeneticDataAuditLog.objects.bulk_create(
+        [GeneticDataAuditLog(subject_user_id=member.pk, action=action) for action in Action]
+    )
+    rows = _rows(_activity(client))
+    whats = [row.split("<td>")[2].split("</td>")[0] for row in rows]
+    assert len(rows) == len(Action) and len(set(whats)) == len(Action)
+    # None falls back to the model's short label, none speaks of a worker.
+    labels = {str(label) + "." for label in Action.labels}
+    assert not labels & set(whats)
+    assert not any("worker" in row.lower() for row in rows)
 
 
 def test_export_holds_account_billing_history_and_the_activity_log(client):
