@@ -107,7 +107,12 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         else None
     )
     if summary is None:
-        response = render(request, "articles/summary_shared_gone.html", status=404)
+        response = render(
+            request,
+            "articles/summary_shared_gone.html",
+            {"max_days": SummaryShareLink.MAX_DAYS},
+            status=404,
+        )
     else:
         sharing.summary_share_link_viewed(link=link)
         response = render(

@@ -25,6 +25,7 @@ from genotypes.services import audit
 from genotypes.versions import CATALOGUE_SCOPE, genotype_page_scopes
 
 from . import card_images, citations, insight_selectors, personal_blocks, reports, selectors, seo
+from .models import SummaryShareLink
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -49,7 +50,8 @@ def _page_cache_seconds(longest: int = PAGE_CACHE_SECONDS) -> int:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The home page; visitors get it from the cache (one per article generation). A member
-    with results also sees their highlights: that page is theirs alone, never cached."""
+    with results also sees their highlights: that page is theirs alone, never cached. Only
+    the uncached path of a logged-in reader may leave out the calls to join."""
     cacheable = not request.user.is_authenticated and len(get_messages(request)) == 0
     slot = page_cache.slot("articles:home-public", scopes=[ARTICLES_SCOPE]) if cacheable else None
     if slot is not None and slot.value is not None:
@@ -72,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "plans": list(plan_list_offered()),
             "join_url": membership_join_url(),
             "member_home": member_home,
+            "viewer_is_member": request.user.is_authenticated and is_member(request.user),
         },
     )
     if member_home is not None:
@@ -359,6 +362,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
             "main": main,
             "access": access,
+            "share_max_days": SummaryShareLink.MAX_DAYS,
         },
         request,
     )
