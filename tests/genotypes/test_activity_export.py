@@ -19,7 +19,7 @@ from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome
 from genotypes.services import backfill, parsing, uploads
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
-from tests.genotypes.factories import SnpFactory, demo_catalogue, upload_for
+from tests.genotypes.factories import SnpFactory, demo_catalogue, processed_upload_for
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +38,6 @@ def _reauthenticate(client):
     assert response.status_code == 302
 
 
-def _processed(member, **kwargs):
-    upload = upload_for(member, **kwargs)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    return GenomeUpload.objects.get(pk=upload.pk)
-
-
 def _activity(client, page=None) -> str:
     url = reverse("genotypes:activity") + (f"?page={page}" if page else "")
     response = client.get(url)
@@ -59,7 +53,7 @@ def _rows(html: str) -> list[str]:
 def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
     demo_catalogue()
     member, client = _member_client()
-    upload = _processed(member, include={"rs4680": "AG"})
+    upload = processed_upload_for(member, include={"rs4680": "AG"})
     client.get(reverse("genotypes:mine"))
     client.get(reverse("genotypes:snp_detail", args=["rs4680"]))
     client.post(reverse("genotypes:lookup"), {"rsid": "rs4680"})
@@ -104,7 +98,7 @@ def test_article_page_with_the_members_genotypes_is_logged_cached_or_not(client)
 
     catalogue = demo_catalogue()
     member, client = _member_client()
-    _processed(member, include={"rs4680": "AG"})
+    processed_upload_for(member, include={"rs4680": "AG"})
     article = ArticleFactory(slug="comt-article", title="COMT and you")
     section = SectionFactory(
         article=article, order=1, heading="Report", kind="genotype_report", access="members"
@@ -171,7 +165,7 @@ def test_export_holds_account_billing_history_and_the_activity_log(client):
         created=timezone.now(),
         payload={"data": {"object": {"customer": "cus_someone_else", "amount_paid": 1}}},
     )
-    _processed(member, include={"rs4680": "AG"})
+    processed_upload_for(member, include={"rs4680": "AG"})
     client.get(reverse("genotypes:mine"))
     _reauthenticate(client)
     response = client.post(reverse("genotypes:export"))
@@ -202,7 +196,7 @@ def test_export_holds_account_billing_history_and_the_activity_log(client):
 def test_deleting_genetic_data_needs_the_box_ticked(client):
     demo_catalogue()
     member, client = _member_client()
-    _processed(member)
+    processed_upload_for(member)
     page = client.get(reverse("genotypes:delete")).content.decode()
     assert 'name="confirm"' in page and "cannot be undone" in page
     assert "every share link" in page and '<label class="label-inline" for="confirm">' in page
@@ -232,7 +226,7 @@ def test_backfill_through_the_queue_is_logged_for_each_genome_read(
 ):
     demo_catalogue()
     member, client = _member_client()
-    _processed(member, include={"rs3094315": "CT"})
+    processed_upload_for(member, include={"rs3094315": "CT"})
     snp = SnpFactory(rsid="rs3094315", chromosome="1", ref="C", alt="T")
     with django_capture_on_commit_callbacks(execute=True):
         backfill.snp_catalogue_changed(snp=snp)
