@@ -15,23 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from billing.selectors import membership_join_url
-from genotypes.models import GeneticDataAuditLog
 from genotypes.services import audit
 
 from . import insight_selectors
 from .forms import DashboardFilterForm
 from .services import visits
-
-
-def member_results_audit(*, request: HttpRequest, results, detail: str) -> None:
-    """A page showed the member's own genotypes: one audit row, as every genetics page."""
-    if results.state == "ready":
-        audit.genetic_data_audit(
-            actor=request.user,
-            subject_user_id=request.user.pk,
-            action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
-            detail=detail,
-        )
 
 
 @never_cache
@@ -41,7 +29,8 @@ def highlights(request: HttpRequest) -> HttpResponse:
     """The member's notable results in every published article, grouped by topic, each
     linking to the report that holds it."""
     results = insight_selectors.member_results_for(user=request.user)
-    member_results_audit(request=request, results=results, detail="on your highlights page")
+    if results.state == "ready":
+        audit.genetic_data_shown(user=request.user, where="your highlights")
     page = insight_selectors.member_highlights_for(results=results)
     return render(
         request,
@@ -69,7 +58,7 @@ def genetics_mine(request: HttpRequest) -> HttpResponse:
         dashboard = insight_selectors.genetics_dashboard_for(
             results=results, baseline=baseline, filters=filters
         )
-        member_results_audit(request=request, results=results, detail="on My genetics")
+        audit.genetic_data_shown(user=request.user, where="My genetics")
     return render(
         request,
         "genotypes/mine.html",

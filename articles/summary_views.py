@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.selectors import is_member, membership_join_url
-from genotypes.models import GeneticDataAuditLog
 from genotypes.services import audit
 
 from . import selectors, summaries
@@ -48,11 +47,8 @@ def _owner_page(request: HttpRequest, article, *, status: int = 200, **extra) ->
     if summary is None:
         return _members_only(request)
     if summary.state == "ready" and summary.rows:
-        audit.genetic_data_audit(
-            actor=request.user,
-            subject_user_id=request.user.pk,
-            action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
-            detail=f"printable summary of “{article.title}”",
+        audit.genetic_data_shown(
+            user=request.user, where=f"the printable summary of “{article.title}”"
         )
     context = {
         "summary": summary,
@@ -111,7 +107,12 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         else None
     )
     if summary is None:
-        response = render(request, "articles/summary_shared_gone.html", status=404)
+        response = render(
+            request,
+            "articles/summary_shared_gone.html",
+            {"max_days": SummaryShareLink.MAX_DAYS},
+            status=404,
+        )
     else:
         if request.method == "GET":  # a HEAD (a link checker) reads nothing: not a view
             sharing.summary_share_link_viewed(link=link)

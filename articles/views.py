@@ -20,13 +20,12 @@ from django.views.decorators.http import require_safe
 from billing.selectors import is_member, membership_join_url, plan_list_offered
 from genlife import page_cache
 from genlife.page_cache import Audience
-from genotypes.models import GeneticDataAuditLog
 from genotypes.selectors import RSID_PATTERN, genotype_report_public_example
 from genotypes.services import audit
 from genotypes.versions import CATALOGUE_SCOPE, genotype_page_scopes
 
 from . import card_images, citations, insight_selectors, personal_blocks, reports, selectors, seo
-from .insight_views import member_results_audit
+from .models import SummaryShareLink
 from .receivers import ARTICLES_SCOPE
 from .selectors import AccessLevel
 
@@ -51,7 +50,8 @@ def _page_cache_seconds(longest: int = PAGE_CACHE_SECONDS) -> int:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The home page; visitors get it from the cache (one per article generation). A member
-    with results also sees their highlights: that page is theirs alone, never cached."""
+    with results also sees their highlights: that page is theirs alone, never cached. Only
+    the uncached path of a logged-in reader may leave out the calls to join."""
     cacheable = not request.user.is_authenticated and len(get_messages(request)) == 0
     slot = page_cache.slot("articles:home-public", scopes=[ARTICLES_SCOPE]) if cacheable else None
     if slot is not None and slot.value is not None:
@@ -59,8 +59,8 @@ def home(request: HttpRequest) -> HttpResponse:
     member_home = None
     if request.user.is_authenticated:
         member_home = insight_selectors.member_home_for(user=request.user)
-        if member_home is not None:
-            member_results_audit(request=request, results=member_home.results, detail="home page")
+        if member_home is not None and member_home.results.state == "ready":
+            audit.genetic_data_shown(user=request.user, where="the home page")
     featured, latest = selectors.article_home_lists()
     response = render(
         request,
@@ -74,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "plans": list(plan_list_offered()),
             "join_url": membership_join_url(),
             "member_home": member_home,
+            "viewer_is_member": request.user.is_authenticated and is_member(request.user),
         },
     )
     if member_home is not None:
@@ -288,16 +289,6 @@ def _article_main_for(
     return mark_safe(main), shown  # rendered by our templates from sanitised HTML
 
 
-def _audit_genotypes_shown(request: HttpRequest, title: str) -> None:
-    """A page showed the member their own genotypes: on their activity log."""
-    audit.genetic_data_audit(
-        actor=request.user,
-        subject_user_id=request.user.pk,
-        action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
-        detail=f"article page “{title}”",
-    )
-
-
 def _reader_variant(request: HttpRequest, access: AccessLevel) -> tuple[str, Audience, list[str]]:
     """Which copy of an article page this reader gets, who else may get it, and the scopes
     (genlife.page_cache) it is built from.
@@ -357,7 +348,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if isinstance(slot.value, tuple):
             cached, shown_title = slot.value
             if shown_title:
-                _audit_genotypes_shown(request, shown_title)
+                audit.genetic_data_shown(user=request.user, where=f"the article “{shown_title}”")
             return page_cache.page_response(request, cached)
 
     cache_seconds = _page_cache_seconds()  # related-article lists: see _page_cache_seconds
@@ -371,6 +362,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page": {**fragments, "head": mark_safe(fragments["head"])},  # our template output
             "main": main,
             "access": access,
+            "share_max_days": SummaryShareLink.MAX_DAYS,
         },
         request,
     )
@@ -379,7 +371,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if slot is not None:
         slot.store((page, shown_title), timeout=cache_seconds)
     if shown_title:
-        _audit_genotypes_shown(request, shown_title)
+        audit.genetic_data_shown(user=request.user, where=f"the article “{shown_title}”")
     return page_cache.page_response(request, page)
 
 
@@ -410,7 +402,9 @@ def article_preview(request: HttpRequest, token: str) -> HttpResponse:
         status += f", publishing {date_format(article.published_at, 'j F Y, H:i e')}"
     main, shown = _article_main_for(request, fragments, sample=sample)
     if shown:
-        _audit_genotypes_shown(request, f"{article.title} (preview)")
+        audit.genetic_data_shown(
+            user=request.user, where=f"the preview of the article “{article.title}”"
+        )
     response = render(
         request,
         "articles/article_detail.html",

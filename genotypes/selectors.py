@@ -679,11 +679,11 @@ _ACTIVITY_WORDS = {
     GeneticDataAuditLog.Action.VIEWED_RESULTS: "Your genotypes were shown",
     GeneticDataAuditLog.Action.EXPORTED: "Your data was downloaded as a zip file.",
     GeneticDataAuditLog.Action.DELETED: "Genetic data was deleted",
-    GeneticDataAuditLog.Action.PROCESSED: "Our worker read your file and stored your genome",
-    GeneticDataAuditLog.Action.FAILED: "Our worker could not read a file you uploaded.",
+    GeneticDataAuditLog.Action.PROCESSED: "Your file was read and your genome stored",
+    GeneticDataAuditLog.Action.FAILED: "A file you uploaded could not be read.",
     GeneticDataAuditLog.Action.LOOKED_UP: "A variant was looked up in your stored genome.",
     GeneticDataAuditLog.Action.BACKFILLED: (
-        "Our worker read your stored genome for newly catalogued variants"
+        "Your stored genome was read again for newly catalogued variants"
     ),
     GeneticDataAuditLog.Action.SHARE_CREATED: "A share link to a printable summary was made",
     GeneticDataAuditLog.Action.SHARE_REVOKED: "Share links were revoked",
@@ -693,11 +693,6 @@ _ACTIVITY_WORDS = {
     GeneticDataAuditLog.Action.CHOSE_CURRENT: (
         "Your results were worked out again from the file you chose to use"
     ),
-}
-_WORKER_ACTIONS = {
-    GeneticDataAuditLog.Action.PROCESSED,
-    GeneticDataAuditLog.Action.FAILED,
-    GeneticDataAuditLog.Action.BACKFILLED,
 }
 
 
@@ -712,12 +707,10 @@ class ActivityEntry:
 
 
 def _activity_who(entry: GeneticDataAuditLog, owner_id: int) -> str:
-    if entry.action in _WORKER_ACTIONS:
-        return "genlife's worker"
     if entry.action == GeneticDataAuditLog.Action.SHARE_VIEWED:
         return "a holder of your share link"
-    if entry.actor_id is None:
-        return "genlife (automatic)"
+    if entry.actor_id is None:  # reading an upload, backfills, digests: no person acted
+        return "genlife (automatically)"
     if entry.actor_id == owner_id:
         return "you"
     # Support staff are named by their role only; the reason they gave is in ``what``.
@@ -730,9 +723,9 @@ def _activity_what(entry: GeneticDataAuditLog) -> str:
     if not detail:
         return words if words.endswith(".") else words + "."
     Action = GeneticDataAuditLog.Action
-    if entry.action in (Action.VIEWED_RESULTS, Action.VIEWED_STATUS):
-        return f"{words} {'' if detail.startswith(('in ', 'on ')) else 'on the '}{detail}."
-    if entry.action == Action.BACKFILLED:
+    if entry.action == Action.VIEWED_RESULTS:  # the detail names the page: "My genetics"
+        return f"{words} on {detail}."
+    if entry.action in (Action.VIEWED_STATUS, Action.BACKFILLED):
         return f"{words} ({detail})."
     if entry.action == Action.FAILED:
         return words

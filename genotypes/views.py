@@ -282,15 +282,10 @@ def upload_status_json(request: HttpRequest, upload_id) -> JsonResponse:
     )
 
 
-def _audit_own_results(request: HttpRequest, members, detail: str) -> None:
-    """A member's own genotypes shown on a page: recorded like "My genetics"."""
+def _audit_own_results(request: HttpRequest, members, where: str) -> None:
+    """Recorded when the page holds the member's own genotypes (``audit.genetic_data_shown``)."""
     if members is not None and members.has_genotypes and members.report.rows:
-        audit.genetic_data_audit(
-            actor=request.user,
-            subject_user_id=request.user.pk,
-            action=Action.VIEWED_RESULTS,
-            detail=detail,
-        )
+        audit.genetic_data_shown(user=request.user, where=where)
 
 
 @never_cache
@@ -301,7 +296,7 @@ def snp_detail(request: HttpRequest, rsid: str) -> HttpResponse:
     page = catalogue_selectors.snp_page_for(
         user=request.user, rsid=rsid, population=request.GET.get("population", "")
     )
-    _audit_own_results(request, page.members, "on a SNP page")
+    _audit_own_results(request, page.members, "a SNP page")
     return render(
         request,
         "genotypes/snp_detail.html",
@@ -319,7 +314,7 @@ def gene_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     if canonical != symbol:
         return redirect("genotypes:gene_detail", symbol=canonical, permanent=True)
     page = catalogue_selectors.gene_page_for(user=request.user, symbol=canonical)
-    _audit_own_results(request, page.members, "on a gene page")
+    _audit_own_results(request, page.members, "a gene page")
     return render(
         request,
         "genotypes/gene_detail.html",

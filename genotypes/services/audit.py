@@ -26,6 +26,18 @@ def genetic_data_audit(
     )
 
 
+def genetic_data_shown(*, user, where: str) -> None:
+    """A page showed ``user`` their own genotypes. ``where`` names the page as a plain noun
+    phrase ("My genetics", "the article “COMT and you”"): the activity page puts it into one
+    sentence (``selectors._activity_what``). Never a genotype value."""
+    genetic_data_audit(
+        actor=user,
+        subject_user_id=user.pk,
+        action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
+        detail=where,
+    )
+
+
 def genetic_data_audit_many(
     *, subjects: Iterable[tuple[int, object]], action: str, detail: str = ""
 ) -> None:

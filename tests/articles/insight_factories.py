@@ -5,8 +5,12 @@ the digest start from."""
 from __future__ import annotations
 
 from genotypes.models import GenomeUpload, SnpInterpretation
-from genotypes.services import backfill, parsing
-from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory, upload_for
+from genotypes.services import backfill
+from tests.genotypes.factories import (
+    SnpFactory,
+    SnpInterpretationFactory,
+    processed_upload_for,
+)
 
 from .factories import ArticleFactory, SectionFactory, TopicFactory
 
@@ -20,11 +24,7 @@ LATER_FINDING = "Carriers of this later variant clear the drug unusually fast."
 
 
 def processed_upload(member, *, include=None) -> GenomeUpload:
-    upload = upload_for(member, include=CALLS if include is None else include, n_snps=300)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    upload.refresh_from_db()
-    assert upload.status == "done", upload.failure_reason
-    return upload
+    return processed_upload_for(member, include=CALLS if include is None else include, n_snps=300)
 
 
 def report_article(title, slug, snps, *, topics=(), anchor="your-genotypes", **kwargs):

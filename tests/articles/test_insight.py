@@ -79,6 +79,7 @@ def test_highlights_lists_notable_results_by_topic_each_linking_to_its_report(cl
     _page_basics(html)
     # Notable only: OPRM1 and ABCB1; COMT GG (typical) is on My genetics, not here.
     assert "rs1799971" in html and "rs2032582" in html and "rs4680" not in html
+    assert "2 of your genotypes are <strong>notable</strong>" in html
     assert 'href="/articles/opioids-and-pain/#your-pain-genotypes"' in html
     assert 'href="/articles/drug-transporters/#your-genotypes"' in html
     assert '<h2 id="topic-pain">Pain</h2>' in html and '<h2 id="topic-medicines">' in html
@@ -90,7 +91,7 @@ def test_highlights_lists_notable_results_by_topic_each_linking_to_its_report(cl
         actor=member,
         subject_user_id=member.pk,
         action="viewed_results",
-        detail="on your highlights page",
+        detail="your highlights",
     ).exists()
 
 
@@ -101,6 +102,14 @@ def test_highlights_read_no_genotypes_for_a_lapsed_member_and_say_how_to_join(cl
     html = client.get(reverse("articles:highlights")).content.decode()
     assert "rs1799971" not in html and "Join to see them" in html
     assert not GeneticDataAuditLog.objects.filter(action="viewed_results").exists()
+
+
+def test_highlights_count_one_notable_genotype_in_the_singular(client):
+    catalogue = demo_catalogue()
+    report_article("Opioids and pain", "opioids-and-pain", [catalogue["rs1799971"]])
+    _member_with_dna(client)
+    html = client.get(reverse("articles:highlights")).content.decode()
+    assert "1 of your genotypes is <strong>notable</strong>" in html
 
 
 def test_highlights_ask_a_member_without_dna_for_their_file_and_a_visitor_to_log_in(client):
@@ -123,7 +132,7 @@ def test_member_home_shows_highlights_and_articles_and_is_never_cached(client, l
     assert 'href="/articles/opioids-and-pain/#your-pain-genotypes"' in html
     assert "Articles with your results" in html and "Drug transporters" in html
     assert "no-store" in response["Cache-Control"]
-    assert GeneticDataAuditLog.objects.filter(actor=member, detail="home page").exists()
+    assert GeneticDataAuditLog.objects.filter(actor=member, detail="the home page").exists()
 
 
 def test_visitor_home_stays_shared_and_identical_after_a_member_visit(client, library):
@@ -144,6 +153,29 @@ def test_signed_in_member_without_dna_gets_the_plain_home(client, library):
     assert not GeneticDataAuditLog.objects.exists()
 
 
+def test_home_asks_visitors_and_registered_readers_to_join_but_not_members(client, library):
+    from billing.models import Plan
+
+    Plan.objects.update_or_create(
+        slug="monthly", defaults={"name": "Monthly", "interval": "month", "amount": 700}
+    )
+    visitor = client.get(reverse("articles:home")).content.decode()
+    assert "Become a member from" in visitor and ">Join</a>" in visitor
+    reader = client.__class__()
+    reader.force_login(UserFactory())
+    assert "Become a member from" in reader.get(reverse("articles:home")).content.decode()
+    for member_client, has_dna in ((client.__class__(), True), (client.__class__(), False)):
+        if has_dna:
+            _member_with_dna(member_client)
+        else:
+            member_client.force_login(MemberFactory())
+        html = member_client.get(reverse("articles:home")).content.decode()
+        assert "Become a member" not in html and ">Join</a>" not in html
+        assert "Read the articles" in html
+    # The visitors' shared copy, cached before the members came, still asks them to join.
+    assert client.get(reverse("articles:home")).content.decode() == visitor
+
+
 # --- My genetics -----------------------------------------------------------------------------
 
 
@@ -162,7 +194,7 @@ def test_my_genetics_groups_by_topic_and_article_notable_first(client, library):
     assert "Not on your chip" in html
     assert (
         "Chip coverage" in html
-        and GeneticDataAuditLog.objects.filter(actor=member, detail="on My genetics").exists()
+        and GeneticDataAuditLog.objects.filter(actor=member, detail="My genetics").exists()
     )
 
 

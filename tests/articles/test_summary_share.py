@@ -91,12 +91,17 @@ def test_member_prints_their_genotypes_findings_evidence_and_references(article)
     assert 'media="print"' in html and "css/print.css" in html
     assert "no-store" in response["Cache-Control"]
     assert _audit(member, "viewed_results").filter(detail__contains="printable summary").exists()
+    activity = reverse("genotypes:activity")
+    assert f'listed on <a href="{activity}">Who accessed my genetic data</a>' in html
+    assert "without logging in" in html
 
 
-def test_article_page_offers_the_summary_to_members_only(article):
+def test_article_page_offers_the_summary_to_members_only(article, monkeypatch):
+    monkeypatch.setattr(SummaryShareLink, "MAX_DAYS", 30)  # the page says the model's limit
     _, client = _member_with_genotype(article)
     summary_url = reverse("articles:summary", args=[article.slug])
-    assert summary_url in client.get(article.get_absolute_url()).content.decode()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert summary_url in html and "share for up to 30 days" in html
     assert summary_url not in Client().get(article.get_absolute_url()).content.decode()
 
 
@@ -152,15 +157,17 @@ def test_share_link_is_never_cached_or_indexed(article):
     assert "/shared/" not in sitemap and "/summary/" not in sitemap
 
 
-def test_share_link_stops_working_at_its_expiry(article):
+def test_share_link_stops_working_at_its_expiry(article, monkeypatch):
     member, client = _member_with_genotype(article)
     path = _share(client, article, days=14)
     assert Client().get(path).status_code == 200
     SummaryShareLink.objects.filter(user=member).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
+    monkeypatch.setattr(SummaryShareLink, "MAX_DAYS", 30)  # the page says the model's limit
     response = Client().get(path)
     assert response.status_code == 404 and FINDING not in response.content.decode()
+    assert "work for at most 30 days" in response.content.decode()
     assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
 
 

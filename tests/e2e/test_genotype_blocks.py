@@ -4,6 +4,7 @@ highlighted, the blocks chosen for them say why, and nothing scrolls sideways.""
 import re
 
 from genotypes.samples import SampleFormat, generate_rows, render_text
+from tests.utils import wait_until
 
 MEMBER = ("blocks-member@example.com", "blocks-member-passphrase-77")
 LDN_PATH = "/articles/ldn-naltrexone-genetics/"
@@ -40,11 +41,18 @@ def test_member_grid_cell_is_highlighted_and_fits_a_phone(browser, site, new_tab
     page.get_by_text("Done").first.wait_for(state="visible", timeout=60_000)
 
     yours = page.locator(".ggrid__cell--yours")
-    for _ in range(30):  # a hang bound: the status page may say Done a moment before the
-        tab.goto(LDN_PATH)  # article reads the new results
-        if yours.count():
-            break
-        page.wait_for_timeout(1_000)
+
+    def article_shows_the_members_cell() -> bool:
+        # The status page may say Done a moment before the article reads the new results.
+        tab.goto(LDN_PATH)
+        return yours.count() > 0
+
+    wait_until(  # the timeout is only a hang bound
+        article_shows_the_members_cell,
+        timeout=60,
+        interval=0.5,
+        message="the article never showed the member's genotype cell",
+    )
     assert yours.count() == 1
     assert "OPRM1 rs1799971 AG · COMT rs4680 AA" in " ".join(yours.inner_text().split())
     assert page.locator(".ggrid__cell").count() == 9

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from genotypes.models import Snp, SnpInterpretation
 from genotypes.samples import generate_genome, sample_chromosome_for
-from genotypes.services import uploads
+from genotypes.services import parsing, uploads
 
 
 class SnpFactory(factory.django.DjangoModelFactory):
@@ -47,3 +47,13 @@ def upload_for(user, *, keep_raw: bool = False, **kwargs):
     return uploads.genome_upload_create(
         user=user, file=genome_file(**kwargs), consent=True, keep_raw=keep_raw
     )
+
+
+def processed_upload_for(user, **kwargs):
+    """An upload of a generated genome (``genome_file``'s arguments), read as the worker reads
+    it, in this process: the member has a stored genome and results."""
+    upload = upload_for(user, **kwargs)
+    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
+    upload.refresh_from_db()
+    assert upload.status == "done", upload.failure_reason
+    return upload

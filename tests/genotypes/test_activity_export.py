@@ -19,7 +19,7 @@ from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
 from genotypes.samples import generate_genome
 from genotypes.services import backfill, parsing, uploads
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
-from tests.genotypes.factories import SnpFactory, demo_catalogue, upload_for
+from tests.genotypes.factories import SnpFactory, demo_catalogue, processed_upload_for
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +38,6 @@ def _reauthenticate(client):
     assert response.status_code == 302
 
 
-def _processed(member, **kwargs):
-    upload = upload_for(member, **kwargs)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    return GenomeUpload.objects.get(pk=upload.pk)
-
-
 def _activity(client, page=None) -> str:
     url = reverse("genotypes:activity") + (f"?page={page}" if page else "")
     response = client.get(url)
@@ -59,7 +53,7 @@ def _rows(html: str) -> list[str]:
 def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
     demo_catalogue()
     member, client = _member_client()
-    upload = _processed(member, include={"rs4680": "AG"})
+    upload = processed_upload_for(member, include={"rs4680": "AG"})
     client.get(reverse("genotypes:mine"))
     client.get(reverse("genotypes:snp_detail", args=["rs4680"]))
     client.post(reverse("genotypes:lookup"), {"rsid": "rs4680"})
@@ -79,14 +73,14 @@ def test_activity_page_lists_each_kind_of_access_in_plain_words(client):
     assert html.count("<h1") == 1 and 'name="description"' in html
     expected = [
         ("A DNA file was uploaded: ", "you"),
-        ("Our worker read your file and stored your genome: 23andMe", "genlife&#x27;s worker"),
+        ("Your file was read and your genome stored: 23andMe", "genlife (automatically)"),
         ("Your genotypes were shown on My genetics.", "you"),
         ("Your genotypes were shown on a SNP page.", "you"),
         ("A variant was looked up in your stored genome.", "you"),
         ("Your data was downloaded as a zip file.", "you"),
-        ("for newly catalogued variants (rs3094315).", "genlife&#x27;s worker"),
+        ("for newly catalogued variants (rs3094315).", "genlife (automatically)"),
         (
-            "An upload&#x27;s details (status and counts) were opened on the site.",
+            "An upload&#x27;s details (status and counts) were opened (on the site).",
             "genlife support staff",
         ),
     ]
@@ -104,7 +98,7 @@ def test_article_page_with_the_members_genotypes_is_logged_cached_or_not(client)
 
     catalogue = demo_catalogue()
     member, client = _member_client()
-    _processed(member, include={"rs4680": "AG"})
+    processed_upload_for(member, include={"rs4680": "AG"})
     article = ArticleFactory(slug="comt-article", title="COMT and you")
     section = SectionFactory(
         article=article, order=1, heading="Report", kind="genotype_report", access="members"
@@ -117,7 +111,7 @@ def test_article_page_with_the_members_genotypes_is_logged_cached_or_not(client)
         subject_user_id=member.pk, action=Action.VIEWED_RESULTS, detail__contains="COMT and you"
     )
     assert viewed.count() == 2
-    assert "Your genotypes were shown on the article page “COMT and you”." in _activity(client)
+    assert "Your genotypes were shown on the article “COMT and you”." in _activity(client)
 
 
 def test_activity_page_is_paginated_and_shows_only_the_members_own_entries(client):
@@ -135,6 +129,21 @@ def test_activity_page_is_paginated_and_shows_only_the_members_own_entries(clien
     assert "Page 1 of 2" in first and 'rel="next"' in first
     assert "downloaded" not in first + second
     assert Client().get(reverse("genotypes:activity")).status_code == 302  # visitors log in
+
+
+def test_every_kind_of_access_has_its_own_sentence_and_an_empty_log_says_so(client):
+    member, client = _member_client()
+    assert "No one has accessed your genetic data yet." in _activity(client)
+    GeneticDataAuditLog.objects.bulk_create(
+        [GeneticDataAuditLog(subject_user_id=member.pk, action=action) for action in Action]
+    )
+    rows = _rows(_activity(client))
+    whats = [row.split("<td>")[2].split("</td>")[0] for row in rows]
+    assert len(rows) == len(Action) and len(set(whats)) == len(Action)
+    # None falls back to the model's short label, none speaks of a worker.
+    labels = {str(label) + "." for label in Action.labels}
+    assert not labels & set(whats)
+    assert not any("worker" in row.lower() for row in rows)
 
 
 def test_export_holds_account_billing_history_and_the_activity_log(client):
@@ -156,7 +165,7 @@ def test_export_holds_account_billing_history_and_the_activity_log(client):
         created=timezone.now(),
         payload={"data": {"object": {"customer": "cus_someone_else", "amount_paid": 1}}},
     )
-    _processed(member, include={"rs4680": "AG"})
+    processed_upload_for(member, include={"rs4680": "AG"})
     client.get(reverse("genotypes:mine"))
     _reauthenticate(client)
     response = client.post(reverse("genotypes:export"))
@@ -188,7 +197,7 @@ def test_export_holds_account_billing_history_and_the_activity_log(client):
 def test_deleting_genetic_data_needs_the_box_ticked(client):
     demo_catalogue()
     member, client = _member_client()
-    _processed(member)
+    processed_upload_for(member)
     page = client.get(reverse("genotypes:delete")).content.decode()
     assert 'name="confirm"' in page and "cannot be undone" in page
     assert "every share link" in page and '<label class="label-inline" for="confirm">' in page
@@ -218,7 +227,7 @@ def test_backfill_through_the_queue_is_logged_for_each_genome_read(
 ):
     demo_catalogue()
     member, client = _member_client()
-    _processed(member, include={"rs3094315": "CT"})
+    processed_upload_for(member, include={"rs3094315": "CT"})
     snp = SnpFactory(rsid="rs3094315", chromosome="1", ref="C", alt="T")
     with django_capture_on_commit_callbacks(execute=True):
         backfill.snp_catalogue_changed(snp=snp)

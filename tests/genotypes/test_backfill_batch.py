@@ -7,9 +7,9 @@ from genlife import queue
 from genotypes import tasks
 from genotypes.models import GenotypeResult
 from genotypes.samples import sample_chromosome_for
-from genotypes.services import backfill, catalogue, parsing
+from genotypes.services import backfill, catalogue
 from tests.factories import MemberFactory
-from tests.genotypes.factories import SnpFactory, demo_catalogue, upload_for
+from tests.genotypes.factories import SnpFactory, demo_catalogue, processed_upload_for
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,7 @@ NEW = {"rs3094315": "CT", "rs3131972": "AG", "rs4475691": "CC"}
 
 def _processed(calls):
     member = MemberFactory()
-    upload = upload_for(member, n_snps=800, include=calls)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    return member, upload
+    return member, processed_upload_for(member, n_snps=800, include=calls)
 
 
 def _new_snps():

@@ -119,7 +119,7 @@ def test_member_with_data_sees_their_genotype_and_every_finding_theirs_marked(cl
         response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
     )
     log = GeneticDataAuditLog.objects.get(subject_user_id=member.pk, action=Action.VIEWED_RESULTS)
-    assert log.detail == "on a SNP page" and "AG" not in log.detail
+    assert log.detail == "a SNP page" and "AG" not in log.detail
 
 
 def test_member_without_data_reads_the_findings_and_is_asked_to_upload(client):
@@ -161,7 +161,7 @@ def test_member_sees_their_genotypes_for_the_genes_snps(client):
     assert "rs1045642</a>: <strong>AG</strong>" in html
     assert "rs2032582</a>: <strong>CC</strong>" in html
     assert GeneticDataAuditLog.objects.filter(
-        subject_user_id=member.pk, action=Action.VIEWED_RESULTS, detail="on a gene page"
+        subject_user_id=member.pk, action=Action.VIEWED_RESULTS, detail="a gene page"
     ).exists()
 
 

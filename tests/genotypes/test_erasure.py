@@ -19,22 +19,19 @@ from django.utils import timezone
 
 from billing.models import Membership
 from genotypes.models import GeneticDataAuditLog, GenomeUpload, GenotypeResult
-from genotypes.services import deletion, parsing
+from genotypes.services import deletion
 from genotypes.services.deletion import _files_under
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
-from tests.genotypes.factories import SnpFactory, SnpInterpretationFactory, upload_for
+from tests.genotypes.factories import (
+    SnpFactory,
+    SnpInterpretationFactory,
+    processed_upload_for,
+    upload_for,
+)
 
 pytestmark = pytest.mark.django_db
 
 Action = GeneticDataAuditLog.Action
-
-
-def _processed(member, **kwargs) -> GenomeUpload:
-    upload = upload_for(member, **kwargs)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    upload.refresh_from_db()
-    assert upload.status == "done"
-    return upload
 
 
 def _genetic_data_staff(*codenames: str):
@@ -52,7 +49,7 @@ def _genetic_data_staff(*codenames: str):
 
 def test_deleting_an_upload_on_its_admin_page_removes_its_files_and_results_and_is_audited(client):
     member = MemberFactory()
-    upload = _processed(member, keep_raw=True)
+    upload = processed_upload_for(member, keep_raw=True)
     assert upload.raw_file and upload.genome_file
     staff = _genetic_data_staff("delete_genomeupload")
     sign_in_with_two_factor(client, staff)
@@ -70,7 +67,7 @@ def test_deleting_an_upload_on_its_admin_page_removes_its_files_and_results_and_
 
 def test_the_admins_bulk_delete_removes_every_selected_uploads_files(client):
     members = [MemberFactory(), MemberFactory()]
-    uploads = [_processed(m, keep_raw=True) for m in members]
+    uploads = [processed_upload_for(m, keep_raw=True) for m in members]
     staff = _genetic_data_staff("delete_genomeupload")
     sign_in_with_two_factor(client, staff)
 
@@ -103,11 +100,11 @@ def _age(name: str, seconds: int) -> None:
 
 def test_the_sweeper_removes_old_files_no_upload_owns_and_keeps_everything_else():
     member = MemberFactory()
-    done = _processed(member, keep_raw=True)
+    done = processed_upload_for(member, keep_raw=True)
     pending = upload_for(member)  # queued: its raw file is owned
     # Finished, raw file not to be kept, yet still there (here: the after-commit clean-up
     # never ran, as when it fails).
-    cleanup_failed = _processed(MemberFactory())
+    cleanup_failed = processed_upload_for(MemberFactory())
     leftover_raw = cleanup_failed.raw_file.name
     assert leftover_raw and default_storage.exists(leftover_raw)
     old = settings.GENOME_ORPHAN_AGE_SECONDS + 60
@@ -165,7 +162,7 @@ def test_a_lapsed_member_exports_their_genotypes_but_not_the_members_only_interp
         snp=snp, genotype="AA", label="notable", text="Members-only words about AA."
     )
     member = MemberFactory()
-    _processed(member, include={"rs4680": "AA"})
+    processed_upload_for(member, include={"rs4680": "AA"})
     [row] = _export_rows(client, member)
     assert (row["your_genotype"], row["interpretation"]) == ("AA", "Members-only words about AA.")
 

@@ -20,7 +20,7 @@ from tests.factories import (
     UserFactory,
     sign_in_with_two_factor,
 )
-from tests.genotypes.factories import demo_catalogue, upload_for
+from tests.genotypes.factories import demo_catalogue, processed_upload_for, upload_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +37,6 @@ def _logged_in(client, user=None):
 def _reauthenticate(client):
     response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
     assert response.status_code == 302, response.content[:500]
-
-
-def _processed_upload(member, **kwargs):
-    upload = upload_for(member, **kwargs)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    upload.refresh_from_db()
-    return upload
 
 
 def _assert_page_basics(html: str):
@@ -183,7 +176,7 @@ def test_staff_with_the_explicit_permission_may_see_an_upload_status_and_it_is_a
 def test_my_genetics_lists_uploads_coverage_and_results(client):
     demo_catalogue()
     member = _logged_in(client)
-    _processed_upload(member, include={"rs1799971": "AG", "rs4680": "AA"})
+    processed_upload_for(member, include={"rs1799971": "AG", "rs4680": "AA"})
     response = client.get(reverse("genotypes:mine"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -195,7 +188,7 @@ def test_my_genetics_lists_uploads_coverage_and_results(client):
 def test_snp_page_draws_a_frequency_chart_with_the_members_genotype_highlighted(client):
     demo_catalogue()
     member = _logged_in(client)
-    _processed_upload(member, include={"rs4680": "AG"})
+    processed_upload_for(member, include={"rs4680": "AG"})
     response = client.get(reverse("genotypes:snp_detail", args=["rs4680"]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -208,7 +201,7 @@ def test_snp_page_draws_a_frequency_chart_with_the_members_genotype_highlighted(
 def test_export_requires_reauthentication_then_downloads_results(client):
     demo_catalogue()
     member = _logged_in(client)
-    _processed_upload(member, include={"rs4680": "AA"})
+    processed_upload_for(member, include={"rs4680": "AA"})
     assert client.get(reverse("genotypes:export")).status_code == 200
     response = client.post(reverse("genotypes:export"))
     assert response.status_code == 302 and "reauthenticate" in response["Location"]
@@ -222,7 +215,7 @@ def test_export_requires_reauthentication_then_downloads_results(client):
 def test_delete_requires_reauthentication_then_removes_everything(client):
     demo_catalogue()
     member = _logged_in(client)
-    _processed_upload(member)
+    processed_upload_for(member)
     response = client.post(reverse("genotypes:delete"))
     assert response.status_code == 302 and "reauthenticate" in response["Location"]
     assert GenomeUpload.objects.filter(user=member).exists()
@@ -236,7 +229,7 @@ def test_delete_requires_reauthentication_then_removes_everything(client):
 def test_admin_lists_show_no_genotype_values(client):
     demo_catalogue()
     member = MemberFactory()
-    _processed_upload(member, include={"rs4680": "CT"})
+    processed_upload_for(member, include={"rs4680": "CT"})
     admin = UserFactory(is_staff=True, is_superuser=True)
     sign_in_with_two_factor(client, admin)
     for model in ("genomeupload", "geneticdataauditlog"):
@@ -321,7 +314,7 @@ def _article_with_genotype_section(title, slug, snps, *, published=True):
 def test_my_genetics_lists_articles_with_results_notable_first(client):
     catalogue = demo_catalogue()
     member = _logged_in(client)
-    _processed_upload(member, include={"rs1799971": "AG", "rs4680": "GG"})
+    processed_upload_for(member, include={"rs1799971": "AG", "rs4680": "GG"})
     typical = _article_with_genotype_section(
         "COMT and pain", "comt-and-pain", [catalogue["rs4680"]]
     )

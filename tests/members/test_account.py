@@ -47,6 +47,7 @@ def test_account_page_shows_status_plan_renewal_and_links(
     user = paid_member(client, stripe_settings, plans)
     membership = membership_of(user)
     page = client.get(reverse("members:account")).content.decode()
+    assert f"Logged in as <strong>{user.email}</strong>" in page
     assert "Active" in page and "Monthly (€6 per month)" in page
     end = membership.current_period_end
     # the label says what the date is; the date is not said twice ("Renews: Renews on ...")

@@ -20,7 +20,7 @@ from billing.models import Membership
 from genotypes.models import GenomeUpload, GenotypeResult
 from genotypes.services import parsing
 from tests.factories import TEST_PASSWORD, MemberFactory, StaffFactory, sign_in_with_two_factor
-from tests.genotypes.factories import demo_catalogue, upload_for
+from tests.genotypes.factories import demo_catalogue, processed_upload_for, upload_for
 
 pytestmark = pytest.mark.django_db
 
@@ -225,17 +225,11 @@ def test_genotype_results_have_no_admin_page_at_all(client):
     assert client.get("/admin/genotypes/genotyperesult/").status_code == 404
 
 
-def _processed(member, include):
-    upload = upload_for(member, include=include)
-    parsing.genome_upload_process(upload_id=upload.pk, task_id="t")
-    return upload
-
-
 def test_snp_page_shows_the_readers_genotype_never_anothers(client):
     demo_catalogue()
     owner, other = MemberFactory(), MemberFactory()
-    _processed(owner, include={"rs4680": "AA"})
-    _processed(other, include={"rs4680": "GG"})
+    processed_upload_for(owner, include={"rs4680": "AA"})
+    processed_upload_for(other, include={"rs4680": "GG"})
     client.force_login(other)
     html = client.get(reverse("genotypes:snp_detail", args=["rs4680"])).content.decode()
     assert html.count("(yours)") == 1
@@ -251,8 +245,8 @@ def _reauthenticate(client):
 def test_export_carries_only_the_signed_in_members_data_whatever_the_request_names(client):
     demo_catalogue()
     owner, other = MemberFactory(), MemberFactory()
-    theirs = _processed(owner, include={"rs4680": "AA"})
-    _processed(other, include={"rs4680": "GG"})
+    theirs = processed_upload_for(owner, include={"rs4680": "AA"})
+    processed_upload_for(other, include={"rs4680": "GG"})
     client.force_login(other)
     _reauthenticate(client)
     response = client.post(
@@ -271,8 +265,8 @@ def test_export_carries_only_the_signed_in_members_data_whatever_the_request_nam
 def test_delete_removes_only_the_signed_in_members_data_whatever_the_request_names(client):
     demo_catalogue()
     owner, other = MemberFactory(), MemberFactory()
-    theirs = _processed(owner, include={"rs4680": "AA"})
-    _processed(other, include={"rs4680": "GG"})
+    theirs = processed_upload_for(owner, include={"rs4680": "AA"})
+    processed_upload_for(other, include={"rs4680": "GG"})
     client.force_login(other)
     _reauthenticate(client)
     client.post(
