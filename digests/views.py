@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from genlife.unsubscribe import unsubscribe_page
 
 from . import services
 from .models import DigestSubscription
@@ -43,16 +45,14 @@ def preference(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@csrf_exempt  # the signed token is the credential; mail clients POST without a session
+@csrf_exempt  # RFC 8058: mail providers POST without cookies; the signed token is the proof
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks (link scanners open links); POST, the page's button or a mail client's
-    one-click request, unsubscribes."""
-    user = services.digest_unsubscribe_resolve(token=token)
-    if user is None:
-        return render(request, "digests/unsubscribe.html", {"invalid": True}, status=400)
-    done = False
-    if request.method == "POST":
-        services.digest_opt_out_set(user=user, opted_out=True)
-        done = True
-    return render(request, "digests/unsubscribe.html", {"done": done, "token": token})
+    return unsubscribe_page(
+        request,
+        token,
+        list_name=services.LIST_NAME,
+        opt_out=lambda user_id: services.digest_unsubscribe(user_id=user_id),
+        title="the new-results email",
+        stops="We will no longer email you about new results.",
+    )

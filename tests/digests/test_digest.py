@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing.models import Membership
 from digests import services, tasks
 from digests.models import DigestSubscription
+from genlife.unsubscribe import unsubscribe_token
 from genotypes.models import GeneticDataAuditLog, Snp
 from tests.articles.insight_factories import (
     LATER_FINDING,
@@ -93,7 +94,7 @@ def test_a_member_with_a_call_for_the_new_snp_gets_counts_and_titles_only(catalo
     html = message.alternatives[0][0]
     assert "<li>Clearing medicines faster</li>" in html
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "/digest/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
+    assert "/digests/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
     _assert_says_no_genetics(message, catalogue)
     # The worker's read of the results is in the member's audit log, as every read is.
     assert GeneticDataAuditLog.objects.filter(
@@ -191,9 +192,10 @@ def test_the_unsubscribe_link_asks_then_stops_the_digest_in_one_click(client, ca
     services.digest_send(user_id=member.pk)
     url = mail.outbox[0].extra_headers["List-Unsubscribe"].strip("<>")
     path = url.removeprefix("http://testserver").split("://", 1)[-1]
-    path = path[path.index("/digest/") :]
+    path = path[path.index("/digests/") :]
     page = client.get(path)  # a link scanner opening it changes nothing
-    assert page.status_code == 200 and "Stop these emails" in page.content.decode()
+    assert page.status_code == 200
+    assert "<h1>Unsubscribe from the new-results email</h1>" in page.content.decode()
     assert not DigestSubscription.objects.get(user=member).opted_out
     done = client.post(path, {"List-Unsubscribe": "One-Click"})  # no session, no CSRF token
     assert done.status_code == 200 and "no longer email you" in done.content.decode()
@@ -202,9 +204,14 @@ def test_the_unsubscribe_link_asks_then_stops_the_digest_in_one_click(client, ca
 
 def test_an_altered_unsubscribe_link_says_so(client, db):
     member = MemberFactory()
-    token = services.digest_unsubscribe_token(user=member)
-    response = client.post(reverse("digests:unsubscribe", args=[token[:-2] + "xx"]))
-    assert response.status_code == 400 and "not valid" in response.content.decode()
+    token = unsubscribe_token(list_name=services.LIST_NAME, user_id=member.pk)
+    for altered in (
+        token[:-2] + "xx",
+        unsubscribe_token(list_name="newsletter", user_id=member.pk),
+    ):
+        response = client.post(reverse("digests:unsubscribe", args=[altered]))
+        assert response.status_code == 400
+        assert "This unsubscribe link is not valid" in response.content.decode()
     assert not DigestSubscription.objects.filter(user=member, opted_out=True).exists()
 
 
