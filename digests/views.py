@@ -13,16 +13,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from genlife.unsubscribe import unsubscribe_page
 
-from . import services
-from .models import DigestSubscription
+from . import selectors, services
 
 
 def account_panel(request: HttpRequest) -> str:
-    """The account page's panel (members.hooks): receive the digest or not."""
-    subscription = DigestSubscription.objects.filter(user=request.user).first()
+    """The account page's panel (members.hooks): receive the digest or not. Members only:
+    nobody else ever gets it."""
+    if not selectors.digest_offered_to(request.user):
+        return ""
     return render_to_string(
         "digests/account_panel.html",
-        {"opted_out": bool(subscription and subscription.opted_out)},
+        {"opted_out": selectors.digest_opted_out(user=request.user)},
         request=request,
     )
 

@@ -93,6 +93,8 @@ def test_a_member_with_a_call_for_the_new_snp_gets_counts_and_titles_only(catalo
     assert "Opioids and pain" not in message.body  # nothing new there for this member
     html = message.alternatives[0][0]
     assert "<li>Clearing medicines faster</li>" in html
+    highlights = "/genetics/highlights/"
+    assert highlights in message.body and f'{highlights}">your highlights page</a>' in html
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/digests/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
     _assert_says_no_genetics(message, catalogue)
@@ -178,6 +180,12 @@ def test_the_account_page_turns_the_digest_off_and_on(client, catalogue, eager_t
     client.post(reverse("digests:preference"), {"digest": "on"})
     _run_weekly(eager_tasks)
     assert len(_sent_to(member)) == 1
+
+
+def test_the_account_page_offers_the_digest_to_members_only(client, db):
+    client.force_login(UserFactory())
+    html = client.get(reverse("members:account")).content.decode()
+    assert "Emails about new results" not in html and "Newsletter" in html
 
 
 def test_the_account_page_explains_a_missing_choice(client, db):
