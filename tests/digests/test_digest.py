@@ -98,10 +98,13 @@ def test_a_member_with_a_call_for_the_new_snp_gets_counts_and_titles_only(catalo
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/digests/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
     _assert_says_no_genetics(message, catalogue)
-    # The worker's read of the results is in the member's audit log, as every read is.
-    assert GeneticDataAuditLog.objects.filter(
-        actor=None, subject_user_id=member.pk, detail__startswith="new-findings digest"
-    ).exists()
+    # The worker's read of the results is in the member's audit log, as every read is, and
+    # says it only counted them.
+    (row,) = GeneticDataAuditLog.objects.filter(
+        actor=None, subject_user_id=member.pk, action=GeneticDataAuditLog.Action.VIEWED_RESULTS
+    )
+    assert row.detail == services.DIGEST_AUDIT_DETAIL
+    assert "only counted your new results" in row.detail
 
 
 def test_no_digest_without_a_call_when_opted_out_lapsed_or_without_dna(catalogue, eager_tasks):
