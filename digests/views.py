@@ -38,7 +38,7 @@ def preference(request: HttpRequest) -> HttpResponse:
     services.digest_opt_out_set(user=request.user, opted_out=choice == "off")
     messages.success(
         request,
-        "We will email you when new research gives you new results (at most once a week)."
+        "We will email you when you have new results (at most once a week)."
         if choice == "on"
         else "We will no longer email you about new results.",
     )

@@ -87,6 +87,7 @@ def test_a_member_with_a_call_for_the_new_snp_gets_counts_and_titles_only(catalo
     assert _run_weekly(eager_tasks) == 1
     (message,) = _sent_to(member)
     assert message.subject == "New results for you at genlife"
+    assert "You have new results at genlife:" in message.body
     assert "1 new result from variants we added" in message.body
     assert "1 newly published article with results for you" in message.body
     assert "- Clearing medicines faster" in message.body
@@ -173,10 +174,10 @@ def test_the_account_page_turns_the_digest_off_and_on(client, catalogue, eager_t
     client.force_login(member)
     html = client.get(reverse("members:account")).content.decode()
     assert "Emails about new results" in html
-    assert '<label for="digest-off">' in html and 'id="digest-on" checked' in html
+    assert 'name="digest" value="off" class="button button--secondary">Unsubscribe<' in html
     response = client.post(reverse("digests:preference"), {"digest": "off"}, follow=True)
     assert "no longer email you" in response.content.decode()
-    assert 'id="digest-off" checked' in response.content.decode()
+    assert 'name="digest" value="on" class="button">Get these emails<' in response.content.decode()
     later_snp_added()
     _run_weekly(eager_tasks)
     assert mail.outbox == []
