@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from articles.insight_selectors import CALLED, member_results_for
 from articles.models import Article
+from billing.selectors import is_member
 from genotypes.models import GenomeUpload, GenotypeResult
 
 from .models import DigestSubscription
@@ -35,6 +36,15 @@ class DigestNews:
     @property
     def empty(self) -> bool:
         return not self.new_results and not self.new_articles
+
+
+def digest_offered_to(user) -> bool:
+    """Whether the account page offers the digest: only members ever get it."""
+    return is_member(user)
+
+
+def digest_opted_out(*, user) -> bool:
+    return DigestSubscription.objects.filter(user=user, opted_out=True).exists()
 
 
 def digest_candidate_ids() -> list[int]:

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from genlife import queue
+from genlife.unsubscribe import unsubscribe_headers, unsubscribe_url
 from genotypes.models import GeneticDataAuditLog
 from genotypes.services.audit import genetic_data_audit
 from members.models import User
@@ -29,8 +29,11 @@ from .selectors import DigestNews, digest_candidate_ids, digest_news_for
 
 logger = logging.getLogger(__name__)
 
-UNSUBSCRIBE_SALT = "digests.unsubscribe"
+LIST_NAME = "digest"  # in the unsubscribe tokens (genlife/unsubscribe.py)
 TEMPLATE = "email/digests/new_findings"
+DIGEST_AUDIT_DETAIL = (
+    "no page or email: genlife only counted your new results for the weekly new-results email"
+)
 
 
 def week_of(moment: dt.datetime) -> dt.date:
@@ -39,24 +42,18 @@ def week_of(moment: dt.datetime) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def digest_unsubscribe_token(*, user) -> str:
-    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
-
-
-def digest_unsubscribe_resolve(*, token: str) -> User | None:
-    """The user a link's token names; None for a token that was altered or never ours."""
-    try:
-        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    return User.objects.filter(pk=user_id).first()
-
-
 def digest_opt_out_set(*, user, opted_out: bool) -> DigestSubscription:
     subscription, _ = DigestSubscription.objects.update_or_create(
         user=user, defaults={"opted_out": opted_out}
     )
     return subscription
+
+
+def digest_unsubscribe(*, user_id: int) -> None:
+    """From a digest's unsubscribe link; safe to repeat, and a no-op for an account gone."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        digest_opt_out_set(user=user, opted_out=True)
 
 
 def digests_send_weekly() -> int:
@@ -101,7 +98,9 @@ def digest_send(*, user_id: int, now: dt.datetime | None = None) -> bool:
             actor=None,
             subject_user_id=user.pk,
             action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
-            detail="new-findings digest (counts only)",
+            # The activity page says "Your genotypes were shown on <detail>.": the digest reads
+            # the results to count them and shows none.
+            detail=DIGEST_AUDIT_DETAIL,
         )
         _remember(subscription, news)
         if not news.empty:
@@ -127,8 +126,8 @@ def digest_send(*, user_id: int, now: dt.datetime | None = None) -> bool:
 
 def _email(user, news: DigestNews) -> None:
     site = settings.SITE_URL
-    unsubscribe_url = site + reverse(
-        "digests:unsubscribe", args=[digest_unsubscribe_token(user=user)]
+    unsubscribe = unsubscribe_url(
+        list_name=LIST_NAME, user_id=user.pk, url_name="digests:unsubscribe"
     )
     context = {
         "name": user.get_short_name(),
@@ -136,7 +135,7 @@ def _email(user, news: DigestNews) -> None:
         "mine_url": site + reverse("genotypes:mine") + "?new=on",
         "highlights_url": site + reverse("articles:highlights"),
         "account_url": site + reverse("members:account"),
-        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_url": unsubscribe,
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": site,
     }
@@ -145,11 +144,7 @@ def _email(user, news: DigestNews) -> None:
         body=render_to_string(f"{TEMPLATE}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers={
-            # One-click unsubscribe (RFC 8058): mail clients POST to the link.
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(unsubscribe),
     )
     message.attach_alternative(render_to_string(f"{TEMPLATE}.html", context), "text/html")
     message.send()

@@ -5,6 +5,6 @@ from . import views
 app_name = "digests"
 
 urlpatterns = [
-    path("account/digest/", views.preference, name="preference"),
-    path("digest/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("preference/", views.preference, name="preference"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -5,22 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
-from .models import DigestSubscription
+from genlife.unsubscribe import unsubscribe_page
+
+from . import selectors, services
 
 
 def account_panel(request: HttpRequest) -> str:
-    """The account page's panel (members.hooks): receive the digest or not."""
-    subscription = DigestSubscription.objects.filter(user=request.user).first()
+    """The account page's panel (members.hooks): receive the digest or not. Members only:
+    nobody else ever gets it."""
+    if not selectors.digest_offered_to(request.user):
+        return ""
     return render_to_string(
         "digests/account_panel.html",
-        {"opted_out": bool(subscription and subscription.opted_out)},
+        {"opted_out": selectors.digest_opted_out(user=request.user)},
         request=request,
     )
 
@@ -35,7 +38,7 @@ def preference(request: HttpRequest) -> HttpResponse:
     services.digest_opt_out_set(user=request.user, opted_out=choice == "off")
     messages.success(
         request,
-        "We will email you when new research gives you new results (at most once a week)."
+        "We will email you when you have new results (at most once a week)."
         if choice == "on"
         else "We will no longer email you about new results.",
     )
@@ -43,16 +46,14 @@ def preference(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@csrf_exempt  # the signed token is the credential; mail clients POST without a session
+@csrf_exempt  # RFC 8058: mail providers POST without cookies; the signed token is the proof
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks (link scanners open links); POST, the page's button or a mail client's
-    one-click request, unsubscribes."""
-    user = services.digest_unsubscribe_resolve(token=token)
-    if user is None:
-        return render(request, "digests/unsubscribe.html", {"invalid": True}, status=400)
-    done = False
-    if request.method == "POST":
-        services.digest_opt_out_set(user=user, opted_out=True)
-        done = True
-    return render(request, "digests/unsubscribe.html", {"done": done, "token": token})
+    return unsubscribe_page(
+        request,
+        token,
+        list_name=services.LIST_NAME,
+        opt_out=lambda user_id: services.digest_unsubscribe(user_id=user_id),
+        title="the new-results email",
+        stops="We will no longer email you about new results.",
+    )

@@ -23,7 +23,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("members.urls")),
     path("account/", include("billing.urls")),
-    path("", include("digests.urls")),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     # My genetics groups a member's results by the articles' topics, so its view lives above
     # genotypes (articles.insight_views); it keeps its place and name, genotypes:mine.
@@ -34,6 +33,7 @@ urlpatterns = [
         ),
     ),
     path("newsletter/", include("newsletter.urls")),
+    path("digests/", include("digests.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -7,36 +7,18 @@ test send and the admin preview alike, so what an editor previews is what reader
 from __future__ import annotations
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from articles.models import Article
 from articles.selectors import AccessLevel
+from genlife.unsubscribe import unsubscribe_headers, unsubscribe_url
 from members.models import User
 
 from .selectors import EmailSection
 
-UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
-
-
-def unsubscribe_token(*, user: User) -> str:
-    """A signed token naming the recipient; it does not expire (old emails keep working)."""
-    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
-
-
-def unsubscribe_token_user_id(*, token: str) -> int | None:
-    """The user a token names, or None when it was forged, altered or is not ours."""
-    try:
-        return int(signing.loads(token, salt=UNSUBSCRIBE_SALT)["u"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
-def unsubscribe_url(*, user: User) -> str:
-    path = reverse("newsletter:unsubscribe", kwargs={"token": unsubscribe_token(user=user)})
-    return settings.SITE_URL + path
+LIST_NAME = "newsletter"  # in the unsubscribe tokens (genlife/unsubscribe.py)
 
 
 def newsletter_message(
@@ -51,7 +33,9 @@ def newsletter_message(
     """The email for ``user``; ``sections`` come from selectors.newsletter_sections_for at the
     access level the recipient was given (a preview or test send names it)."""
     site = settings.SITE_URL
-    unsubscribe = unsubscribe_url(user=user)
+    unsubscribe = unsubscribe_url(
+        list_name=LIST_NAME, user_id=user.pk, url_name="newsletter:unsubscribe"
+    )
     context = {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": site,
@@ -73,11 +57,7 @@ def newsletter_message(
         body=render_to_string("email/newsletter/article.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
-        headers={
-            # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs here.
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(unsubscribe),
         connection=connection,
     )
     message.attach_alternative(

@@ -6,16 +6,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.selectors import AccessLevel
+from genlife.unsubscribe import unsubscribe_page
 
 from . import selectors
-from .emails import unsubscribe_token_user_id
+from .emails import LIST_NAME
 from .services import subscriptions
 
 
@@ -52,11 +53,11 @@ def subscription(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # RFC 8058: mail providers POST without cookies; the signed token is the proof
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks (link checkers in mail systems open links; they must not unsubscribe anyone),
-    POST unsubscribes: the confirmation button, or a mail client's one-click request."""
-    if unsubscribe_token_user_id(token=token) is None:
-        return render(request, "newsletter/unsubscribe_invalid.html", status=400)
-    if request.method == "GET":
-        return render(request, "newsletter/unsubscribe.html", {"token": token})
-    subscriptions.subscription_unsubscribe_by_token(token=token)
-    return render(request, "newsletter/unsubscribe_done.html")
+    return unsubscribe_page(
+        request,
+        token,
+        list_name=LIST_NAME,
+        opt_out=lambda user_id: subscriptions.subscription_unsubscribe(user_id=user_id),
+        title="the newsletter",
+        stops="You will get no more emails about new articles.",
+    )

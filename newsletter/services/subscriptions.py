@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils import timezone
 
 from members.models import User
-from newsletter.emails import unsubscribe_token_user_id
 from newsletter.models import Subscription
 
 
@@ -16,14 +15,7 @@ def subscription_set(*, user: User, subscribed: bool) -> Subscription:
     return subscription
 
 
-def subscription_unsubscribe_by_token(*, token: str) -> bool:
-    """One-click unsubscribe from an email link; False when the token is not a valid one.
-
-    Unsubscribing twice, or after the account is gone, is still a success: the reader asked
-    not to get the newsletter, and they will not.
-    """
-    user_id = unsubscribe_token_user_id(token=token)
-    if user_id is None:
-        return False
+def subscription_unsubscribe(*, user_id: int) -> None:
+    """From an email's unsubscribe link. Unsubscribing twice, or after the account is gone, is
+    still a success: the reader asked not to get the newsletter, and they will not."""
     Subscription.objects.filter(user_id=user_id).update(subscribed=False, changed_at=timezone.now())
-    return True

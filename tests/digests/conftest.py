@@ -4,4 +4,3 @@ import pytest
 @pytest.fixture(autouse=True)
 def _digest_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing.models import Membership
 from digests import services, tasks
 from digests.models import DigestSubscription
+from genlife.unsubscribe import unsubscribe_token
 from genotypes.models import GeneticDataAuditLog, Snp
 from tests.articles.insight_factories import (
     LATER_FINDING,
@@ -86,19 +87,25 @@ def test_a_member_with_a_call_for_the_new_snp_gets_counts_and_titles_only(catalo
     assert _run_weekly(eager_tasks) == 1
     (message,) = _sent_to(member)
     assert message.subject == "New results for you at genlife"
+    assert "You have new results at genlife:" in message.body
     assert "1 new result from variants we added" in message.body
     assert "1 newly published article with results for you" in message.body
     assert "- Clearing medicines faster" in message.body
     assert "Opioids and pain" not in message.body  # nothing new there for this member
     html = message.alternatives[0][0]
     assert "<li>Clearing medicines faster</li>" in html
+    highlights = "/genetics/highlights/"
+    assert highlights in message.body and f'{highlights}">your highlights page</a>' in html
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "/digest/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
+    assert "/digests/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
     _assert_says_no_genetics(message, catalogue)
-    # The worker's read of the results is in the member's audit log, as every read is.
-    assert GeneticDataAuditLog.objects.filter(
-        actor=None, subject_user_id=member.pk, detail__startswith="new-findings digest"
-    ).exists()
+    # The worker's read of the results is in the member's audit log, as every read is, and
+    # says it only counted them.
+    (row,) = GeneticDataAuditLog.objects.filter(
+        actor=None, subject_user_id=member.pk, action=GeneticDataAuditLog.Action.VIEWED_RESULTS
+    )
+    assert row.detail == services.DIGEST_AUDIT_DETAIL
+    assert "only counted your new results" in row.detail
 
 
 def test_no_digest_without_a_call_when_opted_out_lapsed_or_without_dna(catalogue, eager_tasks):
@@ -167,16 +174,22 @@ def test_the_account_page_turns_the_digest_off_and_on(client, catalogue, eager_t
     client.force_login(member)
     html = client.get(reverse("members:account")).content.decode()
     assert "Emails about new results" in html
-    assert '<label for="digest-off">' in html and 'id="digest-on" checked' in html
+    assert 'name="digest" value="off" class="button button--secondary">Unsubscribe<' in html
     response = client.post(reverse("digests:preference"), {"digest": "off"}, follow=True)
     assert "no longer email you" in response.content.decode()
-    assert 'id="digest-off" checked' in response.content.decode()
+    assert 'name="digest" value="on" class="button">Get these emails<' in response.content.decode()
     later_snp_added()
     _run_weekly(eager_tasks)
     assert mail.outbox == []
     client.post(reverse("digests:preference"), {"digest": "on"})
     _run_weekly(eager_tasks)
     assert len(_sent_to(member)) == 1
+
+
+def test_the_account_page_offers_the_digest_to_members_only(client, db):
+    client.force_login(UserFactory())
+    html = client.get(reverse("members:account")).content.decode()
+    assert "Emails about new results" not in html and "Newsletter" in html
 
 
 def test_the_account_page_explains_a_missing_choice(client, db):
@@ -191,9 +204,10 @@ def test_the_unsubscribe_link_asks_then_stops_the_digest_in_one_click(client, ca
     services.digest_send(user_id=member.pk)
     url = mail.outbox[0].extra_headers["List-Unsubscribe"].strip("<>")
     path = url.removeprefix("http://testserver").split("://", 1)[-1]
-    path = path[path.index("/digest/") :]
+    path = path[path.index("/digests/") :]
     page = client.get(path)  # a link scanner opening it changes nothing
-    assert page.status_code == 200 and "Stop these emails" in page.content.decode()
+    assert page.status_code == 200
+    assert "<h1>Unsubscribe from the new-results email</h1>" in page.content.decode()
     assert not DigestSubscription.objects.get(user=member).opted_out
     done = client.post(path, {"List-Unsubscribe": "One-Click"})  # no session, no CSRF token
     assert done.status_code == 200 and "no longer email you" in done.content.decode()
@@ -202,9 +216,14 @@ def test_the_unsubscribe_link_asks_then_stops_the_digest_in_one_click(client, ca
 
 def test_an_altered_unsubscribe_link_says_so(client, db):
     member = MemberFactory()
-    token = services.digest_unsubscribe_token(user=member)
-    response = client.post(reverse("digests:unsubscribe", args=[token[:-2] + "xx"]))
-    assert response.status_code == 400 and "not valid" in response.content.decode()
+    token = unsubscribe_token(list_name=services.LIST_NAME, user_id=member.pk)
+    for altered in (
+        token[:-2] + "xx",
+        unsubscribe_token(list_name="newsletter", user_id=member.pk),
+    ):
+        response = client.post(reverse("digests:unsubscribe", args=[altered]))
+        assert response.status_code == 400
+        assert "This unsubscribe link is not valid" in response.content.decode()
     assert not DigestSubscription.objects.filter(user=member, opted_out=True).exists()
 
 

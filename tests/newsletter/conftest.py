@@ -1,5 +1,6 @@
-"""Newsletter tests: email kept in memory, a rendered article with public and members' sections,
-and a helper that runs the whole pipeline in-process (beat sweep, listing, batches)."""
+"""Newsletter tests: email kept in memory (pytest-django's locmem backend), a rendered article
+with public and members' sections, and a helper that runs the whole pipeline in-process (beat
+sweep, listing, batches)."""
 
 import datetime as dt
 
@@ -20,7 +21,6 @@ GATED_TEXTS = [REPORT_TEXT, LIFEHACK_TEXT, BLOCK_TEXT]
 
 @pytest.fixture(autouse=True)
 def _newsletter_settings(settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SITE_URL = "https://genlife.example"
     cache.clear()

@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from newsletter.emails import unsubscribe_token
+from genlife.unsubscribe import unsubscribe_token
 from newsletter.models import Delivery, Issue, Subscription
 from tests.factories import MemberFactory, StaffFactory, UserFactory, sign_in_with_two_factor
 
@@ -36,7 +36,7 @@ def test_account_page_offers_the_newsletter_and_opting_in_and_out_works(client):
     assert _is_subscribed(user)
     page = response.content.decode()
     assert "You will get an email when a new article is published." in page
-    assert "Stop the newsletter" in page
+    assert 'value="no" class="button button--secondary">Unsubscribe</button>' in page
 
     client.post(reverse("newsletter:subscription"), {"subscribed": "no"})
     assert not _is_subscribed(user)
@@ -153,7 +153,7 @@ def test_an_unsubscribed_reader_gets_no_further_issue(delivered, run_newsletter)
 def test_a_tampered_unsubscribe_token_is_refused(client, tamper):
     user = subscribe(UserFactory())
     other = subscribe(UserFactory())
-    token = tamper(unsubscribe_token(user=user))
+    token = tamper(unsubscribe_token(list_name="newsletter", user_id=user.pk))
     path = reverse("newsletter:unsubscribe", kwargs={"token": token})
     for response in (client.get(path), client.post(path, {"List-Unsubscribe": "One-Click"})):
         assert response.status_code == 400
@@ -165,8 +165,15 @@ def test_a_token_from_another_signing_purpose_is_refused(client):
     from django.core import signing
 
     user = subscribe(UserFactory())
-    forged = signing.dumps({"u": user.pk}, salt="articles.preview")
+    forged = signing.dumps({"l": "newsletter", "u": user.pk}, salt="articles.preview")
     response = client.post(reverse("newsletter:unsubscribe", kwargs={"token": forged}))
+    assert response.status_code == 400 and _is_subscribed(user)
+
+
+def test_a_token_for_another_list_is_refused(client):
+    user = subscribe(UserFactory())
+    digest_token = unsubscribe_token(list_name="digest", user_id=user.pk)
+    response = client.post(reverse("newsletter:unsubscribe", kwargs={"token": digest_token}))
     assert response.status_code == 400 and _is_subscribed(user)
 
 

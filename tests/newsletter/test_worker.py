@@ -2,8 +2,6 @@
 which makes the issue, lists the recipients and sends the batch; the batch sent again through
 the broker (a redelivery) sends nothing more."""
 
-import email
-import email.policy
 import re
 
 import pytest
@@ -11,7 +9,7 @@ from django.utils import timezone
 
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.tasks import newsletter_batch_send, newsletter_issues_due
-from tests.conftest import WorkerProcess
+from tests.conftest import worker_mail_messages
 from tests.factories import MemberFactory, UserFactory
 from tests.utils import wait_until
 
@@ -20,24 +18,18 @@ from .conftest import LIFEHACK_TEXT, PUBLIC_TEXT, REPORT_TEXT, make_article
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def mail_worker(tmp_path, django_db_blocker):
-    """A worker whose email goes to files, so the test reads what it sent."""
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    worker = WorkerProcess(tmp_path / "worker.log", env={"EMAIL_URL": f"filemail:///{mail_dir}"})
-    worker.start()
-    yield worker, mail_dir
-    worker.stop()
+TITLE = "Naltrexone through the worker"
 
 
-def _sent_mail(mail_dir) -> str:
-    return "\n".join(path.read_text(errors="replace") for path in sorted(mail_dir.iterdir()))
+def _sent():
+    """This test's emails among everything the session's workers have sent."""
+    return [m for m in worker_mail_messages() if TITLE in m["Subject"]]
 
 
-def test_worker_sends_each_version_once_through_the_broker(mail_worker):
-    worker, mail_dir = mail_worker
-    article = make_article(title="Naltrexone through the worker", slug="naltrexone-worker")
+def test_worker_sends_each_version_once_through_the_broker(celery_worker):
+    worker = celery_worker
+    log_start = len(worker.log())  # the session's worker: earlier tests' lines
+    article = make_article(title=TITLE, slug="naltrexone-worker")
     member = MemberFactory(email="member@example.com")
     reader = UserFactory(email="reader@example.com")
     for user in (member, reader):
@@ -57,21 +49,15 @@ def test_worker_sends_each_version_once_through_the_broker(mail_worker):
 
     # The broker hands the same batch to a worker again: nothing more is sent.
     ids = list(issue.deliveries.values_list("pk", flat=True))
-    sent_before = _sent_mail(mail_dir)
+    messages = _sent()
     newsletter_batch_send.delay(issue.pk, ids)
 
-    def batches_run() -> int:
-        return len(re.findall(r"newsletter_batch_send\[[^\]]+\] succeeded", worker.log())) >= 2
+    def batches_run() -> bool:
+        log = worker.log()[log_start:]
+        return len(re.findall(r"newsletter_batch_send\[[^\]]+\] succeeded", log)) >= 2
 
     assert wait_until(batches_run, timeout=120, raise_on_timeout=False), worker.log()[-3000:]
-    assert _sent_mail(mail_dir) == sent_before
-
-    messages = [
-        email.message_from_string(raw, policy=email.policy.default)
-        for raw in re.split(r"\n-{79}\n", sent_before)
-        if "Subject:" in raw
-    ]
-    assert len(messages) == 2
+    assert len(_sent()) == len(messages) == 2
     by_recipient = {}
     for message in messages:
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

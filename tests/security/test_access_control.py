@@ -47,7 +47,7 @@ REVIEWED_PARAMETER_URLS = {
     "account_confirm_email": "allauth's signed key",
     "account_reset_password_from_key": "allauth's one-time key",
     "newsletter:unsubscribe": "a signed token naming one reader; tests/newsletter tests tampering",
-    "digests:unsubscribe": "a signed user id; only opts that user out (tampering: tests/digests)",
+    "digests:unsubscribe": "a signed token naming one reader; tests/digests tests tampering",
 }
 
 UPLOAD_URLS = ["genotypes:upload_status", "genotypes:upload_status_json"]
