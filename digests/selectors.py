@@ -98,6 +98,6 @@ def digest_news_for(*, user, subscription: DigestSubscription) -> DigestNews | N
         new_results=len(new_snps),
         new_articles=new_articles,
         article_titles=sorted(titles, key=str.casefold),
-        snp_ids=sorted(results.snp_ids),
+        snp_ids=sorted(called),
         article_ids=sorted(results.article_ids),
     )

@@ -31,9 +31,6 @@ logger = logging.getLogger(__name__)
 
 LIST_NAME = "digest"  # in the unsubscribe tokens (genlife/unsubscribe.py)
 TEMPLATE = "email/digests/new_findings"
-DIGEST_AUDIT_DETAIL = (
-    "no page or email: genlife only counted your new results for the weekly new-results email"
-)
 
 
 def week_of(moment: dt.datetime) -> dt.date:
@@ -97,10 +94,7 @@ def digest_send(*, user_id: int, now: dt.datetime | None = None) -> bool:
         genetic_data_audit(
             actor=None,
             subject_user_id=user.pk,
-            action=GeneticDataAuditLog.Action.VIEWED_RESULTS,
-            # The activity page says "Your genotypes were shown on <detail>.": the digest reads
-            # the results to count them and shows none.
-            detail=DIGEST_AUDIT_DETAIL,
+            action=GeneticDataAuditLog.Action.COUNTED_FOR_DIGEST,
         )
         _remember(subscription, news)
         if not news.empty:

@@ -449,6 +449,8 @@ class GeneticDataAuditLog(models.Model):
         # The member picked another of their finished uploads: its stored genome was read to
         # recompute every result (genotypes.services.current).
         CHOSE_CURRENT = "chose_current", "Chose the file in use"
+        # The weekly new-results email counted the member's results (it shows none of them).
+        COUNTED_FOR_DIGEST = "counted_for_digest", "Results counted for the weekly email"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

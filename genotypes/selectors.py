@@ -693,6 +693,9 @@ _ACTIVITY_WORDS = {
     GeneticDataAuditLog.Action.CHOSE_CURRENT: (
         "Your results were worked out again from the file you chose to use"
     ),
+    GeneticDataAuditLog.Action.COUNTED_FOR_DIGEST: (
+        "Your results were counted for the weekly new-results email (it names none of them)."
+    ),
 }
 
 

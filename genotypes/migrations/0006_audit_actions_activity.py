@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                     ("share_revoked", "Revoked a share link"),
                     ("share_viewed", "Shared summary opened"),
                     ("chose_current", "Chose the file in use"),
+                    ("counted_for_digest", "Results counted for the weekly email"),
                 ],
                 max_length=20,
             ),

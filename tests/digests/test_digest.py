@@ -16,6 +16,7 @@ from digests import services, tasks
 from digests.models import DigestSubscription
 from genlife.unsubscribe import unsubscribe_token
 from genotypes.models import GeneticDataAuditLog, Snp
+from genotypes.selectors import activity_entry_from
 from tests.articles.insight_factories import (
     LATER_FINDING,
     LATER_GENE,
@@ -102,10 +103,16 @@ def test_a_member_with_a_call_for_the_new_snp_gets_counts_and_titles_only(catalo
     # The worker's read of the results is in the member's audit log, as every read is, and
     # says it only counted them.
     (row,) = GeneticDataAuditLog.objects.filter(
-        actor=None, subject_user_id=member.pk, action=GeneticDataAuditLog.Action.VIEWED_RESULTS
+        actor=None,
+        subject_user_id=member.pk,
+        action=GeneticDataAuditLog.Action.COUNTED_FOR_DIGEST,
     )
-    assert row.detail == services.DIGEST_AUDIT_DETAIL
-    assert "only counted your new results" in row.detail
+    entry = activity_entry_from(row, owner_id=member.pk)
+    assert entry.what.startswith("Your results were counted for the weekly new-results email")
+    assert entry.who == "genlife (automatically)"
+    assert not GeneticDataAuditLog.objects.filter(
+        subject_user_id=member.pk, action=GeneticDataAuditLog.Action.VIEWED_RESULTS
+    ).exists()
 
 
 def test_no_digest_without_a_call_when_opted_out_lapsed_or_without_dna(catalogue, eager_tasks):
