@@ -50,17 +50,20 @@ def genetics_visit_record(
     now = now or timezone.now()
     snp_ids, article_ids = sorted(set(snp_ids)), sorted(set(article_ids))
     with transaction.atomic():
-        visit = GeneticsVisit.objects.select_for_update().filter(user=user).first()
-        if visit is None:
-            GeneticsVisit.objects.create(
-                user=user,
-                visit_started_at=now,
-                last_seen_at=now,
-                known_snp_ids=snp_ids,
-                known_article_ids=article_ids,
-                baseline_snp_ids=snp_ids,
-                baseline_article_ids=article_ids,
-            )
+        # get_or_create: two first views at once (two tabs) must not both insert; the loser
+        # of the unique constraint reads, and locks, the winner's row.
+        visit, created = GeneticsVisit.objects.select_for_update().get_or_create(
+            user=user,
+            defaults={
+                "visit_started_at": now,
+                "last_seen_at": now,
+                "known_snp_ids": snp_ids,
+                "known_article_ids": article_ids,
+                "baseline_snp_ids": snp_ids,
+                "baseline_article_ids": article_ids,
+            },
+        )
+        if created:
             return NO_BASELINE
         if now - visit.last_seen_at >= VISIT_GAP:
             # A new visit: what the previous one showed by its end is now the old news.

@@ -110,14 +110,19 @@ def _load(base_url: str, cookie: str, hits: list[Hit], stop: threading.Event) ->
 
 
 def _upload_and_wait(web, cookie: str, seed: int, stack) -> dict:
-    response = requests.post(
-        web.base_url + reverse("genotypes:upload"),
-        headers={"Cookie": cookie},
-        data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
-        files={"file": ("genome.txt", generate_genome(n_snps=5_000, seed=seed), "text/plain")},
-        allow_redirects=False,
-        timeout=60,
-    )
+    # After a restart each pooled connection that died with the server is found broken once
+    # (a 503 with Retry-After) and replaced: a client retries, at most once per thread.
+    for _ in range(9):
+        response = requests.post(
+            web.base_url + reverse("genotypes:upload"),
+            headers={"Cookie": cookie},
+            data={"consent": "on", "csrfmiddlewaretoken": CSRF_TOKEN},
+            files={"file": ("genome.txt", generate_genome(n_snps=5_000, seed=seed), "text/plain")},
+            allow_redirects=False,
+            timeout=60,
+        )
+        if response.status_code != 503:
+            break
     assert response.status_code == 302, response.text[:1000] + stack.logs()
     status_url = web.base_url + response.headers["Location"] + "status.json"
 
@@ -159,8 +164,8 @@ def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(sta
             timeout=60,
             message="the clients were not served before the restart",
         )
+        cluster.stop()  # returns once the server is down (pg_ctl -w)
         down_at = time.monotonic()
-        cluster.stop()
         # Down until every client has had the member's page refused a few times.
         wait_until(
             lambda: (
@@ -182,10 +187,16 @@ def test_postgres_restart_under_load_gives_a_quick_503_and_the_site_recovers(sta
         for client in clients:
             client.join(timeout=30)
 
-    during = [h for h in hits if down_at + 0.5 < h.at < up_at]
+    # Requests made and answered while the server was down (one that waits for a pooled
+    # connection may be answered after the restart, and then rightly with the page).
+    during = [h for h in hits if down_at + 0.5 < h.at and h.at + h.seconds < up_at]
     assert during, "no request was made while PostgreSQL was down"
     assert {h.status for h in hits} <= {200, 503}, sorted(
-        {(h.status, h.body[:200]) for h in hits if h.status not in (200, 503)}
+        {
+            (h.status, h.path, round(h.at - down_at, 1), h.body[:200])
+            for h in hits
+            if h.status not in (200, 503)
+        }
     )
     # The member's page needs the database; the home page may come from Redis's page cache.
     assert {h.status for h in during if h.path != "/"} == {503}, Counter(
